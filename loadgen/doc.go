@@ -1,0 +1,13 @@
+// Package loadgen is ecbench's load engine: targets, workloads, key and value
+// generators, rate schedules and the runner that drives one workload against
+// one target. Its subpackages know nothing of Prometheus, viper or logging
+// globals; the metrics package implements the small interfaces they define.
+//
+//   - result: what one request produced (outcome, error class, timings) and the
+//     Recorder that takes it.
+//   - schedule: open-loop arrival-rate schedules.
+//   - keyspace: seeded key and value generators.
+//   - workload: operations, op mixes and the request stream of a workload.
+//   - target: a Redis or Valkey endpoint, its client and engine detection.
+//   - runner: the open-loop and closed-loop runners.
+package loadgen

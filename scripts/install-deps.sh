@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the servers ecbench's run and test commands need, only where missing:
+# redis-server (Debian), valkey-server (Debian bookworm-backports) and
+# prometheus/promtool (Debian). Idempotent; needs root or sudo for apt.
+set -euo pipefail
+
+want=()
+command -v redis-server >/dev/null || want+=(redis-server)
+command -v prometheus >/dev/null && command -v promtool >/dev/null || want+=(prometheus)
+need_valkey=0
+command -v valkey-server >/dev/null || need_valkey=1
+[ "${#want[@]}" -eq 0 ] && [ "$need_valkey" -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${want[*]} valkey-server" >&2; exit 1; }
+  sudo="sudo"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+if [ "$need_valkey" -eq 1 ] && [ "$codename" = "bookworm" ] &&
+   ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo "deb http://deb.debian.org/debian bookworm-backports main" | $sudo tee /etc/apt/sources.list.d/ecbench-backports.list >/dev/null
+fi
+$sudo apt-get update -qq
+if [ "${#want[@]}" -gt 0 ]; then
+  $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+fi
+if [ "$need_valkey" -eq 1 ]; then
+  if [ "$codename" = "bookworm" ]; then
+    $sudo apt-get install -y -qq --no-install-recommends -t bookworm-backports valkey-server >/dev/null
+  else
+    $sudo apt-get install -y -qq --no-install-recommends valkey-server >/dev/null
+  fi
+fi
+# The Debian packages start system services on the default ports; ecbench's
+# run and test commands start their own servers, so stop those where systemd runs.
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  for svc in redis-server valkey-server prometheus; do $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
+fi
+command -v redis-server valkey-server promtool prometheus
