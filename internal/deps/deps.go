@@ -1,0 +1,19 @@
+//go:build tools
+
+// Package deps pins the project's chosen libraries in go.mod while the code
+// that uses them lands, so that parallel work shares one set of versions.
+package deps
+
+import (
+	_ "github.com/HdrHistogram/hdrhistogram-go"
+	_ "github.com/go-viper/mapstructure/v2"
+	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/prometheus/client_golang/prometheus/testutil"
+	_ "github.com/prometheus/client_model/go"
+	_ "github.com/prometheus/common/expfmt"
+	_ "github.com/spf13/pflag"
+	_ "github.com/spf13/viper"
+	_ "go.uber.org/goleak"
+	_ "go.uber.org/zap"
+	_ "golang.org/x/term"
+)
