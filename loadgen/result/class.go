@@ -35,7 +35,7 @@ const (
 	ClassWrongType                // WRONGTYPE: the key holds another type
 	ClassBusy                     // BUSY: a script or function is running
 	ClassMasterDown               // MASTERDOWN: replica lost its primary
-	ClassCanceled                 // ecbench itself cancelled the request (shutdown)
+	ClassCanceled                 // ecbench itself cancelled the request or closed the client (shutdown)
 	ClassOther                    // anything else
 	numClasses
 )
@@ -104,15 +104,18 @@ func Classify(err error) Class {
 	switch {
 	case errors.Is(err, redis.ErrPoolTimeout):
 		return ClassPoolTimeout
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled),
+		// ecbench closed the client (shutdown): a request in flight finds its
+		// socket closed under it, a later one the client closed. Neither is
+		// the server's doing, so neither is conn_reset.
+		errors.Is(err, redis.ErrClosed), errors.Is(err, net.ErrClosed):
 		return ClassCanceled
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return ClassTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ClassConnRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, net.ErrClosed), errors.Is(err, redis.ErrClosed):
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return ClassConnReset
 	}
 	var ne net.Error
