@@ -55,7 +55,7 @@ var (
 		{2*time.Second - 1, 0}, {2 * time.Second, 200}, {3 * time.Second, 200}, {time.Hour, 200},
 	}
 
-	ramp0   = schedule.Ramp{From: 0, To: 100, Over: 10 * time.Second} // Count(t) = 5t² up to 10s
+	ramp0    = schedule.Ramp{From: 0, To: 100, Over: 10 * time.Second} // Count(t) = 5t² up to 10s
 	ramp0Due = []dueCase{
 		{0, 0}, {1, 447213595}, // √(1/5)s = 0.4472135955s
 		{5, time.Second}, {20, 2 * time.Second}, {45, 3 * time.Second}, {320, 8 * time.Second},
@@ -158,11 +158,11 @@ func exactCases() []exactCase {
 		},
 		{
 			// 100t - 5t² = 375 at t = 5; the count never passes 500.
-			name: "ramp down to zero",
-			s:    schedule.Ramp{From: 100, To: 0, Over: 10 * time.Second},
-			due:  []dueCase{{0, 0}, {375, 5 * time.Second}, {499, 9552786405}, {500, never}},
+			name:  "ramp down to zero",
+			s:     schedule.Ramp{From: 100, To: 0, Over: 10 * time.Second},
+			due:   []dueCase{{0, 0}, {375, 5 * time.Second}, {499, 9552786405}, {500, never}},
 			count: []atCase{{5 * time.Second, 375}, {10 * time.Second, 500}, {time.Hour, 500}},
-			rate: []atCase{{5 * time.Second, 50}, {10 * time.Second, 0}},
+			rate:  []atCase{{5 * time.Second, 50}, {10 * time.Second, 0}},
 		},
 		{
 			name: "ramp flat",
@@ -233,11 +233,11 @@ func exactCases() []exactCase {
 			due: []dueCase{{0, never}}, count: []atCase{{time.Hour, 0}},
 		},
 		{
-			name: "repeat of zero length is the schedule",
-			s:    schedule.Repeat{Of: schedule.Ramp{From: 1, To: 20}},
-			due:  []dueCase{{20, time.Second}},
+			name:  "repeat of zero length is the schedule",
+			s:     schedule.Repeat{Of: schedule.Ramp{From: 1, To: 20}},
+			due:   []dueCase{{20, time.Second}},
 			count: []atCase{{time.Second, 20}},
-			rate: []atCase{{time.Second, 20}},
+			rate:  []atCase{{time.Second, 20}},
 		},
 		{
 			name: "repeat foreign", s: schedule.Repeat{Of: opaque{ramp0}},
