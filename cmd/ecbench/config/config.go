@@ -1,0 +1,204 @@
+package config
+
+import (
+	"slices"
+	"time"
+)
+
+// Config is the whole configuration. The mapstructure tags are the YAML keys.
+type Config struct {
+	Listen          string        `mapstructure:"listen"` // metrics HTTP address, host:port
+	Log             LogConfig     `mapstructure:"log"`
+	SummaryInterval time.Duration `mapstructure:"summary_interval"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	Targets         []Target      `mapstructure:"targets"`
+	Workloads       []Workload    `mapstructure:"workloads"`
+}
+
+// LogConfig selects the log level and encoding.
+type LogConfig struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn, error
+	Format string `mapstructure:"format"` // json, console
+}
+
+// Log levels and formats.
+const (
+	LevelDebug = "debug"
+	LevelInfo  = "info"
+	LevelWarn  = "warn"
+	LevelError = "error"
+
+	FormatJSON    = "json"
+	FormatConsole = "console"
+)
+
+// Target is one Redis OSS or Valkey endpoint.
+type Target struct {
+	Name         string   `mapstructure:"name"`   // label value
+	Engine       string   `mapstructure:"engine"` // declared engine: "", redis, valkey
+	Mode         string   `mapstructure:"mode"`   // standalone, cluster
+	Addrs        []string `mapstructure:"addrs"`  // host:port; exactly one in standalone mode
+	DB           int      `mapstructure:"db"`
+	Username     string   `mapstructure:"username"`      // ACL user
+	PasswordEnv  string   `mapstructure:"password_env"`  // name of the variable holding the password
+	PasswordFile string   `mapstructure:"password_file"` // file holding the password
+	// Password is resolved from PasswordEnv or PasswordFile; never decoded.
+	Password     Secret        `mapstructure:"-"`
+	TLS          TLS           `mapstructure:"tls"`
+	PoolSize     int           `mapstructure:"pool_size"` // 0: go-redis default (10 per CPU)
+	DialTimeout  time.Duration `mapstructure:"dial_timeout"`
+	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+}
+
+// Engines and modes.
+const (
+	EngineRedis  = "redis"
+	EngineValkey = "valkey"
+
+	ModeStandalone = "standalone"
+	ModeCluster    = "cluster"
+)
+
+// TLS configures in-transit encryption to a target.
+type TLS struct {
+	Enabled            bool   `mapstructure:"enabled"`
+	CAFile             string `mapstructure:"ca_file"` // PEM bundle; empty: system roots
+	ServerName         string `mapstructure:"server_name"`
+	InsecureSkipVerify bool   `mapstructure:"insecure_skip_verify"`
+}
+
+// Workload is a stream of operations driven against each of its targets.
+type Workload struct {
+	Name        string        `mapstructure:"name"`    // label value
+	Targets     []string      `mapstructure:"targets"` // target names; empty: all targets
+	Seed        uint64        `mapstructure:"seed"`    // same seed, same key and op sequence on every target
+	Keys        Keys          `mapstructure:"keys"`
+	Values      Values        `mapstructure:"values"`
+	Ops         Ops           `mapstructure:"ops"`
+	TTL         time.Duration `mapstructure:"ttl"`          // for set_ttl
+	MGetBatch   int           `mapstructure:"mget_batch"`   // keys per MGET
+	Pipeline    int           `mapstructure:"pipeline"`     // commands per request
+	MaxInflight int           `mapstructure:"max_inflight"` // requests in flight per target
+	Rate        Rate          `mapstructure:"rate"`
+}
+
+// RunsOn reports whether the workload runs against the named target.
+func (w *Workload) RunsOn(target string) bool {
+	return len(w.Targets) == 0 || slices.Contains(w.Targets, target)
+}
+
+// Keys describes the key space of a workload.
+type Keys struct {
+	Prefix       string  `mapstructure:"prefix"` // default "ecbench:<workload>:"
+	Count        int     `mapstructure:"count"`
+	Distribution string  `mapstructure:"distribution"`  // uniform, zipfian, sequential
+	ZipfExponent float64 `mapstructure:"zipf_exponent"` // zipfian only
+}
+
+// Key distributions.
+const (
+	DistUniform    = "uniform"
+	DistZipfian    = "zipfian"
+	DistSequential = "sequential"
+)
+
+// Values sizes the values written. Either Size is set, or MinSize and MaxSize
+// are, for sizes drawn uniformly from [MinSize, MaxSize].
+type Values struct {
+	Size    int `mapstructure:"size"`
+	MinSize int `mapstructure:"min_size"`
+	MaxSize int `mapstructure:"max_size"`
+}
+
+// Ranged reports whether sizes come from [MinSize, MaxSize] rather than Size.
+func (v Values) Ranged() bool { return v.MinSize != 0 || v.MaxSize != 0 }
+
+// Ops are the relative weights of the operations of a workload.
+type Ops struct {
+	Get    int `mapstructure:"get"`
+	Set    int `mapstructure:"set"`
+	SetTTL int `mapstructure:"set_ttl"`
+	MGet   int `mapstructure:"mget"`
+	Incr   int `mapstructure:"incr"`
+	Del    int `mapstructure:"del"`
+}
+
+// Operation names, usable as label values.
+const (
+	OpGet    = "get"
+	OpSet    = "set"
+	OpSetTTL = "set_ttl"
+	OpMGet   = "mget"
+	OpIncr   = "incr"
+	OpDel    = "del"
+)
+
+// OpWeight is one operation of a mix and its relative weight.
+type OpWeight struct {
+	Op     string
+	Weight int
+}
+
+// Weights returns the operations with a weight > 0, always in the order get,
+// set, set_ttl, mget, incr, del, so that the same seed picks the same
+// sequence of operations on every run.
+func (o Ops) Weights() []OpWeight {
+	all := [...]OpWeight{
+		{OpGet, o.Get}, {OpSet, o.Set}, {OpSetTTL, o.SetTTL},
+		{OpMGet, o.MGet}, {OpIncr, o.Incr}, {OpDel, o.Del},
+	}
+	var ws []OpWeight
+	for _, w := range all {
+		if w.Weight > 0 {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
+// Rate is the arrival schedule of a workload, in requests per second (each
+// request carries Pipeline commands). Only the fields of Type are used; the
+// others are zero.
+type Rate struct {
+	Type string `mapstructure:"type"`
+
+	Rate float64 `mapstructure:"rate"` // constant
+
+	From     float64       `mapstructure:"from"` // ramp: from From to To over Duration
+	To       float64       `mapstructure:"to"`
+	Duration time.Duration `mapstructure:"duration"`
+
+	Steps []Step `mapstructure:"steps"` // steps
+
+	Base   float64       `mapstructure:"base"` // burst: Peak for Length of every Period, else Base
+	Peak   float64       `mapstructure:"peak"`
+	Period time.Duration `mapstructure:"period"` // burst and sine
+	Length time.Duration `mapstructure:"length"`
+
+	Mean      float64 `mapstructure:"mean"` // sine: Mean + Amplitude·sin(2πt/Period)
+	Amplitude float64 `mapstructure:"amplitude"`
+
+	Workers int `mapstructure:"workers"` // closed: workers sending back to back
+
+	After string `mapstructure:"after"` // ramp and steps: repeat or hold
+}
+
+// Step is one stage of a steps schedule.
+type Step struct {
+	Rate     float64       `mapstructure:"rate"`
+	Duration time.Duration `mapstructure:"duration"`
+}
+
+// Rate types and what ramp and steps do once their schedule ends.
+const (
+	RateConstant = "constant"
+	RateRamp     = "ramp"
+	RateSteps    = "steps"
+	RateBurst    = "burst"
+	RateSine     = "sine"
+	RateClosed   = "closed"
+
+	AfterRepeat = "repeat"
+	AfterHold   = "hold"
+)

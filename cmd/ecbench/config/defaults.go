@@ -1,0 +1,88 @@
+package config
+
+import "time"
+
+// Defaults. A key that is absent (or null) takes its default; a key that is
+// present keeps its value, even a zero one, and is validated as written.
+const (
+	DefaultListen    = "127.0.0.1:9478"
+	DefaultLogLevel  = LevelInfo
+	DefaultLogFormat = FormatJSON
+)
+
+func defaultConfig() Config {
+	return Config{
+		Listen:          DefaultListen,
+		Log:             LogConfig{Level: DefaultLogLevel, Format: DefaultLogFormat},
+		SummaryInterval: 10 * time.Second,
+		ShutdownTimeout: 3 * time.Second,
+	}
+}
+
+func defaultTarget() Target {
+	return Target{
+		Mode:         ModeStandalone,
+		DialTimeout:  2 * time.Second,
+		ReadTimeout:  time.Second,
+		WriteTimeout: time.Second,
+	}
+}
+
+// defaultWorkload holds the workload defaults that depend on nothing else;
+// fillDerived sets the others once the workload is decoded.
+func defaultWorkload() Workload {
+	return Workload{
+		Seed:        1,
+		Keys:        Keys{Count: 100_000, Distribution: DistUniform},
+		TTL:         time.Minute,
+		MGetBatch:   10,
+		Pipeline:    1,
+		MaxInflight: 256,
+		Rate:        Rate{Type: RateConstant},
+	}
+}
+
+// fillDerived sets the defaults of w that depend on its other values or on
+// which keys raw, the workload as written, has.
+func fillDerived(w *Workload, raw map[string]any) {
+	if !has(raw, "ops") { // only when the whole mix is absent: a mix is all or nothing
+		w.Ops = Ops{Get: 80, Set: 20}
+	}
+	if w.Keys.Prefix == "" && nameRE.MatchString(w.Name) {
+		w.Keys.Prefix = "ecbench:" + w.Name + ":"
+	}
+	if w.Keys.Distribution == DistZipfian && !has(raw, "keys", "zipf_exponent") {
+		w.Keys.ZipfExponent = 0.99 // YCSB's
+	}
+	if !has(raw, "values", "size") && !w.Values.Ranged() {
+		w.Values.Size = 32
+	}
+	switch w.Rate.Type {
+	case RateConstant:
+		if !has(raw, "rate", "rate") {
+			w.Rate.Rate = 1000
+		}
+	case RateRamp, RateSteps:
+		if !has(raw, "rate", "after") {
+			w.Rate.After = AfterRepeat
+		}
+	}
+}
+
+// has reports whether the nested mappings of raw hold the key path.
+func has(raw map[string]any, key ...string) bool {
+	m := raw
+	for i, k := range key {
+		v, ok := m[k]
+		if !ok || v == nil {
+			return false
+		}
+		if i == len(key)-1 {
+			return true
+		}
+		if m, ok = v.(map[string]any); !ok {
+			return false
+		}
+	}
+	return false
+}

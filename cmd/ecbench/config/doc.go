@@ -1,0 +1,43 @@
+// Package config loads ecbench's configuration: the metrics listener, logging,
+// the targets (Redis OSS and Valkey endpoints) and the workloads driven
+// against them.
+//
+// Load reads a YAML file with viper, applies ECBENCH_* environment overrides
+// and command-line flags, decodes strictly (an unknown key is an error),
+// fills defaults, validates and resolves passwords. Every problem found is
+// reported at once, sorted by path, as a *ValidationError:
+//
+//	targets[0].db: must be between 0 and 15, got 16
+//	workloads[1].rate.period: must be > 0, got "-5s"
+//
+// Precedence, lowest first: defaults, the file, the environment, flags.
+//
+// # Environment overrides
+//
+// Every key can be set with ECBENCH_ followed by its path in upper case, with
+// "_" between the parts and list indexes as numbers:
+//
+//	ECBENCH_LISTEN=:9478
+//	ECBENCH_TARGETS_0_ADDRS=10.0.0.1:6379,10.0.0.2:6379   (lists of scalars: comma-separated)
+//	ECBENCH_WORKLOADS_0_RATE_RATE=5000
+//	ECBENCH_WORKLOADS_0_RATE_STEPS_1_DURATION=30s
+//
+// An index may name an element the file already has or the next one, which
+// appends a new element (filled with defaults like any other). Variables are
+// applied in path order, so ECBENCH_TARGETS_1_* and ECBENCH_TARGETS_2_* can add
+// two targets to a file that has one. A variable with an empty value is
+// ignored, as viper does. A variable that matches no key is an error, except
+// ECBENCH_CONFIG (the config path, handled by the caller) and variables named
+// by a target's password_env.
+//
+// # Secrets
+//
+// There is no inline password key. A target's password comes from the
+// environment variable named by password_env or from the file at
+// password_file, and is held as a Secret, which prints, marshals and logs as
+// "[redacted]". Relative paths (password_file, tls.ca_file) are relative to
+// the working directory.
+//
+// viper lives here and in the rest of cmd only; the loadgen packages take the
+// plain values of the decoded Config.
+package config

@@ -1,0 +1,58 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary YAML to Load. It must never panic, and every error
+// must be a file or YAML error, or a *ValidationError whose every problem has
+// a path.
+func FuzzLoad(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.yaml")
+	examples, _ := filepath.Glob(examplesDir + "/*.yaml")
+	for _, s := range append(seeds, examples...) {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("targets: [{name: a, addrs: ['a:1']}]\nworkloads: [{name: w, rate: {type: steps, steps: [{}, 1, null]}}]"))
+	f.Add([]byte("- 1\n"))
+	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("? [1, 2]\n: x\n"))
+	f.Add([]byte("1: 2\ntrue: 3\n~: 4\n"))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "fuzz.yaml")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(path, nil, []string{"REDIS_PASSWORD=x", "ECBENCH_WORKLOADS_0_SEED=7"})
+		if err == nil {
+			if cfg == nil {
+				t.Fatal("nil config without an error")
+			}
+			_ = cfg.Redacted()
+			return
+		}
+		var ve *ValidationError
+		switch {
+		case errors.As(err, &ve):
+			if len(ve.Problems) == 0 {
+				t.Fatal("a *ValidationError without problems")
+			}
+			for _, p := range ve.Problems {
+				if p.Path == "" || p.Msg == "" {
+					t.Fatalf("problem without path or message: %+v", p)
+				}
+			}
+		case errors.Is(err, ErrRead), errors.Is(err, ErrSyntax):
+		default:
+			t.Fatalf("error of unexpected kind: %v", err)
+		}
+	})
+}

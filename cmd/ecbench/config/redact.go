@@ -1,0 +1,65 @@
+package config
+
+import (
+	"reflect"
+	"slices"
+	"time"
+)
+
+// Redacted returns the effective configuration as plain maps, lists and
+// scalars keyed like the YAML file, for logs and results metadata: durations
+// as strings ("1m30s"), no passwords (only where they come from), and the
+// keys that a workload's rate type or key distribution does not use left out.
+// Marshalled to YAML, it loads back to the same Config.
+func (c *Config) Redacted() map[string]any {
+	m, _ := plain(reflect.ValueOf(*c)).(map[string]any)
+	ws, _ := m["workloads"].([]any)
+	for i, wm := range ws {
+		w := &c.Workloads[i]
+		wm := wm.(map[string]any)
+		rate := wm["rate"].(map[string]any)
+		for _, f := range rateFields {
+			if !slices.Contains(f.usedBy, w.Rate.Type) {
+				delete(rate, f.key)
+			}
+		}
+		if w.Keys.Distribution != DistZipfian {
+			delete(wm["keys"].(map[string]any), "zipf_exponent")
+		}
+		values := wm["values"].(map[string]any)
+		if w.Values.Ranged() {
+			delete(values, "size")
+		} else {
+			delete(values, "min_size")
+			delete(values, "max_size")
+		}
+	}
+	return m
+}
+
+var secretType = reflect.TypeFor[Secret]()
+
+// plain converts v to maps keyed by mapstructure tag, lists and scalars.
+// Fields tagged "-" (the resolved password) are left out.
+func plain(v reflect.Value) any {
+	t := v.Type()
+	switch {
+	case t == durationType:
+		return time.Duration(v.Int()).String()
+	case t == secretType:
+		return Secret(v.String()).String()
+	case t.Kind() == reflect.Struct:
+		m := map[string]any{}
+		for key, f := range fields(t) {
+			m[key] = plain(v.FieldByIndex(f.Index))
+		}
+		return m
+	case t.Kind() == reflect.Slice:
+		l := make([]any, v.Len())
+		for i := range l {
+			l[i] = plain(v.Index(i))
+		}
+		return l
+	}
+	return v.Interface()
+}

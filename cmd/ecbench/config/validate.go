@@ -1,0 +1,347 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits. They keep a typo (an extra zero, a missing unit) from becoming a
+// load that takes down the generator or the target, and bound label values.
+const (
+	maxTargets         = 64
+	maxWorkloads       = 64
+	maxDB              = 15
+	maxPoolSize        = 10_000
+	maxShutdownTimeout = 4 * time.Second // the daemon must stop within 5s
+	minSummaryInterval = 100 * time.Millisecond
+	maxKeyCount        = 1_000_000_000
+	maxValueSize       = 512 << 20 // Redis' proto-max-bulk-len
+	maxWeight          = 1_000_000
+	minTTL             = time.Millisecond // SET PX resolution
+	maxMGetBatch       = 1000
+	maxPipeline        = 1000
+	maxInflight        = 100_000
+	maxRate            = 10_000_000 // requests/s
+	maxWorkers         = 10_000
+)
+
+var (
+	nameRE    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,62}$`)
+	envNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+)
+
+const nameRule = `must start with a letter and hold only letters, digits, "_" and "-", at most 63 characters`
+
+// validator checks a decoded Config. raw is the checked tree it came from,
+// for the few rules that depend on whether a key was written at all.
+type validator struct {
+	*problems
+	raw map[string]any
+}
+
+func validate(cfg *Config, raw map[string]any, ps *problems) {
+	v := validator{ps, raw}
+	v.address("listen", cfg.Listen, false)
+	v.oneOf("log.level", cfg.Log.Level, LevelDebug, LevelInfo, LevelWarn, LevelError)
+	v.oneOf("log.format", cfg.Log.Format, FormatJSON, FormatConsole)
+	if v.positive("summary_interval", cfg.SummaryInterval) && cfg.SummaryInterval < minSummaryInterval {
+		v.add("summary_interval", fmt.Sprintf("must be >= %v, got %s", minSummaryInterval, describe(cfg.SummaryInterval)))
+	}
+	if v.positive("shutdown_timeout", cfg.ShutdownTimeout) && cfg.ShutdownTimeout > maxShutdownTimeout {
+		v.add("shutdown_timeout", fmt.Sprintf("must be <= %v (ecbench must stop within 5s), got %s", maxShutdownTimeout, describe(cfg.ShutdownTimeout)))
+	}
+
+	switch n := len(cfg.Targets); {
+	case n == 0:
+		v.add("targets", "at least one target is required")
+	case n > maxTargets:
+		v.add("targets", fmt.Sprintf("at most %d targets are allowed, got %d", maxTargets, n))
+	}
+	seen := map[string]int{}
+	for i := range cfg.Targets {
+		v.target(indexPath("targets", i), &cfg.Targets[i])
+		v.unique("targets", i, cfg.Targets[i].Name, seen)
+	}
+
+	switch n := len(cfg.Workloads); {
+	case n == 0:
+		v.add("workloads", "at least one workload is required")
+	case n > maxWorkloads:
+		v.add("workloads", fmt.Sprintf("at most %d workloads are allowed, got %d", maxWorkloads, n))
+	}
+	seen = map[string]int{}
+	for i := range cfg.Workloads {
+		p := indexPath("workloads", i)
+		w := &cfg.Workloads[i]
+		wraw := v.element("workloads", i)
+		v.workload(p, w, wraw, cfg.Targets)
+		v.unique("workloads", i, w.Name, seen)
+	}
+	v.prefixes(cfg.Workloads)
+}
+
+func (v validator) target(p string, t *Target) {
+	v.name(p+".name", t.Name)
+	if t.Engine != "" && t.Engine != EngineRedis && t.Engine != EngineValkey {
+		v.add(p+".engine", fmt.Sprintf("must be one of redis, valkey (or empty: not declared); got %s", quote(t.Engine)))
+	}
+	v.oneOf(p+".mode", t.Mode, ModeStandalone, ModeCluster)
+
+	switch {
+	case len(t.Addrs) == 0:
+		v.add(p+".addrs", "at least one address is required")
+	case t.Mode == ModeStandalone && len(t.Addrs) > 1:
+		v.add(p+".addrs", fmt.Sprintf("standalone mode takes exactly one address, got %d; set mode: cluster for a cluster", len(t.Addrs)))
+	}
+	seen := map[string]int{}
+	for j, a := range t.Addrs {
+		ap := indexPath(p+".addrs", j)
+		if !v.address(ap, a, true) {
+			continue
+		}
+		if k, dup := seen[a]; dup {
+			v.add(ap, fmt.Sprintf("duplicate address %s (also addrs[%d])", quote(a), k))
+			continue
+		}
+		seen[a] = j
+		// A standalone client on a configuration endpoint gets MOVED for
+		// most keys.
+		if t.Mode == ModeStandalone && strings.HasPrefix(strings.ToLower(a), "clustercfg.") {
+			v.add(ap, fmt.Sprintf("%s is an ElastiCache cluster configuration endpoint; set mode: cluster", quote(a)))
+		}
+	}
+
+	if t.DB < 0 || t.DB > maxDB {
+		v.add(p+".db", fmt.Sprintf("must be between 0 and %d, got %d", maxDB, t.DB))
+	} else if t.Mode == ModeCluster && t.DB != 0 {
+		v.add(p+".db", fmt.Sprintf("must be 0 in cluster mode (a cluster has only database 0), got %d", t.DB))
+	}
+
+	if t.PasswordEnv != "" && t.PasswordFile != "" {
+		v.add(p+".password_file", "cannot be combined with password_env; set one of them")
+	}
+	if t.PasswordEnv != "" && !envNameRE.MatchString(t.PasswordEnv) {
+		// Not echoed: it may be the password itself, pasted in the wrong place.
+		v.add(p+".password_env", `must be the name of an environment variable (letters, digits and "_"), not the password itself`)
+	}
+
+	if !t.TLS.Enabled {
+		for key, set := range map[string]bool{
+			"ca_file":              t.TLS.CAFile != "",
+			"server_name":          t.TLS.ServerName != "",
+			"insecure_skip_verify": t.TLS.InsecureSkipVerify,
+		} {
+			if set {
+				v.add(p+".tls."+key, "has no effect unless tls.enabled is true")
+			}
+		}
+	}
+
+	if t.PoolSize < 0 || t.PoolSize > maxPoolSize {
+		v.add(p+".pool_size", fmt.Sprintf("must be 0 (the go-redis default, 10 per CPU) or between 1 and %d, got %d", maxPoolSize, t.PoolSize))
+	}
+	v.positive(p+".dial_timeout", t.DialTimeout)
+	v.positive(p+".read_timeout", t.ReadTimeout)
+	v.positive(p+".write_timeout", t.WriteTimeout)
+}
+
+func (v validator) workload(p string, w *Workload, raw map[string]any, targets []Target) {
+	v.name(p+".name", w.Name)
+
+	var names []string
+	for _, t := range targets {
+		if !slices.Contains(names, t.Name) {
+			names = append(names, t.Name)
+		}
+	}
+	known := "no targets are defined"
+	if len(names) > 0 {
+		known = "targets are: " + strings.Join(names, ", ")
+	}
+	seen := map[string]int{}
+	for j, name := range w.Targets {
+		tp := indexPath(p+".targets", j)
+		if k, dup := seen[name]; dup {
+			v.add(tp, fmt.Sprintf("duplicate target %s (also targets[%d])", quote(name), k))
+			continue
+		}
+		seen[name] = j
+		if !slices.Contains(names, name) {
+			v.add(tp, fmt.Sprintf("unknown target %s; %s", quote(name), known))
+		}
+	}
+
+	k := w.Keys
+	v.between(p+".keys.count", k.Count, 1, maxKeyCount)
+	v.oneOf(p+".keys.distribution", k.Distribution, DistUniform, DistZipfian, DistSequential)
+	switch {
+	case k.Distribution == DistZipfian && !(k.ZipfExponent > 0):
+		v.add(p+".keys.zipf_exponent", "must be > 0, got "+formatFloat(k.ZipfExponent))
+	case k.Distribution != DistZipfian && k.ZipfExponent != 0:
+		v.add(p+".keys.zipf_exponent", fmt.Sprintf("not used by distribution %s; used by zipfian", quote(k.Distribution)))
+	}
+
+	v.values(p+".values", w.Values, raw)
+
+	o := w.Ops
+	for _, ow := range []OpWeight{{OpGet, o.Get}, {OpSet, o.Set}, {OpSetTTL, o.SetTTL}, {OpMGet, o.MGet}, {OpIncr, o.Incr}, {OpDel, o.Del}} {
+		v.between(p+".ops."+ow.Op, ow.Weight, 0, maxWeight)
+	}
+	if len(o.Weights()) == 0 && !v.brokenUnder(p+".ops") {
+		v.add(p+".ops", "at least one weight must be > 0")
+	}
+	if o.MGet > 0 {
+		for _, t := range targets {
+			if t.Mode == ModeCluster && w.RunsOn(t.Name) {
+				v.add(p+".ops.mget", fmt.Sprintf("not supported on cluster-mode targets (keys span hash slots); target %s is cluster", quote(t.Name)))
+			}
+		}
+	}
+
+	if v.positive(p+".ttl", w.TTL) && w.TTL < minTTL {
+		v.add(p+".ttl", fmt.Sprintf("must be >= %v, got %s", minTTL, describe(w.TTL)))
+	}
+	v.between(p+".mget_batch", w.MGetBatch, 1, maxMGetBatch)
+	v.between(p+".pipeline", w.Pipeline, 1, maxPipeline)
+	v.between(p+".max_inflight", w.MaxInflight, 1, maxInflight)
+
+	rraw, _ := raw["rate"].(map[string]any)
+	v.rate(p+".rate", &w.Rate, rraw)
+}
+
+func (v validator) values(p string, vs Values, raw map[string]any) {
+	if !vs.Ranged() {
+		v.between(p+".size", vs.Size, 1, maxValueSize)
+		return
+	}
+	if vs.Size != 0 {
+		v.add(p+".size", "cannot be combined with min_size and max_size; set either size or both min_size and max_size")
+	}
+	ok := true
+	for _, b := range []struct {
+		key, other string
+		n          int
+	}{{"min_size", "max_size", vs.MinSize}, {"max_size", "min_size", vs.MaxSize}} {
+		if !has(raw, "values", b.key) {
+			v.add(p+"."+b.key, "required when "+b.other+" is set")
+			ok = false
+		} else {
+			ok = v.between(p+"."+b.key, b.n, 1, maxValueSize) && ok
+		}
+	}
+	if ok && vs.MinSize > vs.MaxSize {
+		v.add(p+".min_size", fmt.Sprintf("must be <= max_size (%d), got %d", vs.MaxSize, vs.MinSize))
+	}
+}
+
+// prefixes checks that no two workloads write into the same keys: one
+// workload's DEL or SET would skew the other's hit rate.
+func (v validator) prefixes(ws []Workload) {
+	for j := range ws {
+		pj := ws[j].Keys.Prefix
+		if pj == "" { // defaulted from an invalid name, which is reported
+			continue
+		}
+		for i := range j {
+			pi := ws[i].Keys.Prefix
+			if pi == "" {
+				continue
+			}
+			other := indexPath("workloads", i) + ".keys.prefix"
+			var msg string
+			switch {
+			case pi == pj:
+				msg = fmt.Sprintf("%s is also %s", quote(pj), other)
+			case strings.HasPrefix(pi, pj):
+				msg = fmt.Sprintf("%s is a prefix of %s %s", quote(pj), other, quote(pi))
+			case strings.HasPrefix(pj, pi):
+				msg = fmt.Sprintf("%s starts with %s %s", quote(pj), other, quote(pi))
+			default:
+				continue
+			}
+			v.add(indexPath("workloads", j)+".keys.prefix", msg+"; key spaces must not overlap")
+			break
+		}
+	}
+}
+
+// element returns the i-th element of the list at key of the raw tree.
+func (v validator) element(key string, i int) map[string]any {
+	l, _ := v.raw[key].([]any)
+	if i < len(l) {
+		m, _ := l[i].(map[string]any)
+		return m
+	}
+	return nil
+}
+
+func (v validator) name(p, name string) {
+	switch {
+	case name == "":
+		v.add(p, "required")
+	case !nameRE.MatchString(name):
+		v.add(p, nameRule+", got "+quote(name))
+	}
+}
+
+// unique checks that the name of list[i] is the first of its kind.
+func (v validator) unique(list string, i int, name string, seen map[string]int) {
+	if name == "" {
+		return
+	}
+	if k, dup := seen[name]; dup {
+		v.add(indexPath(list, i)+".name", fmt.Sprintf("duplicate name %s (also %s)", quote(name), indexPath(list, k)))
+		return
+	}
+	seen[name] = i
+}
+
+func (v validator) oneOf(p, got string, allowed ...string) bool {
+	if slices.Contains(allowed, got) {
+		return true
+	}
+	v.add(p, fmt.Sprintf("must be one of %s; got %s", strings.Join(allowed, ", "), quote(got)))
+	return false
+}
+
+func (v validator) positive(p string, d time.Duration) bool {
+	if d > 0 {
+		return true
+	}
+	v.add(p, "must be > 0, got "+describe(d))
+	return false
+}
+
+func (v validator) between(p string, n, lo, hi int) bool {
+	if lo <= n && n <= hi {
+		return true
+	}
+	v.add(p, fmt.Sprintf("must be between %d and %d, got %d", lo, hi, n))
+	return false
+}
+
+// address checks a host:port. The host may be empty only for a listen
+// address (all interfaces).
+func (v validator) address(p, addr string, needHost bool) bool {
+	if strings.Contains(addr, "://") {
+		v.add(p, fmt.Sprintf("must be host:port without a scheme, got %s", quote(addr)))
+		return false
+	}
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || strings.Trim(port, "0123456789") != "" || n < 1 || n > 65535 ||
+		needHost && host == "" || strings.ContainsAny(host, " \t\r\n/") {
+		example := `"10.0.0.1:6379"`
+		if !needHost {
+			example = `"127.0.0.1:9478" or ":9478"`
+		}
+		v.add(p, fmt.Sprintf("must be host:port with a port from 1 to 65535, such as %s; got %s", example, quote(addr)))
+		return false
+	}
+	return true
+}
