@@ -1,0 +1,60 @@
+package target_test
+
+import (
+	"context"
+	"os/exec"
+	"regexp"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ecbench/ecbench/internal/servertest"
+	"github.com/ecbench/ecbench/loadgen/target"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// After PoolSize failed dials a go-redis pool starts this probe, which
+		// sleeps 1s between attempts and sees that its pool was closed only
+		// when it wakes: it ends by itself up to a second after Close.
+		goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"),
+	)
+}
+
+var versionRE = regexp.MustCompile(`\bv=(\S+)`)
+
+// binaryVersion returns the version `<engine>-server --version` prints.
+func binaryVersion(t *testing.T, e servertest.Engine) string {
+	t.Helper()
+	out, err := exec.Command(e.Binary(), "--version").Output()
+	if err != nil {
+		t.Fatalf("%s --version: %v", e.Binary(), err)
+	}
+	m := versionRE.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no v=... in %s --version output %q", e.Binary(), out)
+	}
+	return string(m[1])
+}
+
+// newTarget builds a target and closes it when the test ends.
+func newTarget(t *testing.T, o target.Options) *target.Target {
+	t.Helper()
+	if o.Name == "" {
+		o.Name = "t"
+	}
+	tg, err := target.New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = tg.Close() })
+	return tg
+}
+
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,165 @@
+package target
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Mode is how a target is addressed.
+type Mode string
+
+// The modes.
+const (
+	Standalone Mode = "standalone" // one endpoint (a primary, a replica, or an ElastiCache primary endpoint)
+	Cluster    Mode = "cluster"    // Redis Cluster protocol: the client follows MOVED/ASK
+)
+
+// The engines Info.Engine reports and Options.DeclaredEngine accepts.
+const (
+	EngineRedis   = "redis"
+	EngineValkey  = "valkey"
+	EngineUnknown = "unknown" // Engine() before detection, with nothing declared
+)
+
+// Sentinel errors.
+var (
+	// ErrInvalidOptions is wrapped by every Options validation problem.
+	ErrInvalidOptions = errors.New("invalid target options")
+	// ErrTLSCA is wrapped when the TLS CA file cannot be used.
+	ErrTLSCA = errors.New("tls ca file")
+	// ErrNoPrimary is returned by Detect on a cluster with no primaries known.
+	ErrNoPrimary = errors.New("no cluster primary answered")
+)
+
+// TLS is how to secure the connection. The zero value is plain TCP.
+type TLS struct {
+	Enabled bool
+	// CAFile is a PEM bundle of CAs to trust instead of the system roots
+	// (ElastiCache's certificates chain to public roots, so usually empty).
+	CAFile string
+	// ServerName overrides the name verified in the server's certificate.
+	// Empty verifies each node's own host name, which is what cluster mode
+	// needs: every node is dialled by its own address.
+	ServerName string
+	// InsecureSkipVerify accepts any certificate. For tests and debugging
+	// only: it allows a man in the middle.
+	InsecureSkipVerify bool
+}
+
+// Options describe one target.
+type Options struct {
+	Name           string   // a bounded label value, e.g. "redis" or "valkey"
+	Addrs          []string // host:port; standalone takes exactly one, cluster takes seeds
+	Mode           Mode     // "" means Standalone
+	DeclaredEngine string   // "", "redis" or "valkey": what the configuration claims
+	TLS            TLS
+	Username       string
+	Password       string // never appears in any error, event or String()
+	DB             int    // standalone only
+	PoolSize       int    // connections per node; 0 = go-redis default (10 per GOMAXPROCS)
+
+	// Zero means go-redis's default (5s dial, 3s read, write = read).
+	DialTimeout, ReadTimeout, WriteTimeout time.Duration
+}
+
+// String describes the options without the password.
+func (o Options) String() string { return o.describe(o.Password != "") }
+
+func (o Options) describe(hasPassword bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s %s", o.Name, o.mode(), strings.Join(o.Addrs, ","))
+	if o.TLS.Enabled {
+		b.WriteString(" tls")
+	}
+	if o.Username != "" {
+		fmt.Fprintf(&b, " user %s", o.Username)
+	}
+	if hasPassword {
+		b.WriteString(" password set")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// GoString keeps %#v from printing the password too.
+func (o Options) GoString() string { return "target.Options{" + o.String() + "}" }
+
+func (o Options) mode() Mode {
+	if o.Mode == "" {
+		return Standalone
+	}
+	return o.Mode
+}
+
+// validate returns every problem at once, each wrapping ErrInvalidOptions.
+func (o Options) validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: target %q: %s: %s", ErrInvalidOptions, o.Name, field, fmt.Sprintf(format, args...)))
+	}
+	if o.Name == "" {
+		bad("name", "must not be empty")
+	}
+	switch o.mode() {
+	case Standalone:
+		if len(o.Addrs) != 1 {
+			bad("addrs", "standalone mode takes exactly one address, got %d", len(o.Addrs))
+		}
+	case Cluster:
+		if len(o.Addrs) == 0 {
+			bad("addrs", "cluster mode takes at least one seed address, got none")
+		}
+		if o.DB != 0 {
+			bad("db", "must be 0 in cluster mode, got %d", o.DB)
+		}
+	default:
+		bad("mode", "must be %q or %q, got %q", Standalone, Cluster, o.Mode)
+	}
+	for i, a := range o.Addrs {
+		if a == "" {
+			bad(fmt.Sprintf("addrs[%d]", i), "must not be empty")
+		}
+	}
+	switch o.DeclaredEngine {
+	case "", EngineRedis, EngineValkey:
+	default:
+		bad("declared_engine", "must be empty, %q or %q, got %q", EngineRedis, EngineValkey, o.DeclaredEngine)
+	}
+	if o.DB < 0 {
+		bad("db", "must be >= 0, got %d", o.DB)
+	}
+	if o.PoolSize < 0 {
+		bad("pool_size", "must be >= 0, got %d", o.PoolSize)
+	}
+	return errors.Join(errs...)
+}
+
+// tlsConfig builds the client TLS configuration, or nil when TLS is off. A CA
+// file problem names the file, never its contents.
+func (t TLS) tlsConfig() (*tls.Config, error) {
+	if !t.Enabled {
+		return nil, nil
+	}
+	cfg := &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		ServerName:         t.ServerName,
+		InsecureSkipVerify: t.InsecureSkipVerify, //nolint:gosec // opt-in, documented as unsafe
+	}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrTLSCA, err) // *PathError names the file
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w %s: no PEM certificate found", ErrTLSCA, t.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}

@@ -1,0 +1,266 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Target is one endpoint under test: a client, the engine it was detected to
+// run and its health. All methods are safe for concurrent use.
+type Target struct {
+	opts        Options // Password cleared: the client holds the only copy
+	hasPassword bool
+	client      redis.UniversalClient
+
+	info  atomic.Pointer[Info] // last successful detection; nil before
+	up    atomic.Bool          // last health check (Detect or PING) succeeded
+	ready atomic.Bool          // answered at least once
+
+	// clusterPool is the cluster client's pool statistics as of the last
+	// health check: reading them live may reload the cluster topology, and a
+	// scrape of /metrics must never do network I/O.
+	clusterPool atomic.Pointer[redis.PoolStats]
+}
+
+// New validates o and builds the client. It does not connect: a target that
+// is down at start is reported by Monitor, not refused here.
+func New(o Options) (*Target, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	tlsCfg, err := o.TLS.tlsConfig()
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", o.Name, err)
+	}
+
+	t := &Target{opts: o, hasPassword: o.Password != ""}
+	switch o.mode() {
+	case Cluster:
+		t.client = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs:    o.Addrs,
+			Username: o.Username,
+			Password: o.Password,
+			// MaxRedirects (0 = go-redis's default of 3) bounds how many MOVED
+			// and ASK redirects one command follows: following them is how a
+			// cluster client works, and a redirect is part of the request's
+			// measured latency. MaxRetries -1 means no plain retries on a node.
+			// Beware that the cluster loop also re-sends a command that failed
+			// with a network error or LOADING/TRYAGAIN/CLUSTERDOWN within that
+			// same MaxRedirects budget; go-redis offers no switch to separate
+			// the two, and turning redirects off would break cluster mode.
+			MaxRetries: -1,
+			// Read from primaries only: a benchmark compares engines, and
+			// replica reads would add replication lag to what is measured.
+			ReadOnly: false,
+
+			TLSConfig:             tlsCfg,
+			PoolSize:              o.PoolSize,
+			DialTimeout:           o.DialTimeout,
+			ReadTimeout:           o.ReadTimeout,
+			WriteTimeout:          o.WriteTimeout,
+			DialerRetries:         1,
+			ContextTimeoutEnabled: true,
+		})
+	default:
+		t.client = redis.NewClient(&redis.Options{
+			Addr:     o.Addrs[0],
+			Username: o.Username,
+			Password: o.Password,
+			DB:       o.DB,
+			// No retries: a retried request would be measured as one slow
+			// success and hide the failure that caused it. Every request is
+			// sent once and its outcome (error class included) recorded.
+			MaxRetries: -1,
+
+			TLSConfig:    tlsCfg,
+			PoolSize:     o.PoolSize,
+			DialTimeout:  o.DialTimeout,
+			ReadTimeout:  o.ReadTimeout,
+			WriteTimeout: o.WriteTimeout,
+			// One dial attempt per new connection, for the same reason: the
+			// default 5 attempts 100ms apart would turn "connection refused"
+			// into 400ms of invisible waiting.
+			DialerRetries: 1,
+			// Honour request deadlines (a runner's shutdown grace period, the
+			// monitor's checks) on the socket, not only before sending.
+			ContextTimeoutEnabled: true,
+		})
+	}
+	t.opts.Password = ""
+	return t, nil
+}
+
+// Name returns the target's name.
+func (t *Target) Name() string { return t.opts.Name }
+
+// String describes the target without its password.
+func (t *Target) String() string { return t.opts.describe(t.hasPassword) }
+
+// Client returns the target's client, a *redis.Client or *redis.ClusterClient.
+func (t *Target) Client() redis.UniversalClient { return t.client }
+
+// Info returns the last detected Info; ok is false before the first success.
+func (t *Target) Info() (Info, bool) {
+	if p := t.info.Load(); p != nil {
+		return *p, true
+	}
+	return Info{}, false
+}
+
+// Engine returns the detected engine, else the declared one, else "unknown".
+// It is a single atomic load, cheap enough for the metrics hot path.
+func (t *Target) Engine() string {
+	if p := t.info.Load(); p != nil {
+		return p.Engine
+	}
+	if t.opts.DeclaredEngine != "" {
+		return t.opts.DeclaredEngine
+	}
+	return EngineUnknown
+}
+
+// DeclaredEngine returns the engine the configuration claims, or "".
+func (t *Target) DeclaredEngine() string { return t.opts.DeclaredEngine }
+
+// Up reports whether the last health check (Detect or PING) succeeded.
+func (t *Target) Up() bool { return t.up.Load() }
+
+// Ready reports whether the target has answered at least once since New.
+func (t *Target) Ready() bool { return t.ready.Load() }
+
+// PoolStats returns the client's connection pool statistics: live for a
+// standalone client, summed over nodes as of the last health check in
+// cluster mode. It never does network I/O.
+func (t *Target) PoolStats() *redis.PoolStats {
+	if _, ok := t.client.(*redis.ClusterClient); !ok {
+		return t.client.PoolStats()
+	}
+	if p := t.clusterPool.Load(); p != nil {
+		return p
+	}
+	return &redis.PoolStats{}
+}
+
+// refreshPoolStats caches the cluster client's pool statistics; Monitor
+// calls it after every check, off the scrape path.
+func (t *Target) refreshPoolStats() {
+	if c, ok := t.client.(*redis.ClusterClient); ok {
+		t.clusterPool.Store(c.PoolStats())
+	}
+}
+
+// Close closes the client.
+func (t *Target) Close() error { return t.client.Close() }
+
+// Detect asks the target what it runs (INFO server and INFO replication),
+// stores the answer and marks the target up, or marks it down on error. In
+// cluster mode it asks every primary at once and takes the first answer, so
+// one unreachable shard does not hide the engine of the others.
+func (t *Target) Detect(ctx context.Context) (Info, error) {
+	in, err := t.detect(ctx)
+	if err != nil {
+		t.up.Store(false)
+		return Info{}, err
+	}
+	t.markUp()
+	return in, nil
+}
+
+// detect is Detect without deciding whether the target is up: it stores what
+// it learnt and records that the target answered.
+func (t *Target) detect(ctx context.Context) (Info, error) {
+	var (
+		in  Info
+		err error
+	)
+	switch c := t.client.(type) {
+	case *redis.ClusterClient:
+		in, err = detectCluster(ctx, c)
+	case *redis.Client:
+		in, err = detectNode(ctx, c)
+	default:
+		err = fmt.Errorf("unsupported client %T", c)
+	}
+	if err != nil {
+		return Info{}, fmt.Errorf("target %q: detect: %w", t.opts.Name, err)
+	}
+	t.info.Store(&in)
+	t.ready.Store(true)
+	return in, nil
+}
+
+func (t *Target) markUp() {
+	t.up.Store(true)
+	t.ready.Store(true)
+}
+
+// ping is the periodic health check, and marks the target up or down.
+//
+// In cluster mode every primary must answer: with one shard gone, a share of
+// the workload's keys fail, and the target is not healthy. (A plain PING
+// through the cluster client goes to one node and would not notice.)
+func (t *Target) ping(ctx context.Context) error {
+	var err error
+	switch c := t.client.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return node.Ping(ctx).Err()
+		})
+	default:
+		err = t.client.Ping(ctx).Err()
+	}
+	if err != nil {
+		t.up.Store(false)
+		return fmt.Errorf("target %q: ping: %w", t.opts.Name, err)
+	}
+	t.markUp()
+	return nil
+}
+
+// detectNode reads INFO from one node. The two sections are pipelined as two
+// commands rather than one multi-section INFO, which Redis < 7 rejects.
+func detectNode(ctx context.Context, c *redis.Client) (Info, error) {
+	pipe := c.Pipeline()
+	srv := pipe.Info(ctx, "server")
+	repl := pipe.Info(ctx, "replication")
+	if _, err := pipe.Exec(ctx); err != nil {
+		return Info{}, err
+	}
+	return ParseInfo(srv.Val() + "\r\n" + repl.Val()), nil
+}
+
+// detectCluster asks every known primary and returns the first answer.
+func detectCluster(ctx context.Context, c *redis.ClusterClient) (Info, error) {
+	var (
+		mu      sync.Mutex
+		found   *Info
+		lastErr error
+	)
+	err := c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		in, err := detectNode(ctx, node)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			lastErr = err
+			return nil // another primary may answer
+		}
+		if found == nil {
+			found = &in
+		}
+		return nil
+	})
+	switch {
+	case err != nil: // loading the cluster topology failed
+		return Info{}, err
+	case found != nil:
+		return *found, nil
+	case lastErr != nil:
+		return Info{}, lastErr
+	default:
+		return Info{}, ErrNoPrimary
+	}
+}
