@@ -1,0 +1,30 @@
+// Package metrics exports ecbench's measurements as Prometheus metrics and
+// serves them over HTTP.
+//
+// It implements the result.Recorder seam that the load engine defines: one
+// Recorder per (target, workload) pair turns finished requests into latency
+// and service-time histograms, outcome counters and error-class counters, and
+// keeps an HdrHistogram of the current interval for the daemon's periodic
+// summary line. Runner and target state (offered rate, in-flight requests,
+// schedule lag, engine identity, client pool statistics) is read at scrape
+// time through small interfaces, so a scrape never does network I/O.
+//
+// The metric names and labels are a contract with the Grafana dashboards:
+//
+//	ecbench_op_latency_seconds{target,engine,workload,op}        histogram, from intended start
+//	ecbench_op_service_seconds{target,engine,workload,op}        histogram, from send
+//	ecbench_ops_total{target,engine,workload,op,outcome}         ok | miss | error | dropped
+//	ecbench_op_errors_total{target,engine,workload,op,class}     result.Classes
+//	ecbench_offered_rate_ops_per_second{target,workload}
+//	ecbench_inflight_ops{target,workload}
+//	ecbench_max_inflight_ops{target,workload}
+//	ecbench_schedule_lag_seconds{target,workload}
+//	ecbench_target_info{target,engine,version,mode,role}         1, once the target has answered
+//	ecbench_target_up{target,engine}
+//	ecbench_pool_*{target,engine}                                go-redis pool statistics
+//	ecbench_build_info{version,goversion}
+//
+// Label values come only from fixed sets: target and workload names from the
+// configuration, op names from the workload, the detected engine, and the
+// outcome and error-class enums. Never a key, an address or an error message.
+package metrics

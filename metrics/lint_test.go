@@ -1,0 +1,95 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ecbench/ecbench/loadgen/result"
+)
+
+// populated returns a registry as the daemon builds it, with every kind of
+// series present: all outcomes and error classes, runners, and targets both
+// known and not yet known.
+func populated(t *testing.T) *prometheus.Registry {
+	t.Helper()
+	reg := NewRegistry()
+	m, err := New(reg, "v0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.Recorder("primary", "cache", []string{"get", "set"}, fixedEngine("redis"))
+	for _, o := range result.Outcomes {
+		r.Record(res(0, o, result.ClassNone, time.Millisecond, time.Millisecond))
+	}
+	for _, c := range result.Classes {
+		r.Record(res(1, result.Error, c, 0, time.Second))
+	}
+	m.AddRunner("primary", "cache", fakeRunner{offered: 1000, inflight: 3, max: 64, lag: time.Millisecond})
+	m.AddTarget(func() TargetState {
+		return TargetState{Name: "primary", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "master",
+			Known: true, Up: true, Pool: withPipeline(redis.PoolStats{Hits: 3, TotalConns: 2}, redis.PoolStats{Hits: 1})}
+	})
+	m.AddTarget(func() TargetState { return TargetState{Name: "replica"} })
+	return reg
+}
+
+func TestLint(t *testing.T) {
+	t.Parallel()
+	problems, err := testutil.CollectAndLint(populated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestPromtoolCheckMetrics runs the real promtool over what a scrape returns.
+func TestPromtoolCheckMetrics(t *testing.T) {
+	t.Parallel()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool not found (%v): run `make test`, which installs it (Debian package prometheus) via scripts/install-deps.sh", err)
+	}
+	s := NewServer("127.0.0.1:0", populated(t), nil)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	resp, body := get(t, s, "/metrics", "") // the text format, which promtool lints
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /metrics: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"ecbench_op_latency_seconds_bucket", "ecbench_op_errors_total", "ecbench_pool_hits_total", "ecbench_target_info", "go_goroutines", "process_cpu_seconds_total"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("exposition lacks %s", want)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Fatalf("promtool check metrics: %v\n%s", err, out.String())
+		}
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,150 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// unknownEngine is the engine label value before detection, and whenever a
+// caller reports an empty engine: an empty label value would make the series
+// indistinguishable from one without the label.
+const unknownEngine = "unknown"
+
+func engineLabel(e string) string {
+	if e == "" {
+		return unknownEngine
+	}
+	return e
+}
+
+// latencyBuckets are the classic bucket bounds: 50µs to 10s, 10 per decade,
+// on the R10 preferred-number series (ISO 3):
+//
+//	1  1.25  1.6  2  2.5  3.15  4  5  6.3  8  (× 10^k)
+//
+// Neighbours differ by 1.25–1.28×, like prometheus.ExponentialBucketsRange
+// with 10 per decade, but every decade (100µs, 1ms, 10ms, 100ms, 1s) is an
+// exact bound, so "share of requests under 1ms" needs no interpolation, and
+// the le labels are short, exact numbers (ExponentialBucketsRange(50e-6, 10,
+// 54) ends at le="9.999999999999991" and has no decade bound).
+//
+// Classic buckets are what dashboards and rules use; the native buckets beside
+// them (factor 1.1, schema 3) are a bonus for Prometheus servers that scrape
+// them, which then ingest no classic buckets.
+var latencyBuckets = preferredBuckets(-5, 1) // 50µs .. 10s
+
+// r10 holds the R10 mantissas ×100.
+var r10 = [...]int64{100, 125, 160, 200, 250, 315, 400, 500, 630, 800}
+
+// preferredBuckets returns the R10 values from 5×10^lo to 10^hi inclusive.
+// Each is an exact integer divided by an exact power of ten, so each is the
+// float64 nearest its decimal value.
+func preferredBuckets(lo, hi int) []float64 {
+	var b []float64
+	for e := lo; e < hi; e++ {
+		for _, m := range r10 {
+			if e == lo && m < 500 {
+				continue
+			}
+			b = append(b, scale(m, e-2))
+		}
+	}
+	return append(b, scale(1, hi))
+}
+
+// scale returns m × 10^e.
+func scale(m int64, e int) float64 {
+	if e < 0 {
+		return float64(m) / math.Pow10(-e)
+	}
+	return float64(m) * math.Pow10(e)
+}
+
+const (
+	nativeBucketFactor     = 1.1
+	nativeMaxBucketNumber  = 160
+	nativeMinResetDuration = time.Hour
+)
+
+// NewRegistry returns a fresh registry holding the Go runtime and process
+// collectors. ecbench registers nothing in the global default registry.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return reg
+}
+
+// Metrics holds ecbench's metric vectors and scrape-time collectors. Create it
+// with New; its methods are safe for concurrent use.
+type Metrics struct {
+	latency *prometheus.HistogramVec
+	service *prometheus.HistogramVec
+	ops     *prometheus.CounterVec
+	errors  *prometheus.CounterVec
+	runners *runnerCollector
+	targets *targetCollector
+}
+
+// New creates ecbench's metrics and registers them with reg, together with
+// ecbench_build_info{version, goversion} = 1.
+func New(reg prometheus.Registerer, version string) (*Metrics, error) {
+	opLabels := []string{"target", "engine", "workload", "op"}
+	m := &Metrics{
+		latency: prometheus.NewHistogramVec(histogramOpts(
+			"ecbench_op_latency_seconds",
+			"Request latency in seconds, measured from the time the schedule intended the request to start, so queueing behind a slow server or a late generator is included. Failed requests are observed; dropped ones are not.",
+		), opLabels),
+		service: prometheus.NewHistogramVec(histogramOpts(
+			"ecbench_op_service_seconds",
+			"Request service time in seconds, measured from the moment the command was handed to the client. Failed requests are observed; dropped ones are not.",
+		), opLabels),
+		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ecbench_ops_total",
+			Help: "Scheduled requests by outcome: ok (answered), miss (a read found no key), error (failed, see ecbench_op_errors_total) or dropped (never sent because the in-flight bound was reached).",
+		}, []string{"target", "engine", "workload", "op", "outcome"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ecbench_op_errors_total",
+			Help: "Failed requests by error class (timeout, conn_refused, moved, readonly, ...).",
+		}, []string{"target", "engine", "workload", "op", "class"}),
+		runners: newRunnerCollector(),
+		targets: newTargetCollector(),
+	}
+	if version == "" {
+		version = "unknown"
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "ecbench_build_info",
+		Help:        "Always 1; labelled with the ecbench version and the Go version it was built with.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	cs := []prometheus.Collector{build, m.latency, m.service, m.ops, m.errors, m.runners, m.targets}
+	for i, c := range cs {
+		if err := reg.Register(c); err != nil {
+			for _, done := range cs[:i] { // leave reg as it was
+				reg.Unregister(done)
+			}
+			return nil, fmt.Errorf("metrics: register: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func histogramOpts(name, help string) prometheus.HistogramOpts {
+	return prometheus.HistogramOpts{
+		Name:                            name,
+		Help:                            help,
+		Buckets:                         latencyBuckets,
+		NativeHistogramBucketFactor:     nativeBucketFactor,
+		NativeHistogramMaxBucketNumber:  nativeMaxBucketNumber,
+		NativeHistogramMinResetDuration: nativeMinResetDuration,
+	}
+}

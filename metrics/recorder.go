@@ -1,0 +1,148 @@
+package metrics
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ecbench/ecbench/loadgen/result"
+)
+
+var _ result.Recorder = (*Recorder)(nil)
+
+// numClasses is the length of a slice indexed by result.Class, ClassNone
+// included.
+var numClasses = len(result.Classes) + 1
+
+// Recorder records the results of one (target, workload) pair. It implements
+// result.Recorder; Record is safe for concurrent use, never waits on I/O or a
+// channel and does not allocate once the engine is bound.
+type Recorder struct {
+	m        *Metrics
+	target   string
+	workload string
+	ops      []string
+	engine   func() string
+
+	// bound is the series set for the engine seen last. Record rebinds only
+	// when the engine changes; cache keeps every set built so far so that a
+	// flip back (redis -> valkey -> redis) reuses the same children.
+	bound atomic.Pointer[binding]
+	mu    sync.Mutex // guards cache
+	cache map[string]*binding
+
+	iv interval
+}
+
+// binding is every series of one recorder for one engine label value,
+// resolved once so that Record does no label lookups.
+type binding struct {
+	engine string
+	ops    []opSeries // indexed by result.Result.Op
+}
+
+type opSeries struct {
+	latency  prometheus.Observer
+	service  prometheus.Observer
+	outcomes []prometheus.Counter // indexed by result.Outcome
+	errors   []prometheus.Counter // indexed by result.Class; [ClassNone] is nil
+}
+
+// Recorder returns the recorder for one (target, workload) pair. ops are the
+// workload's op label values in index order (result.Result.Op indexes them).
+// engine is called on every Record and must be cheap (an atomic load): the
+// engine label is detected at run time and may change, from "unknown" to
+// "redis", or from "redis" to "valkey" during an in-place migration. An empty
+// engine, or a nil func, means "unknown".
+//
+// All series for the current engine are created when it is first seen,
+// including every ecbench_ops_total outcome and every ecbench_op_errors_total
+// class at zero, so rate() and increase() see the first event of each.
+func (m *Metrics) Recorder(target, workload string, ops []string, engine func() string) *Recorder {
+	if engine == nil {
+		engine = func() string { return unknownEngine }
+	}
+	r := &Recorder{
+		m:        m,
+		target:   target,
+		workload: workload,
+		ops:      append([]string(nil), ops...),
+		engine:   engine,
+		cache:    make(map[string]*binding),
+	}
+	r.iv.init(time.Now())
+	r.current()
+	return r
+}
+
+// Record records one finished or dropped request. It panics if res.Op is not
+// an index into the recorder's ops or res.Outcome is not a result.Outcome:
+// both are programming errors in the caller. An Error outcome without a
+// class counts as "other".
+func (r *Recorder) Record(res result.Result) {
+	s := &r.current().ops[res.Op]
+	s.outcomes[res.Outcome].Inc()
+	if res.Outcome == result.Dropped {
+		r.iv.record(res.Outcome, result.ClassNone, 0)
+		return
+	}
+	class := result.ClassNone
+	if res.Outcome == result.Error {
+		class = res.Class
+		if class == result.ClassNone || int(class) >= len(s.errors) {
+			class = result.ClassOther
+		}
+		s.errors[class].Inc()
+	}
+	lat := max(res.Done.Sub(res.Intended), 0)
+	s.latency.Observe(lat.Seconds())
+	if !res.Sent.IsZero() {
+		s.service.Observe(max(res.Done.Sub(res.Sent), 0).Seconds())
+	}
+	r.iv.record(res.Outcome, class, lat)
+}
+
+// current returns the binding for the engine reported now.
+func (r *Recorder) current() *binding {
+	e := r.engine()
+	if e == "" {
+		e = unknownEngine
+	}
+	if b := r.bound.Load(); b != nil && b.engine == e {
+		return b
+	}
+	return r.rebind(e)
+}
+
+// rebind is the slow path, taken once per engine change.
+func (r *Recorder) rebind(engine string) *binding {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.cache[engine]
+	if !ok {
+		b = r.m.bind(r.target, r.workload, engine, r.ops)
+		r.cache[engine] = b
+	}
+	r.bound.Store(b)
+	return b
+}
+
+func (m *Metrics) bind(target, workload, engine string, ops []string) *binding {
+	b := &binding{engine: engine, ops: make([]opSeries, len(ops))}
+	for i, op := range ops {
+		s := &b.ops[i]
+		s.latency = m.latency.WithLabelValues(target, engine, workload, op)
+		s.service = m.service.WithLabelValues(target, engine, workload, op)
+		s.outcomes = make([]prometheus.Counter, len(result.Outcomes))
+		for _, o := range result.Outcomes {
+			s.outcomes[o] = m.ops.WithLabelValues(target, engine, workload, op, o.String())
+		}
+		s.errors = make([]prometheus.Counter, numClasses)
+		for _, c := range result.Classes {
+			s.errors[c] = m.errors.WithLabelValues(target, engine, workload, op, c.String())
+		}
+	}
+	return b
+}

@@ -1,0 +1,466 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/ecbench/ecbench/loadgen/result"
+)
+
+// t0 is an arbitrary fixed instant; results are built relative to it.
+var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// res builds a result whose request was sent lag after its intended start and
+// answered svc after that.
+func res(op int, o result.Outcome, c result.Class, lag, svc time.Duration) result.Result {
+	r := result.Result{Op: op, Intended: t0, Outcome: o, Class: c}
+	if o != result.Dropped {
+		r.Sent = t0.Add(lag)
+		r.Done = r.Sent.Add(svc)
+	}
+	return r
+}
+
+func newTestMetrics(t testing.TB) (*prometheus.Registry, *Metrics) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	m, err := New(reg, "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, m
+}
+
+func fixedEngine(e string) func() string { return func() string { return e } }
+
+const opsHeader = `# HELP ecbench_ops_total Scheduled requests by outcome: ok (answered), miss (a read found no key), error (failed, see ecbench_op_errors_total) or dropped (never sent because the in-flight bound was reached).
+# TYPE ecbench_ops_total counter
+`
+
+const errorsHeader = `# HELP ecbench_op_errors_total Failed requests by error class (timeout, conn_refused, moved, readonly, ...).
+# TYPE ecbench_op_errors_total counter
+`
+
+// errorsExposition lists ecbench_op_errors_total for every class of every op
+// in ops, with the counts in nonzero (keyed "op/class") and 0 elsewhere.
+func errorsExposition(target, engine, workload string, ops []string, nonzero map[string]int) string {
+	var b strings.Builder
+	b.WriteString(errorsHeader)
+	for _, op := range ops {
+		for _, c := range result.Classes {
+			fmt.Fprintf(&b, "ecbench_op_errors_total{class=%q,engine=%q,op=%q,target=%q,workload=%q} %d\n",
+				c.String(), engine, op, target, workload, nonzero[op+"/"+c.String()])
+		}
+	}
+	return b.String()
+}
+
+func TestRecordCounters(t *testing.T) {
+	t.Parallel()
+	reg, m := newTestMetrics(t)
+	r := m.Recorder("primary", "cache", []string{"get", "set"}, fixedEngine("redis"))
+
+	ms := time.Millisecond
+	var results []result.Result
+	for range 3 {
+		results = append(results, res(0, result.OK, result.ClassNone, 0, ms))
+	}
+	results = append(results,
+		res(0, result.Miss, result.ClassNone, 0, ms),
+		res(0, result.Miss, result.ClassNone, 0, ms),
+		res(1, result.OK, result.ClassNone, 0, ms),
+		res(0, result.Error, result.ClassTimeout, 0, ms),
+		res(0, result.Error, result.ClassTimeout, 0, ms),
+		res(0, result.Error, result.ClassNone, 0, ms), // an error without a class is "other"
+		res(1, result.Dropped, result.ClassNone, 0, 0),
+		res(1, result.Dropped, result.ClassNone, 0, 0),
+		res(1, result.Dropped, result.ClassNone, 0, 0),
+	)
+	for _, c := range result.Classes { // every class once on set
+		results = append(results, res(1, result.Error, c, 0, ms))
+	}
+	for _, x := range results {
+		r.Record(x)
+	}
+
+	wantOps := opsHeader + `ecbench_ops_total{engine="redis",op="get",outcome="dropped",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="redis",op="get",outcome="error",target="primary",workload="cache"} 3
+ecbench_ops_total{engine="redis",op="get",outcome="miss",target="primary",workload="cache"} 2
+ecbench_ops_total{engine="redis",op="get",outcome="ok",target="primary",workload="cache"} 3
+ecbench_ops_total{engine="redis",op="set",outcome="dropped",target="primary",workload="cache"} 3
+ecbench_ops_total{engine="redis",op="set",outcome="error",target="primary",workload="cache"} 18
+ecbench_ops_total{engine="redis",op="set",outcome="miss",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="redis",op="set",outcome="ok",target="primary",workload="cache"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(wantOps), "ecbench_ops_total"); err != nil {
+		t.Error(err)
+	}
+
+	nonzero := map[string]int{"get/timeout": 2, "get/other": 1}
+	for _, c := range result.Classes {
+		nonzero["set/"+c.String()] = 1
+	}
+	wantErrs := errorsExposition("primary", "redis", "cache", []string{"get", "set"}, nonzero)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(wantErrs), "ecbench_op_errors_total"); err != nil {
+		t.Error(err)
+	}
+
+	if got := testutil.ToFloat64(m.ops.WithLabelValues("primary", "redis", "cache", "set", "dropped")); got != 3 {
+		t.Errorf("dropped set = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(m.errors.WithLabelValues("primary", "redis", "cache", "get", "timeout")); got != 2 {
+		t.Errorf("get timeouts = %v, want 2", got)
+	}
+}
+
+// A fresh recorder exposes every outcome at zero before the first result, so
+// rate() works from the first scrape.
+func TestRecorderZeroInitialises(t *testing.T) {
+	t.Parallel()
+	reg, m := newTestMetrics(t)
+	m.Recorder("t", "w", []string{"get"}, nil)
+
+	want := opsHeader + `ecbench_ops_total{engine="unknown",op="get",outcome="dropped",target="t",workload="w"} 0
+ecbench_ops_total{engine="unknown",op="get",outcome="error",target="t",workload="w"} 0
+ecbench_ops_total{engine="unknown",op="get",outcome="miss",target="t",workload="w"} 0
+ecbench_ops_total{engine="unknown",op="get",outcome="ok",target="t",workload="w"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_ops_total"); err != nil {
+		t.Error(err)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(errorsExposition("t", "unknown", "w", []string{"get"}, nil)), "ecbench_op_errors_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRecordHistograms(t *testing.T) {
+	t.Parallel()
+	reg, m := newTestMetrics(t)
+	r := m.Recorder("primary", "cache", []string{"get"}, fixedEngine("valkey"))
+
+	// lag is the time between the intended start and the send (schedule lag
+	// plus client queueing); latency = lag + service.
+	type obs struct{ lag, svc time.Duration }
+	recorded := []struct {
+		o result.Outcome
+		c result.Class
+		obs
+	}{
+		{result.OK, result.ClassNone, obs{0, 100 * time.Microsecond}},
+		{result.OK, result.ClassNone, obs{2 * time.Millisecond, 300 * time.Microsecond}},
+		{result.Miss, result.ClassNone, obs{0, 40 * time.Microsecond}},
+		{result.Error, result.ClassTimeout, obs{time.Millisecond, 3 * time.Second}}, // a timeout's latency is real
+		{result.Dropped, result.ClassNone, obs{}},                                   // never ran: not observed
+		{result.Dropped, result.ClassNone, obs{}},
+	}
+	var lats, svcs []float64
+	for _, x := range recorded {
+		r.Record(res(0, x.o, x.c, x.lag, x.svc))
+		if x.o != result.Dropped {
+			lats = append(lats, (x.lag + x.svc).Seconds())
+			svcs = append(svcs, x.svc.Seconds())
+		}
+	}
+
+	tests := []struct {
+		name string
+		want []float64
+	}{
+		{"ecbench_op_latency_seconds", lats},
+		{"ecbench_op_service_seconds", svcs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := gatherHistogram(t, reg, tt.name, map[string]string{
+				"target": "primary", "engine": "valkey", "workload": "cache", "op": "get",
+			})
+			if got, want := h.GetSampleCount(), uint64(len(tt.want)); got != want {
+				t.Errorf("count = %d, want %d", got, want)
+			}
+			var sum float64
+			for _, v := range tt.want {
+				sum += v
+			}
+			if got := h.GetSampleSum(); math.Abs(got-sum) > 1e-12 {
+				t.Errorf("sum = %v, want %v", got, sum)
+			}
+			if got, want := len(h.GetBucket()), len(latencyBuckets); got != want {
+				t.Fatalf("%d classic buckets, want %d", got, want)
+			}
+			for _, b := range h.GetBucket() {
+				var want uint64
+				for _, v := range tt.want {
+					if v <= b.GetUpperBound() {
+						want++
+					}
+				}
+				if b.GetCumulativeCount() != want {
+					t.Errorf("bucket le=%g: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), want)
+				}
+			}
+			// Native buckets beside the classic ones: factor 1.1 is schema 3.
+			if got := h.GetSchema(); got != 3 {
+				t.Errorf("native schema = %d, want 3", got)
+			}
+			if got := sumDeltas(h.GetPositiveDelta()) + int64(h.GetZeroCount()); got != int64(len(tt.want)) {
+				t.Errorf("native buckets hold %d observations, want %d", got, len(tt.want))
+			}
+		})
+	}
+}
+
+// sumDeltas returns the total count of delta-encoded native buckets.
+func sumDeltas(deltas []int64) int64 {
+	var total, cur int64
+	for _, d := range deltas {
+		cur += d
+		total += cur
+	}
+	return total
+}
+
+func TestLatencyBuckets(t *testing.T) {
+	t.Parallel()
+	b := latencyBuckets
+	if b[0] != 50e-6 || b[len(b)-1] != 10 {
+		t.Errorf("buckets span %g..%g, want 50µs..10s", b[0], b[len(b)-1])
+	}
+	if !slices.IsSorted(b) || len(slices.Compact(slices.Clone(b))) != len(b) {
+		t.Errorf("buckets not strictly increasing: %v", b)
+	}
+	for i := 1; i < len(b); i++ {
+		if r := b[i] / b[i-1]; r < 1.24 || r > 1.29 {
+			t.Errorf("le=%g follows le=%g: ratio %.3f, want ≈1.26 (10 per decade)", b[i], b[i-1], r)
+		}
+	}
+	for _, decade := range []float64{1e-4, 1e-3, 1e-2, 1e-1, 1, 10} {
+		if !slices.Contains(b, decade) {
+			t.Errorf("no bucket at exactly %g", decade)
+		}
+	}
+	// The le labels are the short decimal forms.
+	want := []string{"5e-05", "6.3e-05", "8e-05", "0.0001", "0.000125", "0.00016", "0.0002", "0.00025", "0.000315", "0.0004", "0.0005"}
+	for i, w := range want {
+		if got := strconv.FormatFloat(b[i], 'g', -1, 64); got != w {
+			t.Errorf("bucket %d = %s, want %s", i, got, w)
+		}
+	}
+	if len(b) != 54 {
+		t.Errorf("%d buckets, want 54", len(b))
+	}
+}
+
+func gatherHistogram(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) *dto.Histogram {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metric:
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue metric
+				}
+			}
+			return m.GetHistogram()
+		}
+	}
+	t.Fatalf("no %s%v", name, labels)
+	return nil
+}
+
+// The engine label is detected at run time; a change rebinds the recorder to
+// new series, and the old engine's series keep their counts.
+func TestRecordEngineChange(t *testing.T) {
+	t.Parallel()
+	reg, m := newTestMetrics(t)
+	var engine atomic.Pointer[string]
+	set := func(e string) { engine.Store(&e) }
+	set("")
+	r := m.Recorder("primary", "cache", []string{"get"}, func() string { return *engine.Load() })
+
+	ok := res(0, result.OK, result.ClassNone, 0, time.Millisecond)
+	steps := []struct {
+		engine string
+		n      int
+	}{
+		{"", 1}, // before detection: "unknown"
+		{"redis", 2},
+		{"valkey", 1}, // in-place migration
+		{"redis", 1},  // and back: the cached redis series are reused
+	}
+	var redis *binding
+	for _, s := range steps {
+		set(s.engine)
+		for range s.n {
+			r.Record(ok)
+		}
+		if s.engine == "redis" {
+			if redis != nil && r.bound.Load() != redis {
+				t.Error("flip back to redis built a new binding instead of reusing the cached one")
+			}
+			redis = r.bound.Load()
+		}
+	}
+
+	want := opsHeader + `ecbench_ops_total{engine="redis",op="get",outcome="dropped",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="redis",op="get",outcome="error",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="redis",op="get",outcome="miss",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="redis",op="get",outcome="ok",target="primary",workload="cache"} 3
+ecbench_ops_total{engine="unknown",op="get",outcome="dropped",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="unknown",op="get",outcome="error",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="unknown",op="get",outcome="miss",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="unknown",op="get",outcome="ok",target="primary",workload="cache"} 1
+ecbench_ops_total{engine="valkey",op="get",outcome="dropped",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="valkey",op="get",outcome="error",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="valkey",op="get",outcome="miss",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="valkey",op="get",outcome="ok",target="primary",workload="cache"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_ops_total"); err != nil {
+		t.Error(err)
+	}
+	for _, e := range []string{"unknown", "redis", "valkey"} {
+		h := gatherHistogram(t, reg, "ecbench_op_latency_seconds", map[string]string{
+			"target": "primary", "engine": e, "workload": "cache", "op": "get",
+		})
+		want := map[string]uint64{"unknown": 1, "redis": 3, "valkey": 1}[e]
+		if h.GetSampleCount() != want {
+			t.Errorf("latency count for %s = %d, want %d", e, h.GetSampleCount(), want)
+		}
+	}
+}
+
+// Engine flips racing with Record from many goroutines lose no result.
+func TestRecordConcurrentEngineFlips(t *testing.T) {
+	t.Parallel()
+	_, m := newTestMetrics(t)
+	engines := []string{"unknown", "redis", "valkey"}
+	var tick atomic.Uint64
+	r := m.Recorder("t", "w", []string{"get"}, func() string { return engines[tick.Load()%3] })
+
+	const workers, each = 4, 500
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range each {
+				if i%50 == 0 {
+					tick.Add(1)
+				}
+				r.Record(res(0, result.OK, result.ClassNone, 0, time.Microsecond))
+			}
+		})
+	}
+	wg.Wait()
+	var total float64
+	for _, e := range engines {
+		total += testutil.ToFloat64(m.ops.WithLabelValues("t", e, "w", "get", "ok"))
+	}
+	if total != workers*each {
+		t.Errorf("recorded %v, want %d", total, workers*each)
+	}
+}
+
+func TestRecordDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
+	_, m := newTestMetrics(t)
+	r := m.Recorder("t", "w", []string{"get", "set"}, fixedEngine("redis"))
+	results := []result.Result{
+		res(0, result.OK, result.ClassNone, 0, time.Millisecond),
+		res(1, result.Miss, result.ClassNone, time.Millisecond, time.Millisecond),
+		res(0, result.Error, result.ClassTimeout, 0, time.Second),
+		res(1, result.Dropped, result.ClassNone, 0, 0),
+	}
+	// Warm up: native histograms allocate a bucket the first time a value
+	// lands in it.
+	for _, x := range results {
+		r.Record(x)
+	}
+	for _, x := range results {
+		if n := testing.AllocsPerRun(100, func() { r.Record(x) }); n != 0 {
+			t.Errorf("Record(%v) allocates %v times", x.Outcome, n)
+		}
+	}
+}
+
+func TestRecordPanicsOnBadOp(t *testing.T) {
+	t.Parallel()
+	_, m := newTestMetrics(t)
+	r := m.Recorder("t", "w", []string{"get"}, nil)
+	defer func() {
+		if recover() == nil {
+			t.Error("Record with an out-of-range op did not panic")
+		}
+	}()
+	r.Record(res(1, result.OK, result.ClassNone, 0, 0))
+}
+
+func TestNewRegistersOnce(t *testing.T) {
+	t.Parallel()
+	reg := NewRegistry()
+	if _, err := New(reg, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(reg, "v1"); err == nil {
+		t.Error("second New on the same registry: no error")
+	}
+	// A failed New leaves the registry as it was: the first set still gathers.
+	if _, err := reg.Gather(); err != nil {
+		t.Error(err)
+	}
+
+	// A clash part-way through unregisters what New had registered.
+	reg2 := prometheus.NewRegistry()
+	reg2.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "ecbench_ops_total", Help: "clash"}))
+	if _, err := New(reg2, "v1"); err == nil {
+		t.Fatal("New over a clashing ecbench_ops_total: no error")
+	}
+	mfs, err := reg2.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mfs) != 1 {
+		t.Errorf("after a failed New the registry holds %d families, want only the clashing one", len(mfs))
+	}
+}
+
+func TestBuildInfo(t *testing.T) {
+	t.Parallel()
+	reg, _ := newTestMetrics(t)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == "ecbench_build_info" })
+	if i < 0 {
+		t.Fatal("no ecbench_build_info")
+	}
+	m := mfs[i].GetMetric()[0]
+	labels := map[string]string{}
+	for _, l := range m.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	if labels["version"] != "v1.2.3" || !strings.HasPrefix(labels["goversion"], "go") || m.GetGauge().GetValue() != 1 {
+		t.Errorf("build info %v = %v", labels, m.GetGauge().GetValue())
+	}
+}

@@ -1,0 +1,86 @@
+package metrics
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// RunnerStats is what a runner reports about itself. The methods are called
+// at scrape time and must be cheap and free of I/O (atomic loads).
+type RunnerStats interface {
+	OfferedRate() float64       // ops per second the schedule offers now
+	InFlight() int64            // requests sent and not yet answered
+	MaxInFlight() int64         // the in-flight bound; load beyond it is dropped
+	ScheduleLag() time.Duration // how late the runner is dispatching
+}
+
+// AddRunner exports the gauges of the runner for (target, workload). Adding a
+// runner for a pair that already has one replaces it (a restarted runner).
+func (m *Metrics) AddRunner(target, workload string, s RunnerStats) {
+	m.runners.add(runnerEntry{target: target, workload: workload, stats: s})
+}
+
+type runnerEntry struct {
+	target, workload string
+	stats            RunnerStats
+}
+
+var _ prometheus.Collector = (*runnerCollector)(nil)
+
+// runnerCollector reads every runner's gauges at scrape time.
+type runnerCollector struct {
+	offered, inflight, maxInflight, lag *prometheus.Desc
+
+	mu      sync.Mutex
+	runners []runnerEntry
+}
+
+func newRunnerCollector() *runnerCollector {
+	labels := []string{"target", "workload"}
+	return &runnerCollector{
+		offered: prometheus.NewDesc("ecbench_offered_rate_ops_per_second",
+			"Request rate the runner's schedule offers now, in operations per second.", labels, nil),
+		inflight: prometheus.NewDesc("ecbench_inflight_ops",
+			"Requests sent and not yet answered.", labels, nil),
+		maxInflight: prometheus.NewDesc("ecbench_max_inflight_ops",
+			"Bound on requests in flight; load that would exceed it is dropped.", labels, nil),
+		lag: prometheus.NewDesc("ecbench_schedule_lag_seconds",
+			"How far behind its schedule the runner is dispatching requests, in seconds.", labels, nil),
+	}
+}
+
+func (c *runnerCollector) add(e runnerEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.runners {
+		if c.runners[i].target == e.target && c.runners[i].workload == e.workload {
+			c.runners[i] = e
+			return
+		}
+	}
+	c.runners = append(c.runners, e)
+}
+
+// Describe implements prometheus.Collector.
+func (c *runnerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.offered
+	ch <- c.inflight
+	ch <- c.maxInflight
+	ch <- c.lag
+}
+
+// Collect implements prometheus.Collector.
+func (c *runnerCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	runners := append([]runnerEntry(nil), c.runners...)
+	c.mu.Unlock()
+	for _, r := range runners {
+		s := r.stats
+		ch <- prometheus.MustNewConstMetric(c.offered, prometheus.GaugeValue, s.OfferedRate(), r.target, r.workload)
+		ch <- prometheus.MustNewConstMetric(c.inflight, prometheus.GaugeValue, float64(s.InFlight()), r.target, r.workload)
+		ch <- prometheus.MustNewConstMetric(c.maxInflight, prometheus.GaugeValue, float64(s.MaxInFlight()), r.target, r.workload)
+		ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, s.ScheduleLag().Seconds(), r.target, r.workload)
+	}
+}

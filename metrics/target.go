@@ -1,0 +1,128 @@
+package metrics
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+)
+
+// TargetState is a target's identity and health as last observed. It is read
+// at scrape time, so it must come from memory (atomics or a mutex-guarded
+// copy), never from a round trip to the server.
+type TargetState struct {
+	Name    string           // the configured target name
+	Engine  string           // "redis", "valkey" or "unknown"; empty means "unknown"
+	Version string           // server version, e.g. "7.2.4"
+	Mode    string           // e.g. "standalone" or "cluster"
+	Role    string           // e.g. "master" or "replica"
+	Known   bool             // the target has answered at least once
+	Up      bool             // the last probe succeeded
+	Pool    *redis.PoolStats // the client's pool statistics; nil if there is no client yet
+}
+
+// AddTarget exports the state of one target: ecbench_target_info (only once
+// Known), ecbench_target_up and, when Pool is set, the ecbench_pool_* series.
+// state is called on every scrape. Target names must be unique.
+func (m *Metrics) AddTarget(state func() TargetState) {
+	m.targets.mu.Lock()
+	defer m.targets.mu.Unlock()
+	m.targets.states = append(m.targets.states, state)
+}
+
+// poolMetric is one go-redis pool statistic.
+type poolMetric struct {
+	desc  *prometheus.Desc
+	typ   prometheus.ValueType
+	value func(s *redis.PoolStats) float64
+}
+
+var _ prometheus.Collector = (*targetCollector)(nil)
+
+// targetCollector reads every target's state at scrape time.
+type targetCollector struct {
+	info, up *prometheus.Desc
+	pool     []poolMetric
+
+	mu     sync.Mutex
+	states []func() TargetState
+}
+
+func newTargetCollector() *targetCollector {
+	labels := []string{"target", "engine"}
+	pool := func(name, help string, typ prometheus.ValueType, value func(s *redis.PoolStats) float64) poolMetric {
+		return poolMetric{desc: prometheus.NewDesc(name, help, labels, nil), typ: typ, value: value}
+	}
+	// go-redis v9.23 PoolStats. The counters are uint32 in go-redis and wrap
+	// after 2^32; Prometheus treats a wrap like a counter reset. Unusable is
+	// not exported: v9.23 never increments it. PubSubStats are not exported:
+	// ecbench does not subscribe.
+	return &targetCollector{
+		info: prometheus.NewDesc("ecbench_target_info",
+			"Always 1 once the target has answered; labelled with the detected engine, server version, mode and role.",
+			[]string{"target", "engine", "version", "mode", "role"}, nil),
+		up: prometheus.NewDesc("ecbench_target_up",
+			"Whether the target answered its last probe (1) or not (0).", labels, nil),
+		pool: []poolMetric{
+			pool("ecbench_pool_hits_total", "Times the client found a free connection in its pool.",
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Hits) }),
+			pool("ecbench_pool_misses_total", "Times the client found no free connection in its pool and had to dial one.",
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Misses) }),
+			pool("ecbench_pool_timeouts_total", "Times waiting for a connection from the client pool timed out.",
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Timeouts) }),
+			pool("ecbench_pool_waits_total", "Times a request had to wait for a connection from the client pool.",
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.WaitCount) }),
+			pool("ecbench_pool_wait_seconds_total", "Total time requests spent waiting for a connection from the client pool, in seconds.",
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return time.Duration(s.WaitDurationNs).Seconds() }),
+			pool("ecbench_pool_connections", "Connections in the client pool, idle or in use.",
+				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.TotalConns) }),
+			pool("ecbench_pool_idle_connections", "Idle connections in the client pool.",
+				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.IdleConns) }),
+			pool("ecbench_pool_stale_connections_total", "Connections removed from the client pool (stale, broken or closed).",
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.StaleConns) }),
+			pool("ecbench_pool_pending_requests", "Requests waiting for a connection from the client pool now.",
+				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.PendingRequests) }),
+		},
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *targetCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.info
+	ch <- c.up
+	for _, p := range c.pool {
+		ch <- p.desc
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *targetCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	states := append([]func() TargetState(nil), c.states...)
+	c.mu.Unlock()
+	for _, state := range states {
+		t := state()
+		engine := engineLabel(t.Engine)
+		if t.Known {
+			ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, t.Name, engine, t.Version, t.Mode, t.Role)
+		}
+		up := 0.0
+		if t.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, t.Name, engine)
+		if t.Pool == nil {
+			continue
+		}
+		// go-redis v9.23 serves pipelines from a separate pool by default and
+		// reports it in PipelineStats; ecbench reports one pool per target.
+		for _, p := range c.pool {
+			v := p.value(t.Pool)
+			if pp := t.Pool.PipelineStats; pp != nil {
+				v += p.value((*redis.PoolStats)(pp))
+			}
+			ch <- prometheus.MustNewConstMetric(p.desc, p.typ, v, t.Name, engine)
+		}
+	}
+}
