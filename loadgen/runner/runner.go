@@ -1,0 +1,314 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/workload"
+)
+
+// Config is what one Runner needs.
+type Config struct {
+	Client   redis.UniversalClient
+	Workload *workload.Workload
+	// Schedule is the open-loop arrival schedule in requests per second; nil
+	// means closed loop with Workers workers.
+	Schedule schedule.Schedule
+	Workers  int
+	// MaxInFlight bounds the requests sent but not yet answered.
+	MaxInFlight int
+	// Drain is how long requests in flight at shutdown may take before their
+	// context is cancelled (they are then counted as errors of class canceled).
+	Drain    time.Duration
+	Recorder result.Recorder
+	// Start is the schedule's time zero; zero means when Run starts. Runners of
+	// the same workload share it so both engines see the same offered load at
+	// the same wall-clock time.
+	Start time.Time
+}
+
+// Runner drives one workload against one target.
+type Runner struct {
+	cfg    Config
+	stream *workload.Stream
+	start  atomic.Int64 // unix nanos of the schedule's time zero; 0 before Run
+
+	inflight atomic.Int64
+	// nextDue is the unix-nano time the next request is due; the schedule lag
+	// is how far the clock has passed it, so a stuck scheduler shows a growing
+	// lag even though it dispatches nothing.
+	nextDue atomic.Int64
+	// lastLag is the lag of the most recent dispatch, for when the runner is
+	// keeping up and nextDue is in the future.
+	lastLag atomic.Int64
+	maxLag  atomic.Int64 // largest lag since the last TakeMaxLag
+
+	free chan *pending
+}
+
+// pending is a request on its way to a worker.
+type pending struct {
+	workload.Request
+	intended time.Time
+}
+
+// ErrNoOps is returned when the workload cannot build a request stream.
+var ErrNoOps = errors.New("runner: workload has no ops")
+
+// New returns a Runner for cfg. It fails only when the workload cannot build
+// its request stream.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Workload == nil {
+		return nil, ErrNoOps
+	}
+	stream, err := cfg.Workload.NewStream()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 1
+	}
+	if cfg.Recorder == nil {
+		cfg.Recorder = result.Discard
+	}
+	if cfg.Schedule == nil && cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	return &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight)}, nil
+}
+
+// OfferedRate is the schedule's rate right now in operations per second
+// (requests times pipeline depth); 0 before Run and for closed loop.
+func (r *Runner) OfferedRate() float64 {
+	start := r.start.Load()
+	if r.cfg.Schedule == nil || start == 0 {
+		return 0
+	}
+	elapsed := time.Duration(time.Now().UnixNano() - start)
+	return r.cfg.Schedule.Rate(max(elapsed, 0)) * float64(max(r.cfg.Workload.Pipeline, 1))
+}
+
+// InFlight is the number of requests sent and not yet answered.
+func (r *Runner) InFlight() int64 { return r.inflight.Load() }
+
+// MaxInFlight is the in-flight bound (closed loop: the worker count).
+func (r *Runner) MaxInFlight() int64 {
+	if r.cfg.Schedule == nil {
+		return int64(r.cfg.Workers)
+	}
+	return int64(r.cfg.MaxInFlight)
+}
+
+// ScheduleLag is how far the runner is behind its schedule right now.
+func (r *Runner) ScheduleLag() time.Duration {
+	due := r.nextDue.Load()
+	if due == 0 {
+		return 0
+	}
+	if behind := time.Now().UnixNano() - due; behind > 0 {
+		return time.Duration(behind)
+	}
+	return time.Duration(r.lastLag.Load())
+}
+
+// TakeMaxLag returns the largest schedule lag seen since the previous call.
+func (r *Runner) TakeMaxLag() time.Duration {
+	m := time.Duration(r.maxLag.Swap(0))
+	return max(m, r.ScheduleLag())
+}
+
+// Run drives the workload until ctx is done, then gives requests in flight
+// up to Config.Drain to finish and returns once every worker has exited.
+func (r *Runner) Run(ctx context.Context) {
+	start := r.cfg.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	r.start.Store(start.UnixNano())
+
+	// Requests use their own context so that stopping the schedule does not
+	// cut off answers already on their way; it is cancelled after Drain.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	var workers sync.WaitGroup
+	if r.cfg.Schedule == nil {
+		r.closedLoop(ctx, reqCtx, &workers)
+	} else {
+		r.openLoop(ctx, reqCtx, &workers)
+	}
+	done := make(chan struct{})
+	go func() { workers.Wait(); close(done) }()
+	timer := time.NewTimer(r.cfg.Drain)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		cancelReqs()
+		<-done
+	}
+}
+
+// openLoop dispatches requests at their due times until ctx is done.
+func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) {
+	work := make(chan *pending, r.cfg.MaxInFlight)
+	defer close(work)
+	spawned := 0
+	start := time.Unix(0, r.start.Load())
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	scratch := &workload.Request{}
+	for n := int64(0); ; n++ {
+		at, ok := r.cfg.Schedule.Due(n)
+		if !ok {
+			r.nextDue.Store(0)
+			<-ctx.Done()
+			return
+		}
+		intended := start.Add(at)
+		r.nextDue.Store(intended.UnixNano())
+		now := time.Now()
+		if wait := intended.Sub(now); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
+			}
+			now = time.Now()
+		} else if ctx.Err() != nil {
+			return
+		}
+		lag := max(now.Sub(intended), 0)
+		r.lastLag.Store(int64(lag))
+		if int64(lag) > r.maxLag.Load() {
+			r.maxLag.Store(int64(lag))
+		}
+
+		// Only this goroutine adds to inflight, so the check and the add
+		// cannot race; workers only subtract.
+		if r.inflight.Load() >= int64(r.cfg.MaxInFlight) {
+			// The request is drawn anyway so that both engines keep the same
+			// sequence for the requests that are sent.
+			r.stream.Next(scratch)
+			r.recordDropped(scratch, intended)
+			continue
+		}
+		req := r.getRequest()
+		r.stream.Next(&req.Request)
+		req.intended = intended
+		if r.inflight.Add(1) > int64(spawned) {
+			spawned++
+			workers.Add(1)
+			go r.worker(reqCtx, work, workers)
+		}
+		work <- req // never blocks: at most MaxInFlight requests are outstanding
+	}
+}
+
+func (r *Runner) worker(ctx context.Context, work <-chan *pending, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for req := range work {
+		r.do(ctx, &req.Request, req.intended)
+		r.inflight.Add(-1)
+		r.putRequest(req)
+	}
+}
+
+// closedLoop runs Workers workers that each send the next request as soon as
+// the previous one is answered. Without a schedule the intended start is the
+// actual start.
+func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) {
+	var mu sync.Mutex // the stream is sequential; workers take turns drawing
+	for range r.cfg.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			req := &workload.Request{}
+			for ctx.Err() == nil {
+				mu.Lock()
+				r.stream.Next(req)
+				mu.Unlock()
+				r.inflight.Add(1)
+				r.do(reqCtx, req, time.Time{})
+				r.inflight.Add(-1)
+			}
+		}()
+	}
+}
+
+// do sends one request (one command, or a pipeline of them) and records a
+// result per command. A zero intended time (closed loop) means "now".
+func (r *Runner) do(ctx context.Context, req *workload.Request, intended time.Time) {
+	ops := r.cfg.Workload.Ops
+	c := r.cfg.Client
+	sent := time.Now()
+	if intended.IsZero() {
+		intended = sent
+	}
+	var single redis.Cmder
+	var cmds []redis.Cmder
+	if len(req.Cmds) == 1 {
+		cmd := &req.Cmds[0]
+		single = ops[cmd.Op].Op.Issue(ctx, c, &cmd.Args)
+	} else {
+		pipe := c.Pipeline()
+		for i := range req.Cmds {
+			cmd := &req.Cmds[i]
+			ops[cmd.Op].Op.Issue(ctx, pipe, &cmd.Args)
+		}
+		// Exec's own error repeats the first command error; each command
+		// carries its own, which is what gets recorded.
+		cmds, _ = pipe.Exec(ctx)
+	}
+	done := time.Now()
+	canceled := ctx.Err() != nil
+	for i := range req.Cmds {
+		cmd := &req.Cmds[i]
+		var rc redis.Cmder
+		if single != nil {
+			rc = single
+		} else if i < len(cmds) {
+			rc = cmds[i]
+		}
+		res := result.Result{Op: cmd.Op, Intended: intended, Sent: sent, Done: done}
+		if rc == nil {
+			res.Outcome, res.Class = result.Error, result.ClassOther
+		} else {
+			res.Outcome, res.Class = workload.Outcome(ops[cmd.Op].Op, rc)
+		}
+		if canceled && res.Outcome == result.Error {
+			res.Class = result.ClassCanceled
+		}
+		r.cfg.Recorder.Record(res)
+	}
+}
+
+func (r *Runner) recordDropped(req *workload.Request, intended time.Time) {
+	for i := range req.Cmds {
+		r.cfg.Recorder.Record(result.Result{Op: req.Cmds[i].Op, Intended: intended, Outcome: result.Dropped})
+	}
+}
+
+func (r *Runner) getRequest() *pending {
+	select {
+	case req := <-r.free:
+		return req
+	default:
+		return &pending{}
+	}
+}
+
+func (r *Runner) putRequest(req *pending) {
+	select {
+	case r.free <- req:
+	default:
+	}
+}

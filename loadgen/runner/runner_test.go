@@ -1,0 +1,330 @@
+package runner
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/ecbench/ecbench/internal/servertest"
+	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/workload"
+)
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{}) // dial failures are expected here; results carry them
+	goleak.VerifyTestMain(m)
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+// collector keeps every result, for assertions.
+type collector struct {
+	mu      sync.Mutex
+	results []result.Result
+}
+
+func (c *collector) Record(r result.Result) {
+	c.mu.Lock()
+	c.results = append(c.results, r)
+	c.mu.Unlock()
+}
+
+func (c *collector) snapshot() []result.Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.results)
+}
+
+type tally struct {
+	byOutcome map[result.Outcome]int
+	byClass   map[result.Class]int
+	maxLat    time.Duration
+	maxSvc    time.Duration
+}
+
+func count(rs []result.Result) tally {
+	t := tally{byOutcome: map[result.Outcome]int{}, byClass: map[result.Class]int{}}
+	for _, r := range rs {
+		t.byOutcome[r.Outcome]++
+		if r.Outcome == result.Error {
+			t.byClass[r.Class]++
+		}
+		if r.Outcome != result.Dropped {
+			t.maxLat = max(t.maxLat, r.Latency())
+			t.maxSvc = max(t.maxSvc, r.Service())
+		}
+	}
+	return t
+}
+
+func kvWorkload(pipeline int) *workload.Workload {
+	return &workload.Workload{
+		Name: "kv",
+		Ops: []workload.Weighted{
+			{Op: workload.Get{}, Weight: 50},
+			{Op: workload.Set{}, Weight: 50},
+		},
+		Keys:     workload.Keys{Prefix: "t:", Count: 1000, Distribution: workload.Uniform},
+		Values:   workload.Values{Min: 32, Max: 32},
+		Pipeline: pipeline,
+		Seed:     7,
+	}
+}
+
+func client(t *testing.T, addr string) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{
+		Addr: addr, MaxRetries: -1, PoolSize: 64, DialerRetries: 1,
+		DialTimeout: time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
+	})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// runFor runs r for d and returns when Run has returned.
+func runFor(r *Runner, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	r.Run(ctx)
+}
+
+func TestOpenLoopAchievesOfferedRate(t *testing.T) {
+	t.Parallel()
+	const rate, runTime = 2000.0, 3 * time.Second
+	for _, e := range servertest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
+			srv := servertest.Start(t, e)
+			var col collector
+			r, err := New(Config{
+				Client: client(t, srv.Addr), Workload: kvWorkload(1),
+				Schedule: schedule.Constant{PerSecond: rate}, MaxInFlight: 100,
+				Drain: time.Second, Recorder: &col,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runFor(r, runTime)
+			got := count(col.snapshot())
+			answered := got.byOutcome[result.OK] + got.byOutcome[result.Miss]
+			want := rate * runTime.Seconds()
+			if math.Abs(float64(answered)-want)/want > 0.02 {
+				t.Errorf("answered %d requests in %v, want %v ± 2%% (outcomes %v)", answered, runTime, want, got.byOutcome)
+			}
+			if got.byOutcome[result.Error] != 0 || got.byOutcome[result.Dropped] != 0 {
+				t.Errorf("errors %v, dropped %d; want none", got.byClass, got.byOutcome[result.Dropped])
+			}
+			if r.InFlight() != 0 {
+				t.Errorf("in flight after Run = %d, want 0", r.InFlight())
+			}
+		})
+	}
+}
+
+// TestPausedServerDropsAndDelays pauses one engine while both run the same
+// schedule: the paused one fills its in-flight bound, drops the rest and
+// reports the pause in its latency from intended start; the other engine is
+// unaffected.
+func TestPausedServerDropsAndDelays(t *testing.T) {
+	t.Parallel()
+	const pause = 1500 * time.Millisecond
+	paused := servertest.Start(t, servertest.Redis)
+	steady := servertest.Start(t, servertest.Valkey)
+	var pausedCol, steadyCol collector
+	start := time.Now().Add(100 * time.Millisecond)
+	newRunner := func(addr string, col *collector) *Runner {
+		r, err := New(Config{
+			Client: client(t, addr), Workload: kvWorkload(1),
+			Schedule: schedule.Constant{PerSecond: 1000}, MaxInFlight: 50,
+			Drain: 5 * time.Second, Recorder: col, Start: start,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	rp, rs := newRunner(paused.Addr, &pausedCol), newRunner(steady.Addr, &steadyCol)
+	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, r := range []*Runner{rp, rs} {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.Run(ctx) }()
+	}
+	time.Sleep(time.Second)
+	paused.Pause(context.Background(), pause)
+	wg.Wait()
+
+	p, s := count(pausedCol.snapshot()), count(steadyCol.snapshot())
+	// During the pause ~1500 requests are due; 50 fit in flight.
+	if d := p.byOutcome[result.Dropped]; d < 1000 || d > 1650 {
+		t.Errorf("paused engine dropped %d, want about %d", d, 1450)
+	}
+	if p.maxLat < pause-200*time.Millisecond {
+		t.Errorf("paused engine max latency from intended start %v, want >= %v", p.maxLat, pause-200*time.Millisecond)
+	}
+	if p.byOutcome[result.Error] != 0 {
+		t.Errorf("paused engine errors %v, want none (read timeout exceeds the pause)", p.byClass)
+	}
+	if s.byOutcome[result.Dropped] != 0 || s.byOutcome[result.Error] != 0 {
+		t.Errorf("steady engine dropped %d, errors %v; want none", s.byOutcome[result.Dropped], s.byClass)
+	}
+	if s.maxLat > 300*time.Millisecond {
+		t.Errorf("steady engine max latency %v; the pause of the other engine leaked into it", s.maxLat)
+	}
+	total := func(t tally) int {
+		n := 0
+		for _, c := range t.byOutcome {
+			n += c
+		}
+		return n
+	}
+	// Both engines were offered the same schedule: every due request is
+	// accounted for on each, as answered or dropped.
+	if a, b := total(p), total(s); math.Abs(float64(a-b)) > 20 {
+		t.Errorf("paused engine accounted for %d requests, steady %d; want equal (± scheduling jitter)", a, b)
+	}
+}
+
+func TestTargetDownThenBack(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Valkey)
+	srv.Kill()
+	var col collector
+	r, err := New(Config{
+		Client: client(t, srv.Addr), Workload: kvWorkload(1),
+		Schedule: schedule.Constant{PerSecond: 200}, MaxInFlight: 20, Drain: time.Second, Recorder: &col,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	time.Sleep(800 * time.Millisecond)
+	srv.Restart()
+	<-done
+	rs := col.snapshot()
+	down, up := count(rs[:len(rs)/4]), count(rs[len(rs)*3/4:])
+	if down.byClass[result.ClassConnRefused] == 0 {
+		t.Errorf("while down: classes %v, want conn_refused", down.byClass)
+	}
+	if up.byOutcome[result.OK]+up.byOutcome[result.Miss] == 0 || up.byOutcome[result.Error] != 0 {
+		t.Errorf("after restart: outcomes %v classes %v, want only answers", up.byOutcome, up.byClass)
+	}
+}
+
+func TestPipelineRecordsEveryCommand(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Redis)
+	var col collector
+	r, err := New(Config{
+		Client: client(t, srv.Addr), Workload: kvWorkload(4),
+		Schedule: schedule.Constant{PerSecond: 100}, MaxInFlight: 10, Drain: time.Second, Recorder: &col,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.MaxInFlight(); got != 10 {
+		t.Errorf("MaxInFlight = %d", got)
+	}
+	runFor(r, 500*time.Millisecond)
+	rs := col.snapshot()
+	if len(rs) == 0 || len(rs)%4 != 0 {
+		t.Fatalf("%d results, want a positive multiple of 4", len(rs))
+	}
+	for i := 0; i < len(rs); i += 4 {
+		for _, r := range rs[i+1 : i+4] {
+			if !r.Intended.Equal(rs[i].Intended) || !r.Done.Equal(rs[i].Done) {
+				t.Fatalf("commands of one pipeline have different timings: %+v vs %+v", r, rs[i])
+			}
+		}
+	}
+	if c := count(rs); c.byOutcome[result.Error] != 0 {
+		t.Errorf("errors %v", c.byClass)
+	}
+}
+
+func TestClosedLoop(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Valkey)
+	var col collector
+	r, err := New(Config{
+		Client: client(t, srv.Addr), Workload: kvWorkload(1),
+		Workers: 4, Drain: time.Second, Recorder: &col,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MaxInFlight() != 4 || r.OfferedRate() != 0 {
+		t.Errorf("closed loop: MaxInFlight %d OfferedRate %v", r.MaxInFlight(), r.OfferedRate())
+	}
+	runFor(r, 300*time.Millisecond)
+	rs := col.snapshot()
+	if len(rs) < 100 {
+		t.Fatalf("closed loop answered only %d requests in 300ms", len(rs))
+	}
+	for _, res := range rs {
+		if res.Outcome == result.Dropped || res.Outcome == result.Error {
+			t.Fatalf("closed loop result %+v", res)
+		}
+		if !res.Intended.Equal(res.Sent) {
+			t.Fatalf("closed loop: intended %v != sent %v", res.Intended, res.Sent)
+		}
+	}
+}
+
+// TestSameSequenceOnBothEngines checks that two runners of one workload send
+// the same ops in the same order, whatever each engine answers.
+func TestSameSequenceOnBothEngines(t *testing.T) {
+	t.Parallel()
+	var seqs [2][]int
+	for i, e := range servertest.Engines {
+		srv := servertest.Start(t, e)
+		var col collector
+		r, err := New(Config{
+			Client: client(t, srv.Addr), Workload: kvWorkload(1),
+			Schedule: schedule.Constant{PerSecond: 500}, MaxInFlight: 1, Drain: time.Second, Recorder: &col,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runFor(r, 300*time.Millisecond)
+		rs := col.snapshot()
+		slices.SortFunc(rs, func(a, b result.Result) int { return a.Intended.Compare(b.Intended) })
+		for _, res := range rs {
+			seqs[i] = append(seqs[i], res.Op)
+		}
+	}
+	n := min(len(seqs[0]), len(seqs[1]))
+	if n < 50 || !slices.Equal(seqs[0][:n], seqs[1][:n]) {
+		t.Errorf("op sequences differ or are short (%d): %v vs %v", n, seqs[0][:min(n, 20)], seqs[1][:min(n, 20)])
+	}
+}
+
+func TestScheduleLagWhenStalled(t *testing.T) {
+	t.Parallel()
+	r, err := New(Config{Workload: kvWorkload(1), Schedule: schedule.Constant{PerSecond: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ScheduleLag() != 0 || r.OfferedRate() != 0 {
+		t.Errorf("before Run: lag %v offered %v", r.ScheduleLag(), r.OfferedRate())
+	}
+	// A runner whose next request was due 2s ago reports that lag even though
+	// it dispatches nothing.
+	r.nextDue.Store(time.Now().Add(-2 * time.Second).UnixNano())
+	if lag := r.ScheduleLag(); lag < 2*time.Second || lag > 3*time.Second {
+		t.Errorf("lag = %v, want about 2s", lag)
+	}
+}

@@ -1,0 +1,203 @@
+package workload
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/ecbench/ecbench/loadgen/keyspace"
+)
+
+// Distribution is how a workload picks keys.
+type Distribution string
+
+// The key distributions.
+const (
+	Uniform    Distribution = "uniform"
+	Zipfian    Distribution = "zipfian"
+	Sequential Distribution = "sequential"
+)
+
+// Keys is a workload's key space. Prefix gives every workload its own
+// namespace, so two workloads never touch each other's keys.
+type Keys struct {
+	Prefix       string
+	Count        uint64
+	Distribution Distribution
+	ZipfExponent float64
+}
+
+// Values sizes the values a workload writes: fixed when Min == Max.
+type Values struct {
+	Min, Max int
+}
+
+// Weighted is an op and its share of the mix.
+type Weighted struct {
+	Op     Op
+	Weight float64
+}
+
+// Workload is a named, seeded mix of operations over a key space. It is a
+// description: every runner builds its own Stream from it, so both engines
+// get the same request sequence without sharing state.
+type Workload struct {
+	Name     string
+	Ops      []Weighted
+	Keys     Keys
+	Values   Values
+	Pipeline int // commands per request
+	Seed     uint64
+}
+
+// OpNames returns the op label values in index order (Command.Op indexes it).
+func (w *Workload) OpNames() []string {
+	names := make([]string, len(w.Ops))
+	for i, o := range w.Ops {
+		names[i] = o.Op.Name()
+	}
+	return names
+}
+
+// Seed offsets so that op choice, keys and values draw from independent
+// streams: adding an op to the mix must not shift which values are written.
+const (
+	seedOps    = 0x9e3779b97f4a7c15
+	seedKeys   = 0xbf58476d1ce4e5b9
+	seedValues = 0x94d049bb133111eb
+)
+
+// NewStream returns a fresh request stream positioned at request 0.
+func (w *Workload) NewStream() (*Stream, error) {
+	if len(w.Ops) == 0 {
+		return nil, errors.New("workload has no ops")
+	}
+	cum := make([]float64, len(w.Ops))
+	total := 0.0
+	for i, o := range w.Ops {
+		if o.Weight < 0 {
+			return nil, fmt.Errorf("op %s: negative weight %g", o.Op.Name(), o.Weight)
+		}
+		total += o.Weight
+		cum[i] = total
+	}
+	if total <= 0 {
+		return nil, errors.New("workload ops have no positive weight")
+	}
+	keys, err := newKeys(w.Keys, w.Seed^seedKeys)
+	if err != nil {
+		return nil, err
+	}
+	var values keyspace.Values
+	if w.Values.Min == w.Values.Max {
+		values = keyspace.NewFixed(max(w.Values.Min, 0), w.Seed^seedValues)
+	} else {
+		values = keyspace.NewRange(w.Values.Min, w.Values.Max, w.Seed^seedValues)
+	}
+	return &Stream{
+		w:     w,
+		ops:   rand.New(rand.NewPCG(w.Seed, seedOps)),
+		cum:   cum,
+		total: total,
+		gen: Gen{
+			keys:          keys,
+			values:        values,
+			prefix:        w.Keys.Prefix,
+			counterPrefix: w.Keys.Prefix + "ctr:",
+		},
+	}, nil
+}
+
+func newKeys(k Keys, seed uint64) (keyspace.Keys, error) {
+	if k.Count == 0 {
+		return nil, errors.New("key count must be > 0")
+	}
+	switch k.Distribution {
+	case Uniform, "":
+		return keyspace.NewUniform(k.Count, seed), nil
+	case Sequential:
+		return keyspace.NewSequential(k.Count, 0), nil
+	case Zipfian:
+		return keyspace.NewZipfian(k.Count, k.ZipfExponent, seed)
+	}
+	return nil, fmt.Errorf("unknown key distribution %q", k.Distribution)
+}
+
+// Gen draws keys and values for ops. It belongs to one Stream.
+type Gen struct {
+	keys          keyspace.Keys
+	values        keyspace.Values
+	prefix        string
+	counterPrefix string
+	buf           []byte
+}
+
+// Key draws the next key of the workload's key space.
+func (g *Gen) Key() string {
+	g.buf = keyspace.AppendKey(g.buf[:0], g.prefix, g.keys.Next())
+	return string(g.buf)
+}
+
+// CounterKey draws the next key of the counters sub-namespace (for INCR).
+func (g *Gen) CounterKey() string {
+	g.buf = keyspace.AppendKey(g.buf[:0], g.counterPrefix, g.keys.Next())
+	return string(g.buf)
+}
+
+// Value draws the next value payload. It is read-only and shared.
+func (g *Gen) Value() []byte { return g.values.Next() }
+
+// Command is one command of a request.
+type Command struct {
+	Op   int // index into Workload.Ops
+	Args Args
+}
+
+// Request is one scheduled request: Pipeline commands sent together.
+type Request struct {
+	N    int64 // position in the stream, from 0
+	Cmds []Command
+}
+
+// Stream is a workload's deterministic request sequence. It is used by one
+// goroutine at a time.
+type Stream struct {
+	w     *Workload
+	gen   Gen
+	ops   *rand.Rand
+	cum   []float64
+	total float64
+	n     int64
+}
+
+// Workload returns the workload the stream draws from.
+func (s *Stream) Workload() *Workload { return s.w }
+
+// Next fills r with the next request of the sequence, reusing r's buffers.
+func (s *Stream) Next(r *Request) {
+	depth := max(s.w.Pipeline, 1)
+	if cap(r.Cmds) < depth {
+		r.Cmds = make([]Command, depth)
+	}
+	r.Cmds = r.Cmds[:depth]
+	r.N = s.n
+	s.n++
+	for i := range r.Cmds {
+		c := &r.Cmds[i]
+		c.Op = s.pick()
+		s.w.Ops[c.Op].Op.Prepare(&s.gen, &c.Args)
+	}
+}
+
+func (s *Stream) pick() int {
+	if len(s.cum) == 1 {
+		return 0
+	}
+	u := s.ops.Float64() * s.total
+	for i, c := range s.cum {
+		if u < c {
+			return i
+		}
+	}
+	return len(s.cum) - 1
+}
