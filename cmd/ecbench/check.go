@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/target"
+)
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", "check --config FILE [--connect]", stderr)
+	path := fs.String("config", os.Getenv("ECBENCH_CONFIG"), "config file (YAML); also ECBENCH_CONFIG")
+	connect := fs.Bool("connect", false, "also connect to every target and print its engine, version, mode and role (exit 1 if one cannot be reached)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	cfg, code := loadConfig(*path, fs, stderr)
+	if cfg == nil {
+		return code
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d targets, %d workloads)\n", *path, len(cfg.Targets), len(cfg.Workloads))
+	if !*connect {
+		return exitOK
+	}
+	// Failures are in the table; go-redis's own lines would repeat them.
+	redis.SetLogger(discardRedisLog{})
+	return connectAll(cfg, stdout)
+}
+
+// connectAll reaches every target in turn and prints what it detected.
+func connectAll(cfg *config.Config, stdout io.Writer) int {
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tENGINE\tVERSION\tMODE\tROLE\tSTATUS")
+	code := exitOK
+	for _, tc := range cfg.Targets {
+		info, err := detectOnce(tc)
+		status := "ok"
+		if err != nil {
+			status, code = "error: "+err.Error(), exitFailed
+		} else if tc.Engine != "" && tc.Engine != info.Engine {
+			status = fmt.Sprintf("warning: declared engine %s, detected %s", tc.Engine, info.Engine)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", tc.Name, orDash(info.Engine), orDash(info.Version), orDash(info.Mode), orDash(info.Role), status)
+	}
+	_ = tw.Flush()
+	return code
+}
+
+func detectOnce(tc config.Target) (target.Info, error) {
+	t, err := target.New(targetOptions(tc))
+	if err != nil {
+		return target.Info{}, err
+	}
+	defer t.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), tc.DialTimeout+tc.ReadTimeout+time.Second)
+	defer cancel()
+	return t.Detect(ctx)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+type discardRedisLog struct{}
+
+func (discardRedisLog) Printf(context.Context, string, ...any) {}

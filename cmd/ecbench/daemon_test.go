@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"go.uber.org/goleak"
+
+	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/internal/servertest"
+)
+
+// startDaemon loads yaml, runs the daemon in-process until the returned stop
+// is called, and returns its metrics address and log.
+func startDaemon(t *testing.T, yaml string) (addr string, log *syncBuffer, stop func() time.Duration) {
+	t.Helper()
+	listen := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
+	cfg, err := config.Load(writeConfig(t, yaml), nil, []string{"ECBENCH_LISTEN=" + listen})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	log = &syncBuffer{}
+	zl, err := newLogger("debug", "json", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := newDaemon(cfg, zl)
+	if err != nil {
+		t.Fatalf("newDaemon: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.run(ctx) }()
+	var stopped bool
+	stop = func() time.Duration {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		start := time.Now()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("daemon did not stop within 10s")
+		}
+		return time.Since(start)
+	}
+	t.Cleanup(func() { stop() })
+	eventually(t, 5*time.Second, "the metrics server", func() bool {
+		resp, err := http.Get("http://" + listen + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	return listen, log, stop
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestDaemonEndToEnd drives both real engines at once, checks the metrics
+// contract, kills and restarts one server mid-run, and stops gracefully with
+// no goroutine left behind.
+func TestDaemonEndToEnd(t *testing.T) {
+	// The test's own servers (their process waiters) outlive the daemon.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
+		goleak.IgnoreAnyFunction("github.com/ecbench/ecbench/internal/servertest.(*Server).launch.func1"))
+	defer http.DefaultClient.CloseIdleConnections()
+	rs := servertest.Start(t, servertest.Redis)
+	vs := servertest.Start(t, servertest.Valkey)
+	addr, log, stop := startDaemon(t, fmt.Sprintf(`
+summary_interval: 1s
+shutdown_timeout: 2s
+targets:
+  - {name: redis, engine: redis, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
+  - {name: valkey, engine: valkey, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
+workloads:
+  - name: kv
+    keys: {count: 1000}
+    ops: {get: 50, set: 30, mget: 10, incr: 5, del: 5}
+    rate: {type: constant, rate: 300}
+  - name: burst
+    keys: {count: 100, distribution: zipfian, zipf_exponent: 1.1}
+    values: {min_size: 8, max_size: 256}
+    ops: {get: 1, set_ttl: 1}
+    pipeline: 2
+    rate: {type: burst, base: 100, peak: 400, period: 2s, length: 500ms}
+`, rs.Addr, vs.Addr))
+
+	eventually(t, 5*time.Second, "/readyz", func() bool { return status(t, "http://"+addr+"/readyz") == 200 })
+	engines := map[string]string{"redis": "redis", "valkey": "valkey"}
+	eventually(t, 5*time.Second, "ok ops on both engines for every op", func() bool {
+		mfs := scrape(t, addr)
+		for target, engine := range engines {
+			for _, op := range []string{"get", "set", "mget", "incr", "del"} {
+				l := labels("target", target, "engine", engine, "workload", "kv", "op", op)
+				if value(mfs, "ecbench_ops_total", l) == 0 || value(mfs, "ecbench_op_latency_seconds", l) == 0 {
+					return false
+				}
+			}
+		}
+		return true
+	})
+
+	mfs := scrape(t, addr)
+	for target, engine := range engines {
+		if got := value(mfs, "ecbench_target_up", labels("target", target, "engine", engine)); got != 1 {
+			t.Errorf("ecbench_target_up{target=%q} = %v, want 1", target, got)
+		}
+		if got := value(mfs, "ecbench_target_info", labels("target", target, "engine", engine, "mode", "standalone", "role", "primary")); got != 1 {
+			t.Errorf("ecbench_target_info{target=%q} = %v, want 1", target, got)
+		}
+		for _, wl := range []string{"kv", "burst"} {
+			for _, name := range []string{"ecbench_offered_rate_ops_per_second", "ecbench_inflight_ops", "ecbench_schedule_lag_seconds"} {
+				if _, ok := mfs[name]; !ok || !anyWith(mfs[name].GetMetric(), labels("target", target, "workload", wl)) {
+					t.Errorf("%s{target=%q, workload=%q} missing", name, target, wl)
+				}
+			}
+		}
+		l := labels("target", target, "workload", "kv")
+		if got := value(mfs, "ecbench_op_service_seconds", l); got == 0 {
+			t.Errorf("no service-time samples for %s", target)
+		}
+		if got := value(mfs, "ecbench_ops_total", labels("target", target, "outcome", "error")); got != 0 {
+			t.Errorf("%s: %v errors before any fault", target, got)
+		}
+	}
+	// Both engines get the same schedule: their offered rates are equal.
+	for _, wl := range []string{"kv"} {
+		r := value(mfs, "ecbench_offered_rate_ops_per_second", labels("target", "redis", "workload", wl))
+		v := value(mfs, "ecbench_offered_rate_ops_per_second", labels("target", "valkey", "workload", wl))
+		if r != 300 || v != 300 {
+			t.Errorf("offered rate of %s: redis %v, valkey %v; want 300", wl, r, v)
+		}
+	}
+
+	// Valkey goes away: errors are counted by class, the target is down,
+	// readiness holds (it answered once), and Redis is unaffected.
+	vs.Kill()
+	refused := labels("target", "valkey", "engine", "valkey", "class", "conn_refused")
+	eventually(t, 5*time.Second, "valkey down with conn_refused errors", func() bool {
+		mfs := scrape(t, addr)
+		return value(mfs, "ecbench_op_errors_total", refused) > 0 &&
+			value(mfs, "ecbench_target_up", labels("target", "valkey")) == 0
+	})
+	redisOK := func() float64 {
+		return value(scrape(t, addr), "ecbench_ops_total", labels("target", "redis", "outcome", "ok"))
+	}
+	before := redisOK()
+	eventually(t, 3*time.Second, "redis still served while valkey is down", func() bool { return redisOK() > before+100 })
+
+	// Valkey comes back on the same port: the runners recover by themselves.
+	vs.Restart()
+	valkeyOK := func() float64 {
+		return value(scrape(t, addr), "ecbench_ops_total", labels("target", "valkey", "outcome", "ok"))
+	}
+	okBefore := valkeyOK()
+	eventually(t, 10*time.Second, "valkey up and serving again", func() bool {
+		return value(scrape(t, addr), "ecbench_target_up", labels("target", "valkey")) == 1 && valkeyOK() > okBefore+100
+	})
+
+	took := stop()
+	if took > 5*time.Second {
+		t.Errorf("stop took %v, want < 5s", took)
+	}
+	logs := log.String()
+	mustContain(t, "log", logs, `"msg":"ecbench started"`, `"msg":"target down"`, `"class":"conn_refused"`,
+		`"msg":"target up"`, `"msg":"summary"`, `"msg":"ecbench stopped"`)
+	if n := strings.Count(logs, `"msg":"final summary"`); n != 4 {
+		t.Errorf("%d final summary lines, want 4 (2 workloads × 2 targets)", n)
+	}
+}
+
+func anyWith(ms []*dto.Metric, want map[string]string) bool {
+	for _, m := range ms {
+		if hasLabels(m, want) {
+			return true
+		}
+	}
+	return false
+}
