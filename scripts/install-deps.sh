@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the servers ecbench's run and test commands need, only where missing:
-# redis-server (Debian), valkey-server (Debian bookworm-backports) and
-# prometheus/promtool (Debian). Idempotent; needs root or sudo for apt.
+# redis-server (Debian), valkey-server (Debian bookworm-backports),
+# prometheus/promtool (Debian), and gcc for `go test -race` (cgo).
+# Idempotent; needs root or sudo for apt only when something is missing.
 set -euo pipefail
 
 want=()
 command -v redis-server >/dev/null || want+=(redis-server)
 command -v prometheus >/dev/null && command -v promtool >/dev/null || want+=(prometheus)
+command -v gcc >/dev/null || want+=(gcc libc6-dev)
 need_valkey=0
 command -v valkey-server >/dev/null || need_valkey=1
 [ "${#want[@]}" -eq 0 ] && [ "$need_valkey" -eq 0 ] && exit 0
@@ -39,4 +41,4 @@ fi
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   for svc in redis-server valkey-server prometheus; do $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
 fi
-command -v redis-server valkey-server promtool prometheus
+command -v redis-server valkey-server promtool prometheus gcc >/dev/null
