@@ -36,9 +36,13 @@ if [ "$need_valkey" -eq 1 ]; then
     $sudo apt-get install -y -qq --no-install-recommends valkey-server >/dev/null
   fi
 fi
-# The Debian packages start system services on the default ports; ecbench's
-# run and test commands start their own servers, so stop those where systemd runs.
-if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-  for svc in redis-server valkey-server prometheus; do $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
+# The Debian packages start system services on the default ports, which the
+# quick start needs for its own servers. Stop only the services of packages
+# installed just now: a server that was already there is left alone.
+installed=()
+for p in "${want[@]}"; do case "$p" in redis-server | prometheus) installed+=("$p") ;; esac; done
+[ "$need_valkey" -eq 1 ] && installed+=(valkey-server)
+if [ "${#installed[@]}" -gt 0 ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  for svc in "${installed[@]}"; do $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
 fi
 command -v redis-server valkey-server promtool prometheus gcc >/dev/null

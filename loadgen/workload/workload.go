@@ -3,6 +3,7 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/ecbench/ecbench/loadgen/keyspace"
@@ -75,8 +76,10 @@ func (w *Workload) NewStream() (*Stream, error) {
 	cum := make([]float64, len(w.Ops))
 	total := 0.0
 	for i, o := range w.Ops {
-		if o.Weight < 0 {
-			return nil, fmt.Errorf("op %s: negative weight %g", o.Op.Name(), o.Weight)
+		// Written so that NaN fails too: a NaN or infinite weight makes every
+		// comparison in pick false, and the last op would take the whole mix.
+		if !(o.Weight >= 0) || math.IsInf(o.Weight, 1) {
+			return nil, fmt.Errorf("op %s: weight must be a finite number >= 0, got %g", o.Op.Name(), o.Weight)
 		}
 		total += o.Weight
 		cum[i] = total
@@ -84,13 +87,21 @@ func (w *Workload) NewStream() (*Stream, error) {
 	if total <= 0 {
 		return nil, errors.New("workload ops have no positive weight")
 	}
+	if math.IsInf(total, 1) {
+		return nil, errors.New("workload op weights overflow when summed")
+	}
+	// keyspace panics on these; a Stream reports them like every other bad
+	// parameter.
+	if w.Values.Min < 0 || w.Values.Min > w.Values.Max {
+		return nil, fmt.Errorf("value sizes: need 0 <= min <= max, got [%d, %d]", w.Values.Min, w.Values.Max)
+	}
 	keys, err := newKeys(w.Keys, w.Seed^seedKeys)
 	if err != nil {
 		return nil, err
 	}
 	var values keyspace.Values
 	if w.Values.Min == w.Values.Max {
-		values = keyspace.NewFixed(max(w.Values.Min, 0), w.Seed^seedValues)
+		values = keyspace.NewFixed(w.Values.Min, w.Seed^seedValues)
 	} else {
 		values = keyspace.NewRange(w.Values.Min, w.Values.Max, w.Seed^seedValues)
 	}
