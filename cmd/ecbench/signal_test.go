@@ -152,7 +152,8 @@ workloads:
 
 // TestSecondSignalExitsAtOnce pauses the server so that requests hang: the
 // first SIGINT waits for them up to the shutdown timeout, a second exits at
-// once; and a single signal still stops within the shutdown timeout.
+// once; and a single signal still stops within the shutdown timeout. The
+// target's declared engine is wrong, which is logged as a warning.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	t.Parallel()
 	for _, twice := range []bool{true, false} {
@@ -162,13 +163,19 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 			p := startProcess(t, fmt.Sprintf(`
 shutdown_timeout: 3s
 targets:
-  - {name: valkey, addrs: [%q], read_timeout: 20s, write_timeout: 20s}
+  - {name: valkey, engine: redis, addrs: [%q], read_timeout: 20s, write_timeout: 20s}
 workloads:
   - {name: kv, ops: {get: 1}, rate: {type: constant, rate: 200}}
 `, s.Addr))
 			eventually(t, 10*time.Second, "requests served:\n"+p.stderr.String(), func() bool {
 				return value(scrape(t, p.addr), "ecbench_ops_total", labels("outcome", "miss")) > 0
 			})
+			// The declared engine is wrong on purpose: a warning, and the
+			// detected engine is the label.
+			mustContain(t, "log", p.stderr.String(), `"msg":"declared engine differs from the detected one; using the detected engine","target":"valkey","declared":"redis","detected":"valkey"`)
+			if v := value(scrape(t, p.addr), "ecbench_target_up", labels("target", "valkey", "engine", "valkey")); v != 1 {
+				t.Errorf("ecbench_target_up{engine=valkey} = %v, want 1", v)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			s.Pause(ctx, 15*time.Second)
