@@ -253,37 +253,37 @@ func (r *Runner) do(ctx context.Context, req *workload.Request, intended time.Ti
 	if intended.IsZero() {
 		intended = sent
 	}
-	var single redis.Cmder
-	var cmds []redis.Cmder
-	if len(req.Cmds) == 1 {
-		cmd := &req.Cmds[0]
-		single = ops[cmd.Op].Op.Issue(ctx, c, &cmd.Args)
-	} else {
-		pipe := c.Pipeline()
-		for i := range req.Cmds {
-			cmd := &req.Cmds[i]
-			ops[cmd.Op].Op.Issue(ctx, pipe, &cmd.Args)
+	// Each command's outcome is read from the Cmder its op returned, not by
+	// position in the pipeline's results: an op may queue a helper command
+	// after its own (a capped push's LTRIM), which is part of that op.
+	var pipe redis.Pipeliner
+	if len(req.Cmds) > 1 {
+		pipe = c.Pipeline()
+	}
+	for i := range req.Cmds {
+		cmd := &req.Cmds[i]
+		if pipe == nil {
+			cmd.Reply = ops[cmd.Op].Op.Issue(ctx, c, &cmd.Args)
+		} else {
+			cmd.Reply = ops[cmd.Op].Op.Issue(ctx, pipe, &cmd.Args)
 		}
+	}
+	if pipe != nil {
 		// Exec's own error repeats the first command error; each command
 		// carries its own, which is what gets recorded.
-		cmds, _ = pipe.Exec(ctx)
+		_, _ = pipe.Exec(ctx)
 	}
 	done := time.Now()
 	canceled := ctx.Err() != nil
 	for i := range req.Cmds {
 		cmd := &req.Cmds[i]
-		var rc redis.Cmder
-		if single != nil {
-			rc = single
-		} else if i < len(cmds) {
-			rc = cmds[i]
-		}
 		res := result.Result{Op: cmd.Op, Intended: intended, Sent: sent, Done: done}
-		if rc == nil {
+		if cmd.Reply == nil {
 			res.Outcome, res.Class = result.Error, result.ClassOther
 		} else {
-			res.Outcome, res.Class = workload.Outcome(ops[cmd.Op].Op, rc)
+			res.Outcome, res.Class = workload.Outcome(ops[cmd.Op].Op, cmd.Reply)
 		}
+		cmd.Reply = nil // do not keep the reply alive in the free list
 		if canceled && res.Outcome == result.Error {
 			res.Class = result.ClassCanceled
 		}

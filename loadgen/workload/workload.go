@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/ecbench/ecbench/loadgen/keyspace"
 )
 
@@ -160,8 +162,9 @@ func (g *Gen) Value() []byte { return g.values.Next() }
 
 // Command is one command of a request.
 type Command struct {
-	Op   int // index into Workload.Ops
-	Args Args
+	Op    int // index into Workload.Ops
+	Args  Args
+	Reply redis.Cmder // set by the runner while the command is in flight
 }
 
 // Request is one scheduled request: Pipeline commands sent together.
