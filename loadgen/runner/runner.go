@@ -28,6 +28,10 @@ type Config struct {
 	// context is cancelled (they are then counted as errors of class canceled).
 	Drain    time.Duration
 	Recorder result.Recorder
+	// Requests, when > 0, ends the run after that many requests have been
+	// scheduled (sent or dropped); Run then returns once they are answered.
+	// Zero runs until the context is done.
+	Requests int64
 	// Start is the schedule's time zero; zero means when Run starts. Runners of
 	// the same workload share it so both engines see the same offered load at
 	// the same wall-clock time.
@@ -145,6 +149,13 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
+	if ctx.Err() == nil { // all Requests scheduled: wait for their answers
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+	}
 	timer := time.NewTimer(r.cfg.Drain)
 	defer timer.Stop()
 	select {
@@ -164,7 +175,7 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	scratch := &workload.Request{}
-	for n := int64(0); ; n++ {
+	for n := int64(0); r.cfg.Requests <= 0 || n < r.cfg.Requests; n++ {
 		at, ok := r.cfg.Schedule.Due(n)
 		if !ok {
 			r.nextDue.Store(0)
@@ -226,7 +237,10 @@ func (r *Runner) worker(ctx context.Context, work <-chan *pending, wg *sync.Wait
 // the previous one is answered. Without a schedule the intended start is the
 // actual start.
 func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) {
-	var mu sync.Mutex // the stream is sequential; workers take turns drawing
+	var (
+		mu     sync.Mutex // the stream is sequential; workers take turns drawing
+		issued int64      // requests drawn, under mu
+	)
 	for range r.cfg.Workers {
 		workers.Add(1)
 		go func() {
@@ -234,6 +248,11 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 			req := &workload.Request{}
 			for ctx.Err() == nil {
 				mu.Lock()
+				if r.cfg.Requests > 0 && issued >= r.cfg.Requests {
+					mu.Unlock()
+					return
+				}
+				issued++
 				r.stream.Next(req)
 				mu.Unlock()
 				r.inflight.Add(1)

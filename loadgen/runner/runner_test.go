@@ -328,3 +328,47 @@ func TestScheduleLagWhenStalled(t *testing.T) {
 		t.Errorf("lag = %v, want about 2s", lag)
 	}
 }
+
+// TestRequestsEndsTheRun checks that a finite run sends exactly Requests
+// requests (times the pipeline depth in results) and returns by itself once
+// they are answered, in closed and open loop.
+func TestRequestsEndsTheRun(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Redis)
+	for _, tc := range []struct {
+		name     string
+		schedule schedule.Schedule
+		pipeline int
+	}{
+		{"closed", nil, 1},
+		{"closed pipelined", nil, 4},
+		{"open", schedule.Constant{PerSecond: 2000}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := kvWorkload(1)
+			w.Pipeline = tc.pipeline
+			var col collector
+			r, err := New(Config{
+				Client: client(t, srv.Addr), Workload: w, Schedule: tc.schedule,
+				Workers: 3, MaxInFlight: 64, Drain: time.Second, Recorder: &col, Requests: 500,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { r.Run(context.Background()); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("a finite run did not end by itself")
+			}
+			if got, want := len(col.snapshot()), 500*tc.pipeline; got != want {
+				t.Errorf("%d results, want %d", got, want)
+			}
+			if n := r.InFlight(); n != 0 {
+				t.Errorf("%d requests still in flight", n)
+			}
+		})
+	}
+}
