@@ -18,6 +18,16 @@ type Args struct {
 	Keys  []string
 	Value []byte
 	TTL   time.Duration
+
+	// Member is a data-structure op's set or zset member or hash field;
+	// Members are hmget's fields.
+	Member  string
+	Members []string
+	// Start and Stop are the ends of a range read, both included: list or
+	// rank indexes, or zrangebyscore's scores. lindex's index is Start.
+	Start, Stop int64
+	// Score is zadd's score and zincrby's increment.
+	Score float64
 }
 
 // Op is one kind of operation in a workload's mix.
@@ -114,7 +124,10 @@ func (MGet) Issue(ctx context.Context, c redis.Cmdable, a *Args) redis.Cmder {
 }
 
 // Missed reports whether no key of the batch existed.
-func (MGet) Missed(cmd redis.Cmder) bool {
+func (MGet) Missed(cmd redis.Cmder) bool { return allNil(cmd) }
+
+// allNil reports whether every value of an MGET or HMGET reply is nil.
+func allNil(cmd redis.Cmder) bool {
 	sc, ok := cmd.(*redis.SliceCmd)
 	if !ok {
 		return false
@@ -146,7 +159,17 @@ func (Del) Issue(ctx context.Context, c redis.Cmdable, a *Args) redis.Cmder {
 }
 
 // Missed reports whether the key did not exist.
-func (Del) Missed(cmd redis.Cmder) bool {
+func (Del) Missed(cmd redis.Cmder) bool { return zeroInt(cmd) }
+
+// zeroInt reports whether an integer reply is 0: nothing was removed, or
+// the structure whose size was asked for does not exist.
+func zeroInt(cmd redis.Cmder) bool {
 	ic, ok := cmd.(*redis.IntCmd)
 	return ok && ic.Val() == 0
+}
+
+// noStrings reports whether a reply of strings is empty.
+func noStrings(cmd redis.Cmder) bool {
+	sc, ok := cmd.(*redis.StringSliceCmd)
+	return ok && len(sc.Val()) == 0
 }

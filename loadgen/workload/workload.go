@@ -45,12 +45,16 @@ type Weighted struct {
 // description: every runner builds its own Stream from it, so both engines
 // get the same request sequence without sharing state.
 type Workload struct {
-	Name     string
-	Ops      []Weighted
-	Keys     Keys
-	Values   Values
-	Pipeline int // commands per request
-	Seed     uint64
+	Name string
+	Ops  []Weighted
+	Keys Keys
+	// Values sizes what kv ops write; the other kinds size their elements
+	// with Structure.ElementSize.
+	Values Values
+	// Structure is what each key holds; the zero Structure is kv.
+	Structure Structure
+	Pipeline  int // commands per request
+	Seed      uint64
 }
 
 // OpNames returns the op label values in index order (Command.Op indexes it).
@@ -65,9 +69,10 @@ func (w *Workload) OpNames() []string {
 // Seed offsets so that op choice, keys and values draw from independent
 // streams: adding an op to the mix must not shift which values are written.
 const (
-	seedOps    = 0x9e3779b97f4a7c15
-	seedKeys   = 0xbf58476d1ce4e5b9
-	seedValues = 0x94d049bb133111eb
+	seedOps      = 0x9e3779b97f4a7c15
+	seedKeys     = 0xbf58476d1ce4e5b9
+	seedValues   = 0x94d049bb133111eb
+	seedElements = 0xd6e8feb86659fd93
 )
 
 // NewStream returns a fresh request stream positioned at request 0.
@@ -92,33 +97,64 @@ func (w *Workload) NewStream() (*Stream, error) {
 	if math.IsInf(total, 1) {
 		return nil, errors.New("workload op weights overflow when summed")
 	}
-	// keyspace panics on these; a Stream reports them like every other bad
-	// parameter.
-	if w.Values.Min < 0 || w.Values.Min > w.Values.Max {
-		return nil, fmt.Errorf("value sizes: need 0 <= min <= max, got [%d, %d]", w.Values.Min, w.Values.Max)
+	s := w.Structure.normalized()
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	for _, o := range w.Ops {
+		if err := checkOp(o.Op, s); err != nil {
+			return nil, err
+		}
+	}
+	values, err := newValues(w, s)
+	if err != nil {
+		return nil, err
 	}
 	keys, err := newKeys(w.Keys, w.Seed^seedKeys)
 	if err != nil {
 		return nil, err
-	}
-	var values keyspace.Values
-	if w.Values.Min == w.Values.Max {
-		values = keyspace.NewFixed(w.Values.Min, w.Seed^seedValues)
-	} else {
-		values = keyspace.NewRange(w.Values.Min, w.Values.Max, w.Seed^seedValues)
 	}
 	return &Stream{
 		w:     w,
 		ops:   rand.New(rand.NewPCG(w.Seed, seedOps)),
 		cum:   cum,
 		total: total,
-		gen: Gen{
-			keys:          keys,
-			values:        values,
-			prefix:        w.Keys.Prefix,
-			counterPrefix: w.Keys.Prefix + "ctr:",
-		},
+		gen:   newGen(w, s, keys, values),
 	}, nil
+}
+
+// newValues returns the value generator of w: Values for kv, fixed
+// ElementSize bytes for the other kinds.
+func newValues(w *Workload, s Structure) (keyspace.Values, error) {
+	if s.Kind != KindKV {
+		return keyspace.NewFixed(s.ElementSize, w.Seed^seedValues), nil
+	}
+	// keyspace panics on these; a Stream reports them like every other bad
+	// parameter.
+	if w.Values.Min < 0 || w.Values.Min > w.Values.Max {
+		return nil, fmt.Errorf("value sizes: need 0 <= min <= max, got [%d, %d]", w.Values.Min, w.Values.Max)
+	}
+	if w.Values.Min == w.Values.Max {
+		return keyspace.NewFixed(w.Values.Min, w.Seed^seedValues), nil
+	}
+	return keyspace.NewRange(w.Values.Min, w.Values.Max, w.Seed^seedValues), nil
+}
+
+// newGen returns the generators of a stream of w, whose normalized and
+// valid structure is s.
+func newGen(w *Workload, s Structure, keys keyspace.Keys, values keyspace.Values) Gen {
+	g := Gen{
+		keys:          keys,
+		values:        values,
+		prefix:        w.Keys.Prefix,
+		counterPrefix: w.Keys.Prefix + "ctr:",
+	}
+	if s.Kind != KindKV {
+		g.elements = s.Elements
+		g.elems = rand.New(rand.NewPCG(w.Seed, seedElements))
+		g.members, g.fields, g.counters = universes(s)
+	}
+	return g
 }
 
 func newKeys(k Keys, seed uint64) (keyspace.Keys, error) {
@@ -143,6 +179,15 @@ type Gen struct {
 	prefix        string
 	counterPrefix string
 	buf           []byte
+
+	// Data-structure workloads: element indexes (and zincrby's signs) come
+	// from their own random stream, so that adding an op to the mix does not
+	// shift the keys, and the other way round.
+	elements int
+	elems    *rand.Rand
+	members  *names // set and zset members
+	fields   *names // hash fields
+	counters *names // hash fields for hincrby
 }
 
 // Key draws the next key of the workload's key space.
