@@ -1,0 +1,155 @@
+package results_test
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ecbench/ecbench/results"
+)
+
+// -update rewrites testdata/run-v1.json from goldenRun. Do it only to add a
+// field to schema 1 (old files must still Read); renaming, removing or
+// changing the meaning of a field needs SchemaVersion 2 and a new
+// testdata/run-v2.json beside this one.
+var update = flag.Bool("update", false, "rewrite testdata/run-v1.json")
+
+const goldenV1 = "testdata/run-v1.json"
+
+// goldenRun is the content of testdata/run-v1.json, every field set.
+func goldenRun() *results.Run {
+	us := time.Microsecond
+	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &results.Run{
+		Schema: 1,
+		Meta: results.Meta{
+			Tool: "ecbench", Version: "v1.0.0", Host: "bench-1", GoVersion: "go1.26.0",
+			Command: []string{"ecbench", "bench", "--config", "bench.yaml"},
+			Start:   start, End: start.Add(65*time.Second + 250*time.Millisecond),
+			Warmup: 5 * time.Second, Duration: time.Minute, Sequential: true,
+			Config: map[string]any{
+				"bench":   map[string]any{"duration": "1m0s", "warmup": "5s", "requests": float64(0)},
+				"targets": []any{map[string]any{"name": "a", "password_env": "[redacted]", "tls": false}},
+			},
+			MergedStarts: []time.Time{start, start.Add(time.Hour)},
+		},
+		Targets: []results.Target{
+			{Name: "a", Engine: "redis", Version: "7.2.4", Mode: "standalone", Role: "master"},
+			{Name: "b", Engine: "valkey", Version: "8.0.1", Mode: "cluster", Role: "master"},
+		},
+		Series: []results.Series{
+			{
+				Target: "a", Engine: "redis", Workload: "cache", Op: "get",
+				OK: 5, Miss: 1, Errors: 2, Dropped: 1,
+				ErrorClasses:    map[string]uint64{"timeout": 1, "conn_reset": 1},
+				Latency:         results.HistOf(150*us, 180*us, 200*us, 210*us, 250*us, 900*us, 2*time.Second, 2*time.Second),
+				Service:         results.HistOf(100*us, 120*us, 150*us, 160*us, 200*us, 800*us, 2*time.Second, 2*time.Second),
+				Seconds:         60,
+				IntervalSeconds: 1,
+				Intervals: []results.Interval{
+					{T: 5, OK: 3, Miss: 1, Errors: 0, Dropped: 0, Mean: 0.00019, P50: 0.00018, P95: 0.00021, P99: 0.00021, P999: 0.00021, Max: 0.00021},
+					{T: 6},
+					{T: 7, OK: 2, Errors: 2, Dropped: 1, Mean: 1.000288, P50: 0.0009, P95: 2.001, P99: 2.001, P999: 2.001, Max: 2.001},
+				},
+			},
+			{
+				Target: "b", Engine: "valkey", Workload: "cache", Op: "get",
+				OK:              1,
+				Latency:         results.HistOf(300 * us),
+				Service:         results.HistOf(250 * us),
+				Seconds:         60,
+				IntervalSeconds: 1,
+			},
+		},
+		Generator: []results.Generator{
+			{Target: "a", Workload: "cache", MaxScheduleLag: 1500 * us, Dropped: 1, MaxInFlight: 1000},
+			{Target: "b", Workload: "cache", MaxScheduleLag: 0, Dropped: 0, MaxInFlight: 1000},
+		},
+	}
+}
+
+func TestGoldenV1(t *testing.T) {
+	if *update {
+		dir := t.TempDir()
+		if err := results.Write(dir, goldenRun()); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, results.RunFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(goldenV1, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden, err := os.ReadFile(goldenV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("reads", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, results.RunFile), golden, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := results.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := goldenRun(); !reflect.DeepEqual(got, want) {
+			t.Errorf("Read(%s) =\n%+v\nwant\n%+v", goldenV1, got, want)
+		}
+		if st := got.Series[0].Stats(); st.P50 != 0.000210047 || st.Max != 2.000683007 {
+			t.Errorf("stats from the golden histogram: p50 %v, max %v", st.P50, st.Max)
+		}
+	})
+
+	// The field names are a public contract: what Write produces now has
+	// exactly the fields of the golden file.
+	t.Run("shape", func(t *testing.T) {
+		b, err := json.Marshal(goldenRun())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := jsonPaths(t, b), jsonPaths(t, golden)
+		if !slices.Equal(got, want) {
+			t.Errorf("run.json fields changed\n got %q\nwant %q", got, want)
+		}
+	})
+}
+
+// jsonPaths lists the field paths of a JSON document, with array elements as
+// [] and the keys of the free-form objects (config, error_classes) left out.
+func jsonPaths(t *testing.T, b []byte) []string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				p := prefix + "." + k
+				paths = append(paths, p)
+				if k != "config" && k != "error_classes" {
+					walk(p, c)
+				}
+			}
+		case []any:
+			for _, c := range v {
+				walk(prefix+"[]", c)
+			}
+		}
+	}
+	walk("", v)
+	slices.Sort(paths)
+	return slices.Compact(paths)
+}
