@@ -3,6 +3,8 @@ package config
 import (
 	"slices"
 	"time"
+
+	"github.com/ecbench/ecbench/loadgen/workload"
 )
 
 // Config is the whole configuration. The mapstructure tags are the YAML keys.
@@ -13,6 +15,16 @@ type Config struct {
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	Targets         []Target      `mapstructure:"targets"`
 	Workloads       []Workload    `mapstructure:"workloads"`
+	Bench           Bench         `mapstructure:"bench"`
+}
+
+// Bench configures the finite runs of `ecbench bench`; the daemon ignores it.
+type Bench struct {
+	Duration   time.Duration `mapstructure:"duration"`   // measured time per workload
+	Requests   int           `mapstructure:"requests"`   // or: measured requests per workload and target
+	Warmup     time.Duration `mapstructure:"warmup"`     // sent and exported, not in the results
+	Sequential bool          `mapstructure:"sequential"` // one target after the other, not at once
+	Results    string        `mapstructure:"results"`    // directory that receives one subdirectory per run
 }
 
 // LogConfig selects the log level and encoding.
@@ -71,11 +83,15 @@ type TLS struct {
 // Workload is a stream of operations driven against each of its targets.
 type Workload struct {
 	Name        string        `mapstructure:"name"`    // label value
+	Type        string        `mapstructure:"type"`    // kv, list, hash, set, zset
 	Targets     []string      `mapstructure:"targets"` // target names; empty: all targets
 	Seed        uint64        `mapstructure:"seed"`    // same seed, same key and op sequence on every target
 	Keys        Keys          `mapstructure:"keys"`
 	Values      Values        `mapstructure:"values"`
 	Ops         Ops           `mapstructure:"ops"`
+	Elements    Elements      `mapstructure:"elements"`     // list, hash, set, zset
+	Range       int           `mapstructure:"range"`        // items per range read, fields per hmget
+	Preload     bool          `mapstructure:"preload"`      // fill the key space before the run
 	TTL         time.Duration `mapstructure:"ttl"`          // for set_ttl
 	MGetBatch   int           `mapstructure:"mget_batch"`   // keys per MGET
 	Pipeline    int           `mapstructure:"pipeline"`     // commands per request
@@ -88,13 +104,23 @@ func (w *Workload) RunsOn(target string) bool {
 	return len(w.Targets) == 0 || slices.Contains(w.Targets, target)
 }
 
-// Keys describes the key space of a workload.
+// Keys describes the key space of a workload: keys of a kv workload, or the
+// structures of the others.
 type Keys struct {
 	Prefix       string  `mapstructure:"prefix"` // default "ecbench:<workload>:"
 	Count        int     `mapstructure:"count"`
 	Distribution string  `mapstructure:"distribution"`  // uniform, zipfian, sequential
 	ZipfExponent float64 `mapstructure:"zipf_exponent"` // zipfian only
 }
+
+// Workload types.
+const (
+	TypeKV   = "kv"
+	TypeList = "list"
+	TypeHash = "hash"
+	TypeSet  = "set"
+	TypeZSet = "zset"
+)
 
 // Key distributions.
 const (
@@ -114,25 +140,10 @@ type Values struct {
 // Ranged reports whether sizes come from [MinSize, MaxSize] rather than Size.
 func (v Values) Ranged() bool { return v.MinSize != 0 || v.MaxSize != 0 }
 
-// Ops are the relative weights of the operations of a workload.
-type Ops struct {
-	Get    int `mapstructure:"get"`
-	Set    int `mapstructure:"set"`
-	SetTTL int `mapstructure:"set_ttl"`
-	MGet   int `mapstructure:"mget"`
-	Incr   int `mapstructure:"incr"`
-	Del    int `mapstructure:"del"`
-}
-
-// Operation names, usable as label values.
-const (
-	OpGet    = "get"
-	OpSet    = "set"
-	OpSetTTL = "set_ttl"
-	OpMGet   = "mget"
-	OpIncr   = "incr"
-	OpDel    = "del"
-)
+// Ops are the relative weights of the operations of a workload, by op name
+// (the op label value). Which names are allowed depends on the workload's
+// type: workload.OpNamesFor lists them.
+type Ops map[string]int
 
 // OpWeight is one operation of a mix and its relative weight.
 type OpWeight struct {
@@ -140,21 +151,23 @@ type OpWeight struct {
 	Weight int
 }
 
-// Weights returns the operations with a weight > 0, always in the order get,
-// set, set_ttl, mget, incr, del, so that the same seed picks the same
-// sequence of operations on every run.
-func (o Ops) Weights() []OpWeight {
-	all := [...]OpWeight{
-		{OpGet, o.Get}, {OpSet, o.Set}, {OpSetTTL, o.SetTTL},
-		{OpMGet, o.MGet}, {OpIncr, o.Incr}, {OpDel, o.Del},
-	}
+// Weights returns the operations of kind with a weight > 0, always in the
+// kind's canonical order, so that the same seed picks the same sequence of
+// operations on every run whatever order the file lists them in.
+func (o Ops) Weights(kind string) []OpWeight {
 	var ws []OpWeight
-	for _, w := range all {
-		if w.Weight > 0 {
-			ws = append(ws, w)
+	for _, name := range workload.OpNamesFor(workload.Kind(kind)) {
+		if w := o[name]; w > 0 {
+			ws = append(ws, OpWeight{name, w})
 		}
 	}
 	return ws
+}
+
+// Elements sizes the structures of a list, hash, set or zset workload.
+type Elements struct {
+	Count int `mapstructure:"count"` // elements per structure
+	Size  int `mapstructure:"size"`  // bytes per element, field or member
 }
 
 // Rate is the arrival schedule of a workload, in requests per second (each

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecbench/ecbench/loadgen/workload"
+)
 
 // Defaults. A key that is absent (or null) takes its default; a key that is
 // present keeps its value, even a zero one, and is validated as written.
@@ -16,6 +20,7 @@ func defaultConfig() Config {
 		Log:             LogConfig{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		SummaryInterval: 10 * time.Second,
 		ShutdownTimeout: 3 * time.Second,
+		Bench:           Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
 	}
 }
 
@@ -33,6 +38,7 @@ func defaultTarget() Target {
 func defaultWorkload() Workload {
 	return Workload{
 		Seed:        1,
+		Type:        TypeKV,
 		Keys:        Keys{Count: 100_000, Distribution: DistUniform},
 		TTL:         time.Minute,
 		MGetBatch:   10,
@@ -46,7 +52,21 @@ func defaultWorkload() Workload {
 // which keys raw, the workload as written, has.
 func fillDerived(w *Workload, raw map[string]any) {
 	if !has(raw, "ops") { // only when the whole mix is absent: a mix is all or nothing
-		w.Ops = Ops{Get: 80, Set: 20}
+		w.Ops = defaultOps(w.Type)
+	}
+	if w.Type != TypeKV {
+		if !has(raw, "elements", "count") {
+			w.Elements.Count = 100
+		}
+		if !has(raw, "elements", "size") {
+			w.Elements.Size = 32
+		}
+		if !has(raw, "range") {
+			w.Range = 10
+		}
+	}
+	if !has(raw, "preload") { // reads of structures must find them
+		w.Preload = w.Type != TypeKV
 	}
 	if w.Keys.Prefix == "" && nameRE.MatchString(w.Name) {
 		w.Keys.Prefix = "ecbench:" + w.Name + ":"
@@ -85,4 +105,17 @@ func has(raw map[string]any, key ...string) bool {
 		}
 	}
 	return false
+}
+
+// defaultOps is a kv workload's 80/20 read/write mix, and for the others
+// every op of the type with the same weight.
+func defaultOps(kind string) Ops {
+	if kind == TypeKV {
+		return Ops{"get": 80, "set": 20}
+	}
+	ops := Ops{}
+	for _, name := range workload.OpNamesFor(workload.Kind(kind)) {
+		ops[name] = 1
+	}
+	return ops
 }

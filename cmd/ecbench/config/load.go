@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -23,6 +24,17 @@ func Load(path string, fs *pflag.FlagSet, env []string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return LoadTree(tree, fs, env)
+}
+
+// LoadTree is Load for a configuration built in memory rather than read from
+// a file (`ecbench bench` builds one from its flags): tree holds what the
+// YAML would, as maps with string keys, lists ([]any) and scalars. It goes
+// through the same overrides, checks, defaults and validation.
+func LoadTree(tree map[string]any, fs *pflag.FlagSet, env []string) (*Config, error) {
+	if tree == nil {
+		tree = map[string]any{}
+	}
 	ps := &problems{}
 	origins := map[string]string{} // path -> the variable or flag that set it
 	envOvs, unmatched := envOverrides(env, ps)
@@ -41,8 +53,16 @@ func Load(path string, fs *pflag.FlagSet, env []string) (*Config, error) {
 	if err := ps.err(origins); err != nil {
 		return nil, err
 	}
+	for i := range cfg.Workloads {
+		// A weight of 0 is the same as no weight; one form compares equal.
+		maps.DeleteFunc(cfg.Workloads[i].Ops, func(_ string, w int) bool { return w == 0 })
+	}
 	return cfg, nil
 }
+
+// ReadTree reads the YAML file at path into the tree that LoadTree takes,
+// for callers that change it before loading.
+func ReadTree(path string) (map[string]any, error) { return readFile(path) }
 
 // readFile reads the YAML file at path with viper into a tree of maps, lists
 // and scalars.
@@ -91,6 +111,9 @@ func decode(raw map[string]any, ps *problems) *Config {
 	if err != nil {
 		// check lets through only what decodes, so this is a bug.
 		ps.add("config", "cannot decode: "+err.Error())
+	}
+	if cfg.Bench.Requests > 0 && !has(raw, "bench", "duration") {
+		cfg.Bench.Duration = 0 // a run by request count has no time limit unless given one
 	}
 	for i := range cfg.Workloads {
 		w := &cfg.Workloads[i]

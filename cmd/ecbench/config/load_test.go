@@ -44,10 +44,12 @@ func TestLoadValid(t *testing.T) {
 					Name: "kv", Seed: 1,
 					Keys:   Keys{Prefix: "ecbench:kv:", Count: 100000, Distribution: "uniform"},
 					Values: Values{Size: 32},
-					Ops:    Ops{Get: 80, Set: 20},
+					Type:   "kv",
+					Ops:    Ops{"get": 80, "set": 20},
 					TTL:    time.Minute, MGetBatch: 10, Pipeline: 1, MaxInflight: 256,
 					Rate: Rate{Type: "constant", Rate: 1000},
 				}},
+				Bench: Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
 			}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("got  %+v\nwant %+v", c, want)
@@ -78,7 +80,7 @@ func TestLoadValid(t *testing.T) {
 			if w.Values != (Values{MinSize: 1, MaxSize: 512 << 20}) {
 				t.Errorf("values: %+v", w.Values)
 			}
-			if w.Ops != (Ops{Get: 1, SetTTL: 1, Incr: 1, Del: 1}) {
+			if !reflect.DeepEqual(w.Ops, Ops{"get": 1, "set_ttl": 1, "incr": 1, "del": 1}) {
 				t.Errorf("a written ops mapping must not get the default mix: %+v", w.Ops)
 			}
 			if w.Rate.Type != RateClosed || w.Rate.Workers != 10000 || w.Rate.Rate != 0 {
@@ -295,10 +297,15 @@ func TestRedactedRoundTrip(t *testing.T) {
 
 func TestWeights(t *testing.T) {
 	t.Parallel()
-	got := Ops{Del: 1, Get: 3, MGet: 2, SetTTL: 0}.Weights()
-	want := []OpWeight{{OpGet, 3}, {OpMGet, 2}, {OpDel, 1}}
+	got := Ops{"del": 1, "get": 3, "mget": 2, "set_ttl": 0}.Weights(TypeKV)
+	want := []OpWeight{{"get", 3}, {"mget", 2}, {"del", 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Weights() = %v, want %v", got, want)
+	}
+	got = Ops{"zcard": 1, "zadd": 2, "get": 5}.Weights(TypeZSet)
+	want = []OpWeight{{"zadd", 2}, {"zcard", 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Weights(zset) = %v, want %v", got, want)
 	}
 }
 

@@ -97,7 +97,7 @@ func resolve(t reflect.Type, tokens []string) (key []any, leaf reflect.Type, res
 	isStruct := t.Kind() == reflect.Struct && t != durationType
 	isStructList := t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct
 	if len(tokens) == 0 {
-		if isStruct || isStructList {
+		if isStruct || isStructList || t.Kind() == reflect.Map {
 			return nil, nil, section
 		}
 		return nil, t, match
@@ -118,6 +118,8 @@ func resolve(t reflect.Type, tokens []string) (key []any, leaf reflect.Type, res
 			best = max(best, res)
 		}
 		return nil, nil, best
+	case t.Kind() == reflect.Map: // ops: the rest of the name is the key
+		return []any{strings.Join(tokens, "_")}, t.Elem(), match
 	case isStructList:
 		i, err := strconv.Atoi(tokens[0])
 		if err != nil || i < 0 || strconv.Itoa(i) != tokens[0] {

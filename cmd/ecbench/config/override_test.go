@@ -42,7 +42,7 @@ func TestEnvOverrides(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 			// Setting one op weight writes an ops mapping: the default mix no longer applies.
-			if w.Ops != (Ops{SetTTL: 5}) {
+			if !reflect.DeepEqual(w.Ops, Ops{"set_ttl": 5}) {
 				t.Errorf("ops = %+v", w.Ops)
 			}
 		}},

@@ -23,6 +23,10 @@ func (c *Config) Redacted() map[string]any {
 				delete(rate, f.key)
 			}
 		}
+		if w.Type == TypeKV {
+			delete(wm, "elements")
+			delete(wm, "range")
+		}
 		if w.Keys.Distribution != DistZipfian {
 			delete(wm["keys"].(map[string]any), "zipf_exponent")
 		}

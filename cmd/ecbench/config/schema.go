@@ -108,6 +108,22 @@ func (ps *problems) check(path string, raw any, t reflect.Type) (clean any, ok b
 		}
 		return out, true
 
+	case t.Kind() == reflect.Map: // string keys; which ones is validate's business
+		m, isMap := raw.(map[string]any)
+		if !isMap {
+			return fail("a mapping")
+		}
+		out := make(map[string]any, len(m))
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if m[k] == nil {
+				continue
+			}
+			if cv, ok := ps.check(keyPath(path, k), m[k], t.Elem()); ok {
+				out[k] = cv
+			}
+		}
+		return out, true
+
 	case t.Kind() == reflect.Slice:
 		l, isList := raw.([]any)
 		if !isList {

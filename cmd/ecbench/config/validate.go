@@ -2,12 +2,15 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecbench/ecbench/loadgen/workload"
 )
 
 // Limits. They keep a typo (an extra zero, a missing unit) from becoming a
@@ -28,6 +31,10 @@ const (
 	maxInflight        = 100_000
 	maxRate            = 10_000_000 // requests/s
 	maxWorkers         = 10_000
+	maxElements        = 10_000_000
+	maxElementSize     = 1 << 20
+	maxRange           = 10_000
+	maxRequests        = 1_000_000_000_000
 )
 
 var (
@@ -83,6 +90,22 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 		v.unique("workloads", i, w.Name, seen)
 	}
 	v.prefixes(cfg.Workloads)
+	v.bench("bench", cfg.Bench)
+}
+
+func (v validator) bench(p string, b Bench) {
+	v.between(p+".requests", b.Requests, 0, maxRequests)
+	if b.Requests == 0 {
+		v.positive(p+".duration", b.Duration)
+	} else if b.Duration < 0 {
+		v.add(p+".duration", "must be >= 0, got "+describe(b.Duration))
+	}
+	if b.Warmup < 0 {
+		v.add(p+".warmup", "must be >= 0, got "+describe(b.Warmup))
+	}
+	if b.Results == "" {
+		v.add(p+".results", "must name a directory, got \"\"")
+	}
 }
 
 func (v validator) target(p string, t *Target) {
@@ -188,21 +211,15 @@ func (v validator) workload(p string, w *Workload, raw map[string]any, targets [
 
 	v.values(p+".values", w.Values, raw)
 
-	o := w.Ops
-	for _, ow := range []OpWeight{{OpGet, o.Get}, {OpSet, o.Set}, {OpSetTTL, o.SetTTL}, {OpMGet, o.MGet}, {OpIncr, o.Incr}, {OpDel, o.Del}} {
-		v.between(p+".ops."+ow.Op, ow.Weight, 0, maxWeight)
+	kinds := workload.Kinds()
+	kindNames := make([]string, len(kinds))
+	for i, k := range kinds {
+		kindNames[i] = string(k)
 	}
-	if len(o.Weights()) == 0 && !v.brokenUnder(p+".ops") {
-		v.add(p+".ops", "at least one weight must be > 0")
+	if v.oneOf(p+".type", w.Type, kindNames...) {
+		v.ops(p, w, targets)
+		v.structure(p, w)
 	}
-	if o.MGet > 0 {
-		for _, t := range targets {
-			if t.Mode == ModeCluster && w.RunsOn(t.Name) {
-				v.add(p+".ops.mget", fmt.Sprintf("not supported on cluster-mode targets (keys span hash slots); target %s is cluster", quote(t.Name)))
-			}
-		}
-	}
-
 	if v.positive(p+".ttl", w.TTL) && w.TTL < minTTL {
 		v.add(p+".ttl", fmt.Sprintf("must be >= %v, got %s", minTTL, describe(w.TTL)))
 	}
@@ -212,6 +229,47 @@ func (v validator) workload(p string, w *Workload, raw map[string]any, targets [
 
 	rraw, _ := raw["rate"].(map[string]any)
 	v.rate(p+".rate", &w.Rate, rraw)
+}
+
+// ops checks the op mix against the ops of the workload's type.
+func (v validator) ops(p string, w *Workload, targets []Target) {
+	allowed := workload.OpNamesFor(workload.Kind(w.Type))
+	for _, name := range slices.Sorted(maps.Keys(w.Ops)) {
+		op := keyPath(p+".ops", name)
+		if !slices.Contains(allowed, name) {
+			v.add(op, fmt.Sprintf("not an op of type %s; allowed: %s", w.Type, strings.Join(allowed, ", ")))
+			continue
+		}
+		v.between(op, w.Ops[name], 0, maxWeight)
+		if w.Ops[name] > 0 && workload.MultiKey(name) {
+			for _, t := range targets {
+				if t.Mode == ModeCluster && w.RunsOn(t.Name) {
+					v.add(op, fmt.Sprintf("not supported on cluster-mode targets (keys span hash slots); target %s is cluster", quote(t.Name)))
+				}
+			}
+		}
+	}
+	if len(w.Ops.Weights(w.Type)) == 0 && !v.brokenUnder(p+".ops") {
+		v.add(p+".ops", "at least one weight must be > 0")
+	}
+}
+
+// structure checks the element settings, which only structures use.
+func (v validator) structure(p string, w *Workload) {
+	if w.Type == TypeKV {
+		// Zero values are what a written-out effective config holds.
+		unused := fmt.Sprintf("not used by type kv; used by %s, %s, %s, %s", TypeList, TypeHash, TypeSet, TypeZSet)
+		if w.Elements != (Elements{}) {
+			v.add(p+".elements", unused)
+		}
+		if w.Range != 0 {
+			v.add(p+".range", unused)
+		}
+		return
+	}
+	v.between(p+".elements.count", w.Elements.Count, 1, maxElements)
+	v.between(p+".elements.size", w.Elements.Size, 1, maxElementSize)
+	v.between(p+".range", w.Range, 1, maxRange)
 }
 
 func (v validator) values(p string, vs Values, raw map[string]any) {
