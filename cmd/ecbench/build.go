@@ -32,27 +32,9 @@ func targetOptions(t config.Target) target.Options {
 	}
 }
 
-// newOp returns the op for a config op name.
-func newOp(name string, w config.Workload) (workload.Op, error) {
-	switch name {
-	case "get":
-		return workload.Get{}, nil
-	case "set":
-		return workload.Set{}, nil
-	case "set_ttl":
-		return workload.SetTTL{TTL: w.TTL}, nil
-	case "mget":
-		return workload.MGet{Batch: w.MGetBatch}, nil
-	case "incr":
-		return workload.Incr{}, nil
-	case "del":
-		return workload.Del{}, nil
-	}
-	return nil, fmt.Errorf("workload %s: unknown op %q", w.Name, name)
-}
-
 // newWorkload turns a validated workload config into a loadgen workload.
 func newWorkload(w config.Workload) (*workload.Workload, error) {
+	kind := workload.Kind(w.Type)
 	out := &workload.Workload{
 		Name: w.Name,
 		Keys: workload.Keys{
@@ -65,13 +47,17 @@ func newWorkload(w config.Workload) (*workload.Workload, error) {
 		Pipeline: w.Pipeline,
 		Seed:     w.Seed,
 	}
-	if w.Values.MinSize > 0 {
+	if w.Values.Ranged() {
 		out.Values = workload.Values{Min: w.Values.MinSize, Max: w.Values.MaxSize}
 	}
-	for _, ow := range w.Ops.Weights() {
-		op, err := newOp(ow.Op, w)
+	if w.Type != config.TypeKV {
+		out.Structure = workload.Structure{Kind: kind, Elements: w.Elements.Count, ElementSize: w.Elements.Size, RangeLen: w.Range}
+	}
+	params := workload.OpParams{TTL: w.TTL, MGetBatch: w.MGetBatch, Structure: out.Structure}
+	for _, ow := range w.Ops.Weights(w.Type) {
+		op, err := workload.NewOp(kind, ow.Op, params)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("workload %s: %w", w.Name, err)
 		}
 		out.Ops = append(out.Ops, workload.Weighted{Op: op, Weight: float64(ow.Weight)})
 	}

@@ -3,6 +3,8 @@
 //
 //	ecbench run --config FILE [--listen ADDR] [--log-level L] [--log-format F]
 //	ecbench check --config FILE [--connect]
+//	ecbench bench [--config FILE | legacy flags] [--duration D] ...
+//	ecbench compare RESULT_DIR... [--format text|markdown|csv]
 //	ecbench version
 package main
 
@@ -38,6 +40,8 @@ func commands() []command {
 	return []command{
 		{"run", "run the daemon: drive the configured workloads and serve /metrics", runDaemon},
 		{"check", "validate a config file (and, with --connect, reach every target)", runCheck},
+		{"bench", "a finite side-by-side benchmark: table, verdicts and a results directory", runBench},
+		{"compare", "print the side-by-side table of saved results (one run, or several merged)", runCompare},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -59,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, version\n\n", args[0])
+	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, version\n\n", args[0])
 	usage(stderr)
 	return exitUsage
 }
@@ -84,19 +88,27 @@ func newFlags(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; it returns the exit code to use when the caller
-// must stop (help asked for, or bad flags).
+// parseFlags parses args, which must be flags only; it returns the exit code
+// to use when the caller must stop (help asked for, or bad flags).
 func parseFlags(fs *pflag.FlagSet, args []string) (int, bool) {
+	if code, ok := parseFlagsAndArgs(fs, args); !ok {
+		return code, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "ecbench %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
+// parseFlagsAndArgs is parseFlags for commands that take arguments too.
+func parseFlagsAndArgs(fs *pflag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK, false
 		}
 		fmt.Fprintf(fs.Output(), "ecbench %s: %v\n", fs.Name(), err)
-		fs.Usage()
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "ecbench %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
 		fs.Usage()
 		return exitUsage, false
 	}
