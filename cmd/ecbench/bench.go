@@ -367,18 +367,36 @@ func (b *bench) workload(ctx context.Context, wc config.Workload) ([]results.Ser
 			})
 		}
 	}
+	b.cleanup(w, ts)
 	return series, gens, nil
+}
+
+// cleanup deletes the workload's keys on its targets. It runs even after an
+// interrupt, with its own deadline, and only logs what fails.
+func (b *bench) cleanup(w *workload.Workload, ts []*target.Target) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, t := range ts {
+		n, err := deletePrefix(ctx, t.Client(), w.Keys.Prefix)
+		if err != nil {
+			b.log.Warn("cannot delete the workload's keys", zap.String("workload", w.Name), zap.String("target", t.Name()),
+				zap.String("prefix", w.Keys.Prefix), zap.Error(err))
+			continue
+		}
+		b.log.Debug("deleted the workload's keys", zap.String("workload", w.Name), zap.String("target", t.Name()), zap.Int64("keys", n))
+	}
 }
 
 // benchPair is one runner of a phase.
 type benchPair struct {
-	t       *target.Target
-	runner  *runner.Runner
-	rec     *metrics.Recorder
-	res     *results.Recorder // nil in warm-up
-	maxLag  time.Duration
-	dropped uint64
-	done    uint64 // requests answered or dropped so far
+	t        *target.Target
+	runner   *runner.Runner
+	rec      *metrics.Recorder
+	res      *results.Recorder // nil in warm-up
+	maxLag   time.Duration
+	dropped  uint64
+	done     uint64    // requests answered or dropped so far
+	finished time.Time // when Run returned
 }
 
 // phase runs w on ts at once for d (0: no limit) or n requests (0: no
@@ -420,6 +438,7 @@ func (b *bench) phase(ctx context.Context, wc config.Workload, w *workload.Workl
 		go func() {
 			defer wg.Done()
 			p.runner.Run(pctx)
+			p.finished = time.Now()
 		}()
 	}
 	done := make(chan struct{})
@@ -441,17 +460,21 @@ func (b *bench) phase(ctx context.Context, wc config.Workload, w *workload.Workl
 			p.maxLag = max(p.maxLag, lag)
 			p.dropped += s.Dropped
 			p.done += s.OK + s.Miss + s.Errors + s.Dropped
-			lines[i] = progressLine{target: p.t.Name(), engine: s.Engine, done: p.done, rate: s.Rate, p99: s.P99, errors: s.Errors, dropped: s.Dropped, lag: lag}
+			rate := s.Rate
+			if finished { // the whole phase's rate, not its last moments'
+				rate = float64(p.done) / max(p.finished.Sub(start), time.Millisecond).Seconds()
+			}
+			lines[i] = progressLine{target: p.t.Name(), engine: s.Engine, done: p.done, rate: rate, p99: s.P99, errors: s.Errors, dropped: s.Dropped, lag: lag}
 		}
 		prog.show(now.Sub(start), lines, finished)
 	}
-	// The measured window ends when the schedule stopped: at the time limit,
-	// or when the last of n requests was answered.
-	end := time.Now()
-	if limit := start.Add(d); d > 0 && end.After(limit) {
-		end = limit
-	}
+	// Each target's measured window ends when its schedule stopped: at the
+	// time limit, or when the last of its n requests was answered.
 	for _, p := range pairs {
+		end := p.finished
+		if limit := start.Add(d); d > 0 && end.After(limit) {
+			end = limit
+		}
 		if p.res != nil {
 			p.res.SetEnd(end)
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
@@ -176,6 +177,13 @@ func TestBenchAndCompare(t *testing.T) {
 	mustContain(t, "bench output", table, "redis (redis 7.", "valkey (valkey 8.", "valkey/redis", "95% CI", "throughput (ops/s)", "p99.9", "error rate", "dropped", "results: ")
 	if strings.Contains(table+stderr.String(), pw) {
 		t.Error("the password appears in the output")
+	}
+	// Each workload's keys are deleted after it ran.
+	for _, s := range []*servertest.Server{rs, vs} {
+		c := s.Client(func(o *redis.Options) { o.Password = pw })
+		if n, err := c.DBSize(context.Background()).Result(); err != nil || n != 0 {
+			t.Errorf("%s holds %d keys after the bench (%v)", s.Engine, n, err)
+		}
 	}
 	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
 	if len(dirs) != 1 {

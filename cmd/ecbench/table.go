@@ -127,6 +127,9 @@ func buildComparison(run *results.Run) comparison {
 				cmp := verdict.Compare(sa.IntervalValues(q.interval), sb.IntervalValues(q.interval), q.dir)
 				row.low, row.high, row.hasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
 				row.verdict = string(cmp.Outcome)
+				if cmp.Outcome == verdict.NotEnoughData {
+					row.verdict = fmt.Sprintf("not enough data (< %d one-second samples)", verdict.MinSamples)
+				}
 			}
 			if !trusted && row.verdict != "" {
 				row.verdict = "not trustworthy: generator-bound"
