@@ -6,6 +6,14 @@ package deps
 
 import (
 	_ "github.com/HdrHistogram/hdrhistogram-go"
+	_ "github.com/aws/aws-sdk-go-v2/aws"
+	_ "github.com/aws/aws-sdk-go-v2/config"
+	_ "github.com/aws/aws-sdk-go-v2/credentials"
+	_ "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	_ "github.com/aws/aws-sdk-go-v2/service/elasticache"
+	_ "github.com/aws/smithy-go/encoding/cbor"
+	_ "github.com/awslabs/goformation/v7"
+	_ "github.com/compose-spec/compose-go/v2/loader"
 	_ "github.com/go-viper/mapstructure/v2"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/testutil"
