@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
@@ -290,4 +291,50 @@ bench: {warmup: 1s, duration: 2s}
 		t.Errorf("Prometheus counted %d, the results %d: the warm-up difference %d is not about 500", exported, measured, warm)
 	}
 	mustContain(t, "progress log", log.String(), `"msg":"progress","phase":"warm-up"`, `"msg":"progress","phase":"measure"`)
+}
+
+// TestBenchSequential runs the engines one after the other: the second
+// target's measured window starts after the first one's ended.
+func TestBenchSequential(t *testing.T) {
+	t.Parallel()
+	rs := servertest.Start(t, servertest.Redis)
+	vs := servertest.Start(t, servertest.Valkey)
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "-t", "kv", "-n", "100", "-j", "2", "-o", "500", "--sequential",
+		"-p", fmt.Sprint(rs.Port), "-q", fmt.Sprint(vs.Port), "--out", out, "--log-format", "json"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	logs := stderr.String()
+	redisDone := strings.Index(logs, `"phase":"measure","workload":"kv","target":"redis"`)
+	valkeyDone := strings.Index(logs, `"phase":"measure","workload":"kv","target":"valkey"`)
+	if redisDone < 0 || valkeyDone < 0 || valkeyDone < redisDone {
+		t.Errorf("progress lines not one target after the other:\n%s", logs)
+	}
+	if strings.Count(logs, `"phase":"measure"`) != 2 {
+		t.Errorf("want one final progress line per target (each ran alone):\n%s", logs)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	saved, err := results.Read(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !saved.Meta.Sequential || len(saved.Series) != 4 {
+		t.Errorf("sequential %v, %d series", saved.Meta.Sequential, len(saved.Series))
+	}
+}
+
+func TestProgressOnTerminal(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	p := newProgress(&out, nil, true, "measure", "kv", 0, 1000)
+	lines := []progressLine{{target: "redis", engine: "redis", done: 10, rate: 5000, p99: 1500 * time.Microsecond}, {target: "valkey", engine: "valkey", done: 12}}
+	p.show(time.Second, lines, false)
+	p.show(2*time.Second, lines, true)
+	got := out.String()
+	if strings.Count(got, "\x1b[2K") != 4 || !strings.Contains(got, "\x1b[2A") {
+		t.Errorf("lines are not redrawn in place: %q", got)
+	}
+	mustContain(t, "progress", got, "10/1000 req", "5000 ops/s", "p99    1.500ms")
 }
