@@ -247,15 +247,27 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 
 	ticker := time.NewTicker(d.cfg.SummaryInterval)
+	sd := newSystemd(d.log)
+	readyCheck := time.NewTicker(200 * time.Millisecond)
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
 		case now := <-ticker.C:
 			d.logSummaries(now, "summary")
+		case <-readyCheck.C:
+			if d.ready() == nil {
+				sd.ready()
+				readyCheck.Stop()
+			}
+		case <-sd.watchdog():
+			// Sent from this loop, so a stuck daemon stops feeding it.
+			sd.alive()
 		}
 	}
 	ticker.Stop()
+	readyCheck.Stop()
+	sd.stopping()
 
 	stopRunners()
 	if !waitTimeout(&runners, d.cfg.ShutdownTimeout+200*time.Millisecond) {
