@@ -16,6 +16,41 @@ type Config struct {
 	Targets         []Target      `mapstructure:"targets"`
 	Workloads       []Workload    `mapstructure:"workloads"`
 	Bench           Bench         `mapstructure:"bench"`
+	CloudWatch      CloudWatch    `mapstructure:"cloudwatch"`
+}
+
+// CloudWatch configures polling ElastiCache's own metrics (AWS/ElastiCache)
+// into /metrics. Credentials and the region come from the AWS default chain
+// (an EC2 instance role works); Region overrides the chain's region.
+type CloudWatch struct {
+	Enabled           bool          `mapstructure:"enabled"`
+	Region            string        `mapstructure:"region"`
+	Period            time.Duration `mapstructure:"period"`             // datapoint period, a multiple of 60s
+	PollInterval      time.Duration `mapstructure:"poll_interval"`      // how often GetMetricData is called
+	Lookback          time.Duration `mapstructure:"lookback"`           // how far back each poll asks
+	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"` // how often node lists are refreshed
+	Metrics           []string      `mapstructure:"metrics"`            // empty: the poller's defaults
+	Statistics        []string      `mapstructure:"statistics"`
+}
+
+// TargetCloudWatch names the ElastiCache resource behind a target: one of
+// a replication group, cache clusters, explicit nodes or a serverless cache.
+type TargetCloudWatch struct {
+	ReplicationGroup string           `mapstructure:"replication_group"`
+	CacheClusters    []string         `mapstructure:"cache_clusters"`
+	Nodes            []CloudWatchNode `mapstructure:"nodes"`
+	ServerlessCache  string           `mapstructure:"serverless_cache"`
+}
+
+// CloudWatchNode is one cache node: its cache cluster id and node id ("0001").
+type CloudWatchNode struct {
+	CacheCluster string `mapstructure:"cache_cluster"`
+	Node         string `mapstructure:"node"`
+}
+
+// Set reports whether any ElastiCache resource is named.
+func (c TargetCloudWatch) Set() bool {
+	return c.ReplicationGroup != "" || len(c.CacheClusters) > 0 || len(c.Nodes) > 0 || c.ServerlessCache != ""
 }
 
 // Bench configures the finite runs of `ecbench bench`; the daemon ignores it.
@@ -61,6 +96,9 @@ type Target struct {
 	DialTimeout  time.Duration `mapstructure:"dial_timeout"`
 	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// CloudWatch names the ElastiCache resource to poll when cloudwatch is
+	// enabled; a target without one is not polled.
+	CloudWatch TargetCloudWatch `mapstructure:"cloudwatch"`
 }
 
 // Engines and modes.

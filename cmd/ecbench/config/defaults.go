@@ -21,6 +21,10 @@ func defaultConfig() Config {
 		SummaryInterval: 10 * time.Second,
 		ShutdownTimeout: 3 * time.Second,
 		Bench:           Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
+		CloudWatch: CloudWatch{
+			Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
+			DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"},
+		},
 	}
 }
 

@@ -112,6 +112,18 @@ func decode(raw map[string]any, ps *problems) *Config {
 		// check lets through only what decodes, so this is a bug.
 		ps.add("config", "cannot decode: "+err.Error())
 	}
+	for i := range cfg.Targets {
+		tc := &cfg.Targets[i].CloudWatch
+		if len(tc.CacheClusters) == 0 {
+			tc.CacheClusters = nil
+		}
+		if len(tc.Nodes) == 0 {
+			tc.Nodes = nil
+		}
+	}
+	if len(cfg.CloudWatch.Metrics) == 0 {
+		cfg.CloudWatch.Metrics = nil
+	}
 	if cfg.Bench.Requests > 0 && !has(raw, "bench", "duration") {
 		cfg.Bench.Duration = 0 // a run by request count has no time limit unless given one
 	}

@@ -50,6 +50,8 @@ func TestLoadValid(t *testing.T) {
 					Rate: Rate{Type: "constant", Rate: 1000},
 				}},
 				Bench: Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
+				CloudWatch: CloudWatch{Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
+					DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"}},
 			}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("got  %+v\nwant %+v", c, want)

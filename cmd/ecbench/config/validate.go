@@ -38,8 +38,9 @@ const (
 )
 
 var (
-	nameRE    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,62}$`)
-	envNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+	cloudWatchNameRE = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,255}$`)
+	nameRE           = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,62}$`)
+	envNameRE        = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 )
 
 const nameRule = `must start with a letter and hold only letters, digits, "_" and "-", at most 63 characters`
@@ -91,6 +92,70 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 	}
 	v.prefixes(cfg.Workloads)
 	v.bench("bench", cfg.Bench)
+	v.cloudWatch(cfg)
+}
+
+// cloudWatchStatistics are the statistics GetMetricData accepts besides
+// percentiles (p0.0-p100).
+var cloudWatchStatistics = []string{"Average", "Minimum", "Maximum", "Sum", "SampleCount"}
+
+var percentileRE = regexp.MustCompile(`^p(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$`)
+
+func (v validator) cloudWatch(cfg *Config) {
+	c := cfg.CloudWatch
+	const p = "cloudwatch"
+	if v.positive(p+".period", c.Period) && c.Period%time.Minute != 0 {
+		v.add(p+".period", "must be a multiple of 60s (ElastiCache publishes per minute), got "+describe(c.Period))
+	}
+	if v.positive(p+".poll_interval", c.PollInterval) && c.PollInterval < 10*time.Second {
+		v.add(p+".poll_interval", "must be >= 10s (each poll is billed per metric), got "+describe(c.PollInterval))
+	}
+	if v.positive(p+".lookback", c.Lookback) && c.Lookback < c.Period {
+		v.add(p+".lookback", fmt.Sprintf("must be >= period (%v), got %s", c.Period, describe(c.Lookback)))
+	}
+	v.positive(p+".discovery_interval", c.DiscoveryInterval)
+	if len(c.Statistics) == 0 {
+		v.add(p+".statistics", "at least one statistic is required: "+strings.Join(cloudWatchStatistics, ", ")+" or a percentile such as p99")
+	}
+	for i, st := range c.Statistics {
+		if !slices.Contains(cloudWatchStatistics, st) && !percentileRE.MatchString(st) {
+			v.add(indexPath(p+".statistics", i), fmt.Sprintf("must be one of %s or a percentile such as p99; got %s", strings.Join(cloudWatchStatistics, ", "), quote(st)))
+		}
+	}
+	for i, m := range c.Metrics {
+		if !cloudWatchNameRE.MatchString(m) {
+			v.add(indexPath(p+".metrics", i), "must be a CloudWatch metric name such as EngineCPUUtilization, got "+quote(m))
+		}
+	}
+	polled := 0
+	for i, t := range cfg.Targets {
+		tp := indexPath("targets", i) + ".cloudwatch"
+		tc := t.CloudWatch
+		named := 0
+		for _, set := range []bool{tc.ReplicationGroup != "", len(tc.CacheClusters) > 0, len(tc.Nodes) > 0, tc.ServerlessCache != ""} {
+			if set {
+				named++
+			}
+		}
+		if named > 1 {
+			v.add(tp, "name one of replication_group, cache_clusters, nodes or serverless_cache, not several")
+		}
+		if named > 0 {
+			polled++
+		}
+		for j, n := range tc.Nodes {
+			np := indexPath(tp+".nodes", j)
+			if n.CacheCluster == "" {
+				v.add(np+".cache_cluster", "required: the cache cluster id of the node")
+			}
+			if n.Node == "" {
+				v.add(np+".node", `required: the node id, such as "0001"`)
+			}
+		}
+	}
+	if c.Enabled && polled == 0 {
+		v.add(p+".enabled", "no target names an ElastiCache resource: set targets[].cloudwatch.replication_group (or cache_clusters, nodes, serverless_cache)")
+	}
 }
 
 func (v validator) bench(p string, b Bench) {
