@@ -29,10 +29,19 @@ import (
 
 const benchSynopsis = `bench [--config FILE | -t kv|ds|all -d TYPES -n KEYS -s SIZE -e ELEMENTS -j THREADS -o OPS -r HOST -p PORT -v HOST -q PORT ...] [--duration D] [--warmup D] [--rate R] [--pipeline N] [--sequential] [--out DIR]`
 
-func runBench(args []string, stdout, stderr io.Writer) int {
+// benchFlags is bench's flag set: --config or the legacy target and
+// workload flags, and the flags that shape the run.
+type benchFlags struct {
+	fs     *pflag.FlagSet
+	config *string
+	legacy *legacyFlags
+}
+
+func newBenchFlags(stderr io.Writer) benchFlags {
 	fs := newFlags("bench", benchSynopsis, stderr)
-	path := fs.String("config", "", "config file (YAML) with targets, workloads and a bench section, instead of the target and workload flags")
-	legacy := addLegacyFlags(fs)
+	b := benchFlags{fs: fs}
+	b.config = fs.String("config", "", "config file (YAML) with targets, workloads and a bench section, instead of the target and workload flags")
+	b.legacy = addLegacyFlags(fs)
 	fs.Duration("duration", 0, "measured time per workload (default 1m; with -o no limit unless given)")
 	fs.Duration("warmup", 0, "warm-up per workload and engine, sent and exported but not in the results (default 5s; 0s with -o)")
 	fs.Bool("sequential", false, "run the engines one after the other instead of at once")
@@ -42,6 +51,12 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.String("listen", "", "also serve /metrics on this address during the run")
 	fs.String("log-level", "", "debug, info, warn or error")
 	fs.String("log-format", "", "json or console (default console)")
+	return b
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	bf := newBenchFlags(stderr)
+	fs, path, legacy := bf.fs, bf.config, bf.legacy
 	if code, ok := parseFlags(fs, joinAWSFile(args)); !ok {
 		return code
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,7 +15,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
-	"github.com/spf13/pflag"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
 	"github.com/ecbench/ecbench/internal/servertest"
@@ -25,19 +25,8 @@ import (
 // configuration they describe.
 func benchFlagConfig(t *testing.T, args []string, env []string) (*config.Config, error) {
 	t.Helper()
-	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
-	path := fs.String("config", "", "")
-	legacy := addLegacyFlags(fs)
-	for _, f := range []string{"duration", "warmup"} {
-		fs.Duration(f, 0, "")
-	}
-	fs.Bool("sequential", false, "")
-	fs.Float64("rate", 0, "")
-	fs.Int("pipeline", 0, "")
-	fs.String("out", "", "")
-	fs.String("listen", "", "")
-	fs.String("log-level", "", "")
-	fs.String("log-format", "", "")
+	bf := newBenchFlags(io.Discard)
+	fs, path, legacy := bf.fs, bf.config, bf.legacy
 	if err := fs.Parse(joinAWSFile(args)); err != nil {
 		t.Fatalf("flags %v: %v", args, err)
 	}
