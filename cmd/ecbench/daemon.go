@@ -22,6 +22,7 @@ import (
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/metrics"
+	"github.com/ecbench/ecbench/metrics/cloudwatch"
 )
 
 // Generator-saturation thresholds for the summary's warning: past them the
@@ -129,6 +130,8 @@ type daemon struct {
 	server  *metrics.Server
 	targets []*target.Target
 	pairs   []pair
+	// cloudwatch polls ElastiCache's own metrics; nil when off.
+	cloudwatch *cloudwatch.Poller
 
 	closeOnce sync.Once
 }
@@ -182,6 +185,10 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 			d.pairs = append(d.pairs, pair{target: t, workload: w.Name, runner: r, rec: rec})
 		}
 	}
+	if d.cloudwatch, err = newCloudWatch(context.Background(), cfg, byName, d.reg, log); err != nil {
+		d.closeTargets()
+		return nil, err
+	}
 	d.server = metrics.NewServer(cfg.Listen, d.reg, d.ready)
 	return d, nil
 }
@@ -231,6 +238,14 @@ func (d *daemon) run(ctx context.Context) error {
 		go func() {
 			defer monitors.Done()
 			t.Monitor(monCtx, healthInterval, d.onTargetEvent)
+		}()
+	}
+
+	if d.cloudwatch != nil {
+		monitors.Add(1)
+		go func() {
+			defer monitors.Done()
+			d.cloudwatch.Run(monCtx)
 		}()
 	}
 

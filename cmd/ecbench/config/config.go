@@ -29,7 +29,8 @@ type CloudWatch struct {
 	PollInterval      time.Duration `mapstructure:"poll_interval"`      // how often GetMetricData is called
 	Lookback          time.Duration `mapstructure:"lookback"`           // how far back each poll asks
 	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"` // how often node lists are refreshed
-	Metrics           []string      `mapstructure:"metrics"`            // empty: the poller's defaults
+	Metrics           []string      `mapstructure:"metrics"`            // node-based caches; empty: the poller's defaults
+	ServerlessMetrics []string      `mapstructure:"serverless_metrics"` // serverless caches; empty: the poller's defaults
 	Statistics        []string      `mapstructure:"statistics"`
 }
 

@@ -124,6 +124,9 @@ func decode(raw map[string]any, ps *problems) *Config {
 	if len(cfg.CloudWatch.Metrics) == 0 {
 		cfg.CloudWatch.Metrics = nil
 	}
+	if len(cfg.CloudWatch.ServerlessMetrics) == 0 {
+		cfg.CloudWatch.ServerlessMetrics = nil
+	}
 	if cfg.Bench.Requests > 0 && !has(raw, "bench", "duration") {
 		cfg.Bench.Duration = 0 // a run by request count has no time limit unless given one
 	}

@@ -122,9 +122,11 @@ func (v validator) cloudWatch(cfg *Config) {
 			v.add(indexPath(p+".statistics", i), fmt.Sprintf("must be one of %s or a percentile such as p99; got %s", strings.Join(cloudWatchStatistics, ", "), quote(st)))
 		}
 	}
-	for i, m := range c.Metrics {
-		if !cloudWatchNameRE.MatchString(m) {
-			v.add(indexPath(p+".metrics", i), "must be a CloudWatch metric name such as EngineCPUUtilization, got "+quote(m))
+	for key, names := range map[string][]string{"metrics": c.Metrics, "serverless_metrics": c.ServerlessMetrics} {
+		for i, m := range names {
+			if !cloudWatchNameRE.MatchString(m) {
+				v.add(indexPath(p+"."+key, i), "must be a CloudWatch metric name such as EngineCPUUtilization, got "+quote(m))
+			}
 		}
 	}
 	polled := 0
