@@ -1,11 +1,14 @@
 package cloudwatch
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ecbench/ecbench/internal/awsfake"
 )
 
 // TestFailover follows a node replacement: DescribeReplicationGroups is
@@ -13,9 +16,9 @@ import (
 // members the old node's series go and the new node's appear.
 func TestFailover(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
-	fake.groups["rg"] = fakeGroup{engine: "redis", nodes: []Node{{"rg-001", "0001"}, {"rg-002", "0001"}, {"rg-003", "0001"}}}
-	fake.data = steady
+	fake := awsfake.New(t)
+	fake.SetReplicationGroup(group("rg", "redis", Node{"rg-001", "0001"}, Node{"rg-002", "0001"}, Node{"rg-003", "0001"}))
+	fake.SetMetricData(steady)
 	e := newEnv(t, fake, Options{
 		Sources:    []Source{{Target: "t", ReplicationGroup: "rg"}},
 		Metrics:    []string{"IsMaster", "ReplicationLag"},
@@ -27,25 +30,23 @@ func TestFailover(t *testing.T) {
 		t.Fatalf("clusters %v", got)
 	}
 	// rg-002 fails and is replaced by rg-004, which becomes the primary.
-	fake.set(func(f *fakeAWS) {
-		f.groups["rg"] = fakeGroup{engine: "redis", nodes: []Node{{"rg-004", "0001"}, {"rg-001", "0001"}, {"rg-003", "0001"}}}
-	})
+	fake.SetReplicationGroup(group("rg", "redis", Node{"rg-004", "0001"}, Node{"rg-001", "0001"}, Node{"rg-003", "0001"}))
 	e.clock.Add(time.Minute)
 	e.p.step(ctx) // within the discovery interval: no Describe call
-	if n := len(fake.describeCalls()); n != 1 {
+	if n := len(fake.ElastiCacheCalls("")); n != 1 {
 		t.Errorf("%d Describe calls within the discovery interval, want 1", n)
 	}
 	e.clock.Add(DefaultDiscoveryInterval)
 	e.p.step(ctx)
-	if n := len(fake.describeCalls()); n != 2 {
+	if n := len(fake.ElastiCacheCalls("")); n != 2 {
 		t.Errorf("%d Describe calls, want 2", n)
 	}
 	if got := clusters(t, e); !slices.Equal(got, []string{"rg-001", "rg-003", "rg-004"}) {
 		t.Errorf("clusters after the replacement %v, want rg-001 rg-003 rg-004", got)
 	}
-	calls := fake.calls()
-	for _, q := range calls[len(calls)-1].queries {
-		if q.dim("CacheClusterId") == "rg-002" {
+	calls := fake.MetricDataCalls()
+	for _, q := range calls[len(calls)-1].Queries {
+		if q.Dim("CacheClusterId") == "rg-002" {
 			t.Errorf("the round after the replacement still asks for rg-002")
 		}
 	}
@@ -69,9 +70,9 @@ func clusters(t *testing.T, e *env) []string {
 // and retries discovery every round until it succeeds.
 func TestDiscoveryFailure(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
-	fake.groups["rg"] = fakeGroup{nodes: []Node{{"rg-001", "0001"}, {"rg-002", "0001"}}}
-	fake.data = steady
+	fake := awsfake.New(t)
+	fake.SetReplicationGroup(group("rg", "", Node{"rg-001", "0001"}, Node{"rg-002", "0001"}))
+	fake.SetMetricData(steady)
 	e := newEnv(t, fake, Options{
 		Sources: []Source{
 			{Target: "rg", ReplicationGroup: "rg"},
@@ -81,16 +82,15 @@ func TestDiscoveryFailure(t *testing.T) {
 	})
 	ctx := t.Context()
 	e.p.step(ctx)
-	fake.set(func(f *fakeAWS) {
-		f.ecErr = func(string) *fakeErr { return &fakeErr{status: 400, code: "Throttling"} }
-	})
+	fake.FailElastiCache(func(string) *awsfake.Error { return &awsfake.Error{Status: 400, Code: "Throttling"} })
 	e.clock.Add(DefaultDiscoveryInterval)
 	e.p.step(ctx)
-	fake.set(func(f *fakeAWS) { delete(f.groups, "rg"); f.ecErr = nil })
+	fake.RemoveReplicationGroup("rg")
+	fake.FailElastiCache(nil)
 	e.clock.Add(time.Minute)
 	e.p.step(ctx)
 
-	if n := len(fake.describeCalls()); n != 3 {
+	if n := len(fake.ElastiCacheCalls("")); n != 3 {
 		t.Errorf("%d Describe calls, want 3 (a failed discovery is retried next round)", n)
 	}
 	for reason, want := range map[string]float64{reasonThrottled: 1, reasonNotFound: 1, reasonOther: 0} {
@@ -101,7 +101,7 @@ func TestDiscoveryFailure(t *testing.T) {
 	if got := clusters(t, e); !slices.Equal(got, []string{"f-001", "rg-001", "rg-002"}) {
 		t.Errorf("clusters %v: the last known nodes must stay", got)
 	}
-	if n := len(fake.calls()[len(fake.calls())-1].queries); n != 3 {
+	if n := len(fake.MetricDataCalls()[len(fake.MetricDataCalls())-1].Queries); n != 3 {
 		t.Errorf("last round asked %d queries, want 3", n)
 	}
 	last := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
@@ -112,7 +112,7 @@ func TestDiscoveryFailure(t *testing.T) {
 		t.Errorf("last success of fixed %v, want %v", last["target=fixed,"], want)
 	}
 
-	fake.set(func(f *fakeAWS) { f.groups["rg"] = fakeGroup{nodes: []Node{{"rg-001", "0001"}}} })
+	fake.SetReplicationGroup(group("rg", "", Node{"rg-001", "0001"}))
 	e.clock.Add(time.Minute)
 	e.p.step(ctx)
 	if got := clusters(t, e); !slices.Equal(got, []string{"f-001", "rg-001"}) {
@@ -128,29 +128,39 @@ func TestDiscovery(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		name   string
-		setup  func(f *fakeAWS)
+		setup  func(t *testing.T, f *awsfake.Server)
 		source Source
 		nodes  []Node
 		engine string
 	}{
 		{
 			name: "cluster mode disabled",
-			setup: func(f *fakeAWS) {
-				f.groups["rg"] = fakeGroup{engine: "redis", nodes: []Node{{"rg-002", "0001"}, {"rg-001", "0001"}}}
+			setup: func(_ *testing.T, f *awsfake.Server) {
+				f.SetReplicationGroup(group("rg", "redis", Node{"rg-002", "0001"}, Node{"rg-001", "0001"}))
 			},
 			source: Source{ReplicationGroup: "rg"},
 			nodes:  []Node{{"rg-001", "0001"}, {"rg-002", "0001"}},
 			engine: "redis",
 		},
 		{
-			name:   "member clusters only",
-			setup:  func(f *fakeAWS) { f.groups["rg"] = fakeGroup{nodes: []Node{{"rg-001", "0001"}}, onlyMember: true} },
+			name: "member clusters only",
+			setup: func(_ *testing.T, f *awsfake.Server) {
+				g := group("rg", "", Node{"rg-001", "0001"})
+				g.MemberClustersOnly = true
+				f.SetReplicationGroup(g)
+			},
 			source: Source{ReplicationGroup: "rg"},
 			nodes:  []Node{{"rg-001", "0001"}},
 		},
 		{
-			name:   "cluster mode enabled, a full AWS answer",
-			setup:  func(f *fakeAWS) { f.raw["bench-cm"] = "testdata/describe-replication-groups-cluster-mode.xml" },
+			name: "cluster mode enabled, a full AWS answer",
+			setup: func(t *testing.T, f *awsfake.Server) {
+				answer, err := os.ReadFile("testdata/describe-replication-groups-cluster-mode.xml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.SetReplicationGroupXML("bench-cm", answer)
+			},
 			source: Source{ReplicationGroup: "bench-cm"},
 			nodes: []Node{
 				{"bench-cm-0001-001", "0001"}, {"bench-cm-0001-002", "0001"},
@@ -160,9 +170,9 @@ func TestDiscovery(t *testing.T) {
 		},
 		{
 			name: "cache clusters",
-			setup: func(f *fakeAWS) {
-				f.clusters["c1"] = fakeCluster{engine: "redis", nodes: []string{"0001"}}
-				f.clusters["c2"] = fakeCluster{engine: "redis", nodes: []string{"0002", "0001"}}
+			setup: func(_ *testing.T, f *awsfake.Server) {
+				f.SetCacheCluster(awsfake.CacheCluster{ID: "c1", Engine: "redis", Nodes: []string{"0001"}})
+				f.SetCacheCluster(awsfake.CacheCluster{ID: "c2", Engine: "redis", Nodes: []string{"0002", "0001"}})
 			},
 			source: Source{CacheClusters: []string{"c2", "c1"}},
 			nodes:  []Node{{"c1", "0001"}, {"c2", "0001"}, {"c2", "0002"}},
@@ -171,8 +181,8 @@ func TestDiscovery(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeAWS(t)
-			c.setup(fake)
+			fake := awsfake.New(t)
+			c.setup(t, fake)
 			c.source.Target = "t"
 			e := newEnv(t, fake, Options{Sources: []Source{c.source}})
 			e.p.discoverDue(t.Context(), t0)

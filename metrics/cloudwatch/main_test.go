@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
+
+	"github.com/ecbench/ecbench/internal/awsfake"
 )
 
 func TestMain(m *testing.M) {
@@ -65,7 +67,7 @@ func (l *testLog) has(s string) bool {
 var _ Logger = (*testLog)(nil)
 
 type env struct {
-	fake  *fakeAWS
+	fake  *awsfake.Server
 	reg   *prometheus.Registry
 	p     *Poller
 	clock *fakeClock
@@ -74,10 +76,10 @@ type env struct {
 
 // newEnv returns a poller on a fresh registry, talking to fake through the
 // real SDK clients, with a fake clock at t0 unless o.Now is set.
-func newEnv(t *testing.T, fake *fakeAWS, o Options) *env {
+func newEnv(t *testing.T, fake *awsfake.Server, o Options) *env {
 	t.Helper()
 	e := &env{fake: fake, reg: prometheus.NewRegistry(), clock: &fakeClock{t: t0}, log: &testLog{t: t}}
-	o.CloudWatch, o.ElastiCache = fake.clients(t)
+	o.CloudWatch, o.ElastiCache = fake.Clients(t)
 	if o.Now == nil {
 		o.Now = e.clock.Now
 	}
@@ -93,18 +95,28 @@ func newEnv(t *testing.T, fake *fakeAWS, o Options) *env {
 func engine(e string) func() string { return func() string { return e } }
 
 // valueOf is a distinct, deterministic value per query.
-func valueOf(q fakeQuery) float64 {
+func valueOf(q awsfake.Query) float64 {
 	h := fnv.New32a()
-	fmt.Fprint(h, q.metric, q.stat, q.dims)
+	fmt.Fprint(h, q.Metric, q.Stat, q.Dims)
 	return float64(h.Sum32()%100000) / 100
 }
 
 // steady publishes valueOf(q)-1 at end-3m and valueOf(q) at end-2m (the
 // latest), like ElastiCache with CloudWatch's usual delay.
-func steady(q fakeQuery, _, end time.Time) fakeSeries {
+func steady(q awsfake.Query, _, end time.Time) awsfake.Series {
 	v := valueOf(q)
-	return fakeSeries{points: []datapoint{
-		{at: end.Add(-3 * time.Minute), value: v - 1},
-		{at: end.Add(-2 * time.Minute), value: v},
+	return awsfake.Series{Points: []awsfake.Datapoint{
+		{At: end.Add(-3 * time.Minute), Value: v - 1},
+		{At: end.Add(-2 * time.Minute), Value: v},
 	}}
+}
+
+// group is a replication group of one node group, "0001", whose first node
+// is the primary.
+func group(id, engine string, nodes ...Node) awsfake.ReplicationGroup {
+	ng := awsfake.NodeGroup{ID: "0001"}
+	for _, n := range nodes {
+		ng.Members = append(ng.Members, awsfake.Member{CacheCluster: n.CacheCluster, Node: n.Node})
+	}
+	return awsfake.ReplicationGroup{ID: id, Engine: engine, NodeGroups: []awsfake.NodeGroup{ng}}
 }

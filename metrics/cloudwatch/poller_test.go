@@ -10,37 +10,37 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ecbench/ecbench/internal/awsfake"
 )
 
 // fourTargets sets up one target of each kind: a replication group, a cache
 // cluster, an explicit node and a serverless cache.
 func fourTargets(t *testing.T) (*env, *atomic.Value) {
-	fake := newFakeAWS(t)
-	fake.set(func(f *fakeAWS) {
-		f.groups["rg-valkey"] = fakeGroup{engine: "valkey", nodes: []Node{{"rg-valkey-001", "0001"}, {"rg-valkey-002", "0001"}}}
-		f.clusters["legacy-redis"] = fakeCluster{engine: "redis", nodes: []string{"0001"}}
-		f.data = func(q fakeQuery, _, end time.Time) fakeSeries {
-			var v float64
-			switch q.metric + "/" + q.stat {
-			case "EngineCPUUtilization/Average":
-				v = 12.5
-			case "EngineCPUUtilization/Maximum":
-				v = 20
-			case "IsMaster/Average", "IsMaster/Maximum":
-				if strings.HasSuffix(q.dim("CacheClusterId"), "-001") {
-					v = 1
-				}
-			case "ElastiCacheProcessingUnits/Average":
-				v = 1500
-			case "ElastiCacheProcessingUnits/Maximum":
-				v = 2500.5
+	fake := awsfake.New(t)
+	fake.SetReplicationGroup(group("rg-valkey", "valkey", Node{"rg-valkey-001", "0001"}, Node{"rg-valkey-002", "0001"}))
+	fake.SetCacheCluster(awsfake.CacheCluster{ID: "legacy-redis", Engine: "redis", Nodes: []string{"0001"}})
+	fake.SetMetricData(func(q awsfake.Query, _, end time.Time) awsfake.Series {
+		var v float64
+		switch q.Metric + "/" + q.Stat {
+		case "EngineCPUUtilization/Average":
+			v = 12.5
+		case "EngineCPUUtilization/Maximum":
+			v = 20
+		case "IsMaster/Average", "IsMaster/Maximum":
+			if strings.HasSuffix(q.Dim("CacheClusterId"), "-001") {
+				v = 1
 			}
-			if q.dim("CacheClusterId") == "rg-valkey-002" {
-				v += 0.25
-			}
-			latest := end.Add(-2 * time.Minute)
-			return fakeSeries{points: []datapoint{{latest.Add(-time.Minute), -1}, {latest, v}}}
+		case "ElastiCacheProcessingUnits/Average":
+			v = 1500
+		case "ElastiCacheProcessingUnits/Maximum":
+			v = 2500.5
 		}
+		if q.Dim("CacheClusterId") == "rg-valkey-002" {
+			v += 0.25
+		}
+		latest := end.Add(-2 * time.Minute)
+		return awsfake.Series{Points: []awsfake.Datapoint{{At: latest.Add(-time.Minute), Value: -1}, {At: latest, Value: v}}}
 	})
 	var primary atomic.Value
 	primary.Store("valkey")
@@ -145,26 +145,26 @@ func TestWireProtocol(t *testing.T) {
 	t.Parallel()
 	e, _ := fourTargets(t)
 	e.p.step(t.Context())
-	calls := e.fake.calls()
+	calls := e.fake.MetricDataCalls()
 	if len(calls) != 1 {
 		t.Fatalf("%d GetMetricData calls, want 1", len(calls))
 	}
 	c := calls[0]
-	if want := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC); !c.end.Equal(want) {
-		t.Errorf("EndTime %v, want %v (now aligned down to the period)", c.end, want)
+	if want := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC); !c.End.Equal(want) {
+		t.Errorf("EndTime %v, want %v (now aligned down to the period)", c.End, want)
 	}
-	if want := time.Date(2026, 5, 4, 11, 50, 0, 0, time.UTC); !c.start.Equal(want) {
-		t.Errorf("StartTime %v, want %v (EndTime minus the lookback)", c.start, want)
+	if want := time.Date(2026, 5, 4, 11, 50, 0, 0, time.UTC); !c.Start.Equal(want) {
+		t.Errorf("StartTime %v, want %v (EndTime minus the lookback)", c.Start, want)
 	}
-	if c.scanBy != "TimestampDescending" || c.token != "" {
-		t.Errorf("ScanBy %q, NextToken %q", c.scanBy, c.token)
+	if c.ScanBy != "TimestampDescending" || c.NextToken != "" {
+		t.Errorf("ScanBy %q, NextToken %q", c.ScanBy, c.NextToken)
 	}
 	var got []string
-	for i, q := range c.queries {
-		if q.id != fmt.Sprintf("q%d", i) || q.namespace != "AWS/ElastiCache" || q.period != 60 {
+	for i, q := range c.Queries {
+		if q.ID != fmt.Sprintf("q%d", i) || q.Namespace != "AWS/ElastiCache" || q.Period != 60 {
 			t.Errorf("query %d: %+v", i, q)
 		}
-		got = append(got, fmt.Sprintf("%s %s %s", q.metric, q.stat, strings.Join(q.dims, ",")))
+		got = append(got, fmt.Sprintf("%s %s %s", q.Metric, q.Stat, strings.Join(q.Dims, ",")))
 	}
 	want := []string{
 		"EngineCPUUtilization Average CacheClusterId=rg-valkey-001,CacheNodeId=0001",
@@ -190,7 +190,7 @@ func TestWireProtocol(t *testing.T) {
 		t.Errorf("queries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	var describes []string
-	for _, v := range e.fake.describeCalls() {
+	for _, v := range e.fake.ElastiCacheCalls("") {
 		describes = append(describes, v.Encode())
 	}
 	wantDescribes := []string{
@@ -207,13 +207,13 @@ func TestScrapeMakesNoRequests(t *testing.T) {
 	t.Parallel()
 	e, _ := fourTargets(t)
 	e.p.step(t.Context())
-	before := e.fake.requests.Load()
+	before := e.fake.Requests()
 	for range 20 {
 		if n := testutil.CollectAndCount(e.reg); n == 0 {
 			t.Fatal("nothing gathered")
 		}
 	}
-	if after := e.fake.requests.Load(); after != before {
+	if after := e.fake.Requests(); after != before {
 		t.Errorf("scrapes made %d HTTP requests", after-before)
 	}
 }
@@ -235,7 +235,7 @@ func TestLint(t *testing.T) {
 // 1020 queries: 3 calls of at most 500, every query sent once and answered.
 func TestBatching(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
+	fake := awsfake.New(t)
 	var sources []Source
 	for _, rg := range []string{"rg-a", "rg-b", "rg-c"} {
 		var nodes []Node
@@ -244,25 +244,25 @@ func TestBatching(t *testing.T) {
 				nodes = append(nodes, Node{fmt.Sprintf("%s-%04d-%03d", rg, shard, member), "0001"})
 			}
 		}
-		fake.groups[rg] = fakeGroup{engine: "valkey", nodes: nodes}
+		fake.SetReplicationGroup(group(rg, "valkey", nodes...))
 		sources = append(sources, Source{Target: strings.TrimPrefix(rg, "rg-"), ReplicationGroup: rg})
 	}
-	fake.data = steady
+	fake.SetMetricData(steady)
 	e := newEnv(t, fake, Options{Sources: sources, Statistics: []string{"Average", "p99"}})
 	e.p.step(t.Context())
 
-	calls := fake.calls()
+	calls := fake.MetricDataCalls()
 	var sizes []int
 	sent := map[string]int{}
 	for _, c := range calls {
-		sizes = append(sizes, len(c.queries))
+		sizes = append(sizes, len(c.Queries))
 		ids := map[string]bool{}
-		for _, q := range c.queries {
-			if ids[q.id] {
-				t.Errorf("duplicate id %s in one call", q.id)
+		for _, q := range c.Queries {
+			if ids[q.ID] {
+				t.Errorf("duplicate id %s in one call", q.ID)
 			}
-			ids[q.id] = true
-			sent[q.metric+" "+q.stat+" "+strings.Join(q.dims, ",")]++
+			ids[q.ID] = true
+			sent[q.Metric+" "+q.Stat+" "+strings.Join(q.Dims, ",")]++
 		}
 	}
 	if !slices.Equal(sizes, []int{500, 500, 20}) {
@@ -282,7 +282,7 @@ func TestBatching(t *testing.T) {
 	}
 	for k, v := range values {
 		l := parseLabels(k)
-		q := fakeQuery{metric: l["metric"], stat: l["stat"], dims: []string{"CacheClusterId=" + l["cluster"], "CacheNodeId=" + l["node"]}}
+		q := awsfake.Query{Metric: l["metric"], Stat: l["stat"], Dims: []string{"CacheClusterId=" + l["cluster"], "CacheNodeId=" + l["node"]}}
 		if want := valueOf(q); v != want {
 			t.Errorf("%s = %v, want %v", k, v, want)
 		}
@@ -300,28 +300,27 @@ func TestPagination(t *testing.T) {
 	for _, ascending := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ascending=%v", ascending), func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeAWS(t)
-			fake.pageSize = 3
-			fake.ascending = ascending
-			fake.data = func(q fakeQuery, _, end time.Time) fakeSeries {
-				var s fakeSeries
+			fake := awsfake.New(t)
+			fake.SetPaging(awsfake.Paging{PageSize: 3, OldestFirst: ascending})
+			fake.SetMetricData(func(q awsfake.Query, _, end time.Time) awsfake.Series {
+				var s awsfake.Series
 				for i := 6; i >= 2; i-- { // 5 datapoints, the latest at end-2m
-					s.points = append(s.points, datapoint{at: end.Add(-time.Duration(i) * time.Minute), value: valueOf(q) + float64(10-i)})
+					s.Points = append(s.Points, awsfake.Datapoint{At: end.Add(-time.Duration(i) * time.Minute), Value: valueOf(q) + float64(10-i)})
 				}
 				return s
-			}
+			})
 			e := newEnv(t, fake, Options{
 				Sources:    []Source{{Target: "t", Nodes: []Node{{"c-001", "0001"}, {"c-002", "0001"}}}},
 				Metrics:    []string{"CurrConnections", "Evictions"},
 				Statistics: []string{"Average"},
 			})
 			e.p.step(t.Context())
-			calls := fake.calls()
+			calls := fake.MetricDataCalls()
 			var tokens []string
 			for _, c := range calls {
-				tokens = append(tokens, c.token)
-				if len(c.queries) != 4 {
-					t.Errorf("page with %d queries, want all 4", len(c.queries))
+				tokens = append(tokens, c.NextToken)
+				if len(c.Queries) != 4 {
+					t.Errorf("page with %d queries, want all 4", len(c.Queries))
 				}
 			}
 			// 4 queries × 5 datapoints in pages of 3.
@@ -336,7 +335,7 @@ func TestPagination(t *testing.T) {
 			}
 			for k, v := range values {
 				l := parseLabels(k)
-				q := fakeQuery{metric: l["metric"], stat: l["stat"], dims: []string{"CacheClusterId=" + l["cluster"], "CacheNodeId=" + l["node"]}}
+				q := awsfake.Query{Metric: l["metric"], Stat: l["stat"], Dims: []string{"CacheClusterId=" + l["cluster"], "CacheNodeId=" + l["node"]}}
 				if want := valueOf(q) + 8; v != want {
 					t.Errorf("%s = %v, want the latest %v", k, v, want)
 				}
@@ -355,14 +354,14 @@ func TestPagination(t *testing.T) {
 // as an error and keeps what the first page brought.
 func TestRepeatedToken(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
-	fake.sameToken = true
-	fake.data = steady
+	fake := awsfake.New(t)
+	fake.SetPaging(awsfake.Paging{RepeatToken: true})
+	fake.SetMetricData(steady)
 	e := newEnv(t, fake, Options{
 		Sources: []Source{{Target: "t", Nodes: []Node{{"c-001", "0001"}}}}, Metrics: []string{"CurrConnections"},
 	})
 	e.p.step(t.Context())
-	if n := len(fake.calls()); n != 2 {
+	if n := len(fake.MetricDataCalls()); n != 2 {
 		t.Errorf("%d calls, want 2 (the token repeats on the second)", n)
 	}
 	if got := testutil.ToFloat64(e.p.errors.WithLabelValues(apiGetMetricData, reasonOther)); got != 1 {

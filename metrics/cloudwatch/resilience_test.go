@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ecbench/ecbench/internal/awsfake"
 )
 
 // TestThrottling throttles the second of two batches: the first batch's
@@ -17,19 +19,19 @@ func TestThrottling(t *testing.T) {
 	t.Parallel()
 	for _, e := range []struct {
 		name string
-		err  fakeErr
+		err  awsfake.Error
 	}{
-		{"Throttling", fakeErr{status: 400, code: "Throttling"}},
-		{"query-compatible", fakeErr{status: 400, code: "com.amazon.coral.availability#ThrottlingException", queryError: "Throttling;Sender"}},
-		{"TooManyRequests", fakeErr{status: 429, code: "TooManyRequestsException"}},
+		{"Throttling", awsfake.Error{Status: 400, Code: "Throttling"}},
+		{"query-compatible", awsfake.Error{Status: 400, Code: "com.amazon.coral.availability#ThrottlingException", QueryError: "Throttling;Sender"}},
+		{"TooManyRequests", awsfake.Error{Status: 429, Code: "TooManyRequestsException"}},
 	} {
 		t.Run(e.name, func(t *testing.T) { testThrottling(t, e.err) })
 	}
 }
 
-func testThrottling(t *testing.T, throttle fakeErr) {
+func testThrottling(t *testing.T, throttle awsfake.Error) {
 	t.Parallel()
-	fake := newFakeAWS(t)
+	fake := awsfake.New(t)
 	var metrics []string
 	for i := range 25 {
 		metrics = append(metrics, fmt.Sprintf("M%02d", i))
@@ -39,13 +41,13 @@ func testThrottling(t *testing.T, throttle fakeErr) {
 		aNodes = append(aNodes, Node{fmt.Sprintf("a-%03d", i), "0001"})
 	}
 	offset := 0.0
-	fake.data = func(q fakeQuery, start, end time.Time) fakeSeries {
+	fake.SetMetricData(func(q awsfake.Query, start, end time.Time) awsfake.Series {
 		s := steady(q, start, end)
-		for i := range s.points {
-			s.points[i].value += offset
+		for i := range s.Points {
+			s.Points[i].Value += offset
 		}
 		return s
-	}
+	})
 	// Target a: 10 nodes × 25 metrics × 2 statistics = 500 queries, batch 0;
 	// target b: 100 queries, batch 1.
 	e := newEnv(t, fake, Options{
@@ -65,19 +67,17 @@ func testThrottling(t *testing.T, throttle fakeErr) {
 	}
 
 	// Round 2: new values; batch 1 (target b) is throttled.
-	fake.set(func(f *fakeAWS) {
-		offset = 100
-		f.cwErr = func(_ int, req gmdRequest) *fakeErr {
-			if strings.HasPrefix(req.queries[0].dim("CacheClusterId"), "b-") {
-				return &throttle
-			}
-			return nil
+	offset = 100 // read by the fake after the lock that FailGetMetricData takes
+	fake.FailGetMetricData(func(_ int, req awsfake.MetricDataRequest) *awsfake.Error {
+		if strings.HasPrefix(req.Queries[0].Dim("CacheClusterId"), "b-") {
+			return &throttle
 		}
+		return nil
 	})
 	e.clock.Add(p)
-	calls := len(fake.calls())
+	calls := len(fake.MetricDataCalls())
 	backoffs := []time.Duration{e.p.step(ctx)}
-	if n := len(fake.calls()) - calls; n != 2 {
+	if n := len(fake.MetricDataCalls()) - calls; n != 2 {
 		t.Errorf("%d calls, want 2", n)
 	}
 	checkRound := func(target string, want float64) {
@@ -93,9 +93,9 @@ func testThrottling(t *testing.T, throttle fakeErr) {
 	checkRound("b", 0)   // kept
 	// Still throttled: only batch 1 is retried, and the backoff grows.
 	e.clock.Add(10 * time.Second)
-	calls = len(fake.calls())
+	calls = len(fake.MetricDataCalls())
 	backoffs = append(backoffs, e.p.step(ctx))
-	if got := fake.calls()[calls:]; len(got) != 1 || len(got[0].queries) != 100 {
+	if got := fake.MetricDataCalls()[calls:]; len(got) != 1 || len(got[0].Queries) != 100 {
 		t.Errorf("resumed with %d calls, want 1 with batch 1's 100 queries", len(got))
 	}
 	if got := testutil.ToFloat64(e.p.errors.WithLabelValues(apiGetMetricData, reasonThrottled)); got != 2 {
@@ -113,7 +113,7 @@ func testThrottling(t *testing.T, throttle fakeErr) {
 	}
 
 	// Recovered: batch 1 gets its new values and the round completes.
-	fake.set(func(f *fakeAWS) { f.cwErr = nil })
+	fake.FailGetMetricData(nil)
 	e.clock.Add(10 * time.Second)
 	wait := e.p.step(ctx)
 	if want := p - 20*time.Second; wait != want {
@@ -157,8 +157,8 @@ func TestBackoff(t *testing.T) {
 // answered completely with nothing newer than the lookback window.
 func TestPartialData(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
-	fake.data = steady
+	fake := awsfake.New(t)
+	fake.SetMetricData(steady)
 	e := newEnv(t, fake, Options{
 		Sources:    []Source{{Target: "a", Nodes: []Node{{"a-001", "0001"}}}},
 		Metrics:    []string{"M0", "M1", "M2", "M3", "M4"},
@@ -172,20 +172,18 @@ func TestPartialData(t *testing.T) {
 	}
 
 	// Round 2 (window [11:51, 12:01)).
-	fake.set(func(f *fakeAWS) {
-		f.data = func(q fakeQuery, start, end time.Time) fakeSeries {
-			switch q.metric {
-			case "M0": // partial, with a newer datapoint
-				return fakeSeries{status: "PartialData", points: []datapoint{{end.Add(-2 * time.Minute), 42}}}
-			case "M1":
-				return fakeSeries{omit: true}
-			case "M2":
-				return fakeSeries{} // Complete, no datapoints
-			case "M3":
-				return fakeSeries{status: "PartialData"}
-			default:
-				return fakeSeries{status: "Forbidden"}
-			}
+	fake.SetMetricData(func(q awsfake.Query, start, end time.Time) awsfake.Series {
+		switch q.Metric {
+		case "M0": // partial, with a newer datapoint
+			return awsfake.Series{Status: "PartialData", Points: []awsfake.Datapoint{{At: end.Add(-2 * time.Minute), Value: 42}}}
+		case "M1":
+			return awsfake.Series{Omit: true}
+		case "M2":
+			return awsfake.Series{} // Complete, no datapoints
+		case "M3":
+			return awsfake.Series{Status: "PartialData"}
+		default:
+			return awsfake.Series{Status: "Forbidden"}
 		}
 	})
 	e.clock.Add(time.Minute)
@@ -204,18 +202,16 @@ func TestPartialData(t *testing.T) {
 
 	// Round 3, ten minutes on (window [12:01, 12:11)): everything stored is
 	// older than the window.
-	fake.set(func(f *fakeAWS) {
-		f.data = func(q fakeQuery, start, end time.Time) fakeSeries {
-			switch q.metric {
-			case "M0":
-				return fakeSeries{points: []datapoint{{end.Add(-6 * time.Minute), 7}}}
-			case "M2":
-				return fakeSeries{status: "PartialData"} // not known complete: kept
-			case "M3":
-				return fakeSeries{omit: true} // not answered: kept
-			default:
-				return fakeSeries{} // complete and empty: gone
-			}
+	fake.SetMetricData(func(q awsfake.Query, start, end time.Time) awsfake.Series {
+		switch q.Metric {
+		case "M0":
+			return awsfake.Series{Points: []awsfake.Datapoint{{At: end.Add(-6 * time.Minute), Value: 7}}}
+		case "M2":
+			return awsfake.Series{Status: "PartialData"} // not known complete: kept
+		case "M3":
+			return awsfake.Series{Omit: true} // not answered: kept
+		default:
+			return awsfake.Series{} // complete and empty: gone
 		}
 	})
 	e.clock.Add(10 * time.Minute)

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ecbench/ecbench/internal/awsfake"
 )
 
 // TestRun runs the real loop on real timers with a short poll interval:
@@ -22,15 +24,15 @@ import (
 // detector), and Run returns promptly when cancelled.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
-	fake.groups["rg"] = fakeGroup{engine: "valkey", nodes: []Node{{"rg-001", "0001"}, {"rg-002", "0001"}}}
-	fake.data = steady
-	fake.cwErr = func(call int, _ gmdRequest) *fakeErr {
+	fake := awsfake.New(t)
+	fake.SetReplicationGroup(group("rg", "valkey", Node{"rg-001", "0001"}, Node{"rg-002", "0001"}))
+	fake.SetMetricData(steady)
+	fake.FailGetMetricData(func(call int, _ awsfake.MetricDataRequest) *awsfake.Error {
 		if call <= 2 {
-			return &fakeErr{status: 400, code: "Throttling"}
+			return &awsfake.Error{Status: 400, Code: "Throttling"}
 		}
 		return nil
-	}
+	})
 	e := newEnv(t, fake, Options{
 		Sources:      []Source{{Target: "t", ReplicationGroup: "rg"}},
 		PollInterval: 40 * time.Millisecond,
@@ -66,9 +68,9 @@ func TestRun(t *testing.T) {
 		t.Errorf("errors_total{throttled} = %v, want 2", got)
 	}
 	// A few more rounds happen on the poll interval.
-	calls := len(fake.calls())
+	calls := len(fake.MetricDataCalls())
 	time.Sleep(200 * time.Millisecond)
-	if n := len(fake.calls()) - calls; n < 2 || n > 6 {
+	if n := len(fake.MetricDataCalls()) - calls; n < 2 || n > 6 {
 		t.Errorf("%d rounds in 200ms at a 40ms poll interval", n)
 	}
 	stopped := time.Now()
@@ -83,15 +85,15 @@ func TestRun(t *testing.T) {
 // TestRunCancelsInFlightCall cancels Run while GetMetricData hangs.
 func TestRunCancelsInFlightCall(t *testing.T) {
 	t.Parallel()
-	fake := newFakeAWS(t)
+	fake := awsfake.New(t)
 	arrived := make(chan struct{}, 1)
-	fake.hold = func(r *http.Request) {
+	fake.BeforeMetricData(func(r *http.Request) {
 		arrived <- struct{}{}
 		select {
 		case <-r.Context().Done():
 		case <-time.After(10 * time.Second):
 		}
-	}
+	})
 	e := newEnv(t, fake, Options{Sources: []Source{{Target: "t", ServerlessCache: "sls"}}, Now: time.Now})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -120,31 +122,31 @@ func TestErrorReasons(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		cw   bool // a CloudWatch error; else ElastiCache
-		err  fakeErr
+		err  awsfake.Error
 		want string
 	}{
-		{"cw Throttling", true, fakeErr{status: 400, code: "Throttling"}, reasonThrottled},
-		{"cw query-compatible throttling", true, fakeErr{status: 400, code: "com.amazon.coral.availability#ThrottlingException", queryError: "Throttling;Sender"}, reasonThrottled},
-		{"cw 429", true, fakeErr{status: 429, code: "com.amazonaws.cloudwatch#SomethingNew"}, reasonThrottled},
-		{"cw access denied", true, fakeErr{status: 403, code: "AccessDeniedException", queryError: "AccessDenied;Sender"}, reasonAccessDenied},
-		{"cw bad token", true, fakeErr{status: 403, code: "UnrecognizedClientException"}, reasonAccessDenied},
-		{"cw invalid", true, fakeErr{status: 400, code: "com.amazonaws.cloudwatch#InvalidParameterValueException", queryError: "InvalidParameterValue;Sender"}, reasonInvalid},
-		{"cw server", true, fakeErr{status: 500, code: "com.amazonaws.cloudwatch#InternalServiceFault", queryError: "InternalServiceError;Receiver"}, reasonServer},
-		{"cw unavailable", true, fakeErr{status: 503, code: "ServiceUnavailable"}, reasonServer},
-		{"cw hangup", true, fakeErr{hangup: true}, reasonNetwork},
-		{"ec Throttling", false, fakeErr{status: 400, code: "Throttling"}, reasonThrottled},
-		{"ec group not found", false, fakeErr{status: 404, code: "ReplicationGroupNotFoundFault"}, reasonNotFound},
-		{"ec access denied", false, fakeErr{status: 403, code: "AccessDenied"}, reasonAccessDenied},
-		{"ec invalid", false, fakeErr{status: 400, code: "InvalidParameterValue"}, reasonInvalid},
-		{"ec unknown 4xx", false, fakeErr{status: 400, code: "SomethingNew"}, reasonInvalid},
-		{"ec hangup", false, fakeErr{hangup: true}, reasonNetwork},
+		{"cw Throttling", true, awsfake.Error{Status: 400, Code: "Throttling"}, reasonThrottled},
+		{"cw query-compatible throttling", true, awsfake.Error{Status: 400, Code: "com.amazon.coral.availability#ThrottlingException", QueryError: "Throttling;Sender"}, reasonThrottled},
+		{"cw 429", true, awsfake.Error{Status: 429, Code: "com.amazonaws.cloudwatch#SomethingNew"}, reasonThrottled},
+		{"cw access denied", true, awsfake.Error{Status: 403, Code: "AccessDeniedException", QueryError: "AccessDenied;Sender"}, reasonAccessDenied},
+		{"cw bad token", true, awsfake.Error{Status: 403, Code: "UnrecognizedClientException"}, reasonAccessDenied},
+		{"cw invalid", true, awsfake.Error{Status: 400, Code: "com.amazonaws.cloudwatch#InvalidParameterValueException", QueryError: "InvalidParameterValue;Sender"}, reasonInvalid},
+		{"cw server", true, awsfake.Error{Status: 500, Code: "com.amazonaws.cloudwatch#InternalServiceFault", QueryError: "InternalServiceError;Receiver"}, reasonServer},
+		{"cw unavailable", true, awsfake.Error{Status: 503, Code: "ServiceUnavailable"}, reasonServer},
+		{"cw hangup", true, awsfake.Error{Hangup: true}, reasonNetwork},
+		{"ec Throttling", false, awsfake.Error{Status: 400, Code: "Throttling"}, reasonThrottled},
+		{"ec group not found", false, awsfake.Error{Status: 404, Code: "ReplicationGroupNotFoundFault"}, reasonNotFound},
+		{"ec access denied", false, awsfake.Error{Status: 403, Code: "AccessDenied"}, reasonAccessDenied},
+		{"ec invalid", false, awsfake.Error{Status: 400, Code: "InvalidParameterValue"}, reasonInvalid},
+		{"ec unknown 4xx", false, awsfake.Error{Status: 400, Code: "SomethingNew"}, reasonInvalid},
+		{"ec hangup", false, awsfake.Error{Hangup: true}, reasonNetwork},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeAWS(t)
-			fake.cwErr = func(int, gmdRequest) *fakeErr { return &c.err }
-			fake.ecErr = func(string) *fakeErr { return &c.err }
-			cw, ec := fake.clients(t)
+			fake := awsfake.New(t)
+			fake.FailGetMetricData(func(int, awsfake.MetricDataRequest) *awsfake.Error { return &c.err })
+			fake.FailElastiCache(func(string) *awsfake.Error { return &c.err })
+			cw, ec := fake.Clients(t)
 			var err error
 			if c.cw {
 				_, err = cw.GetMetricData(t.Context(), &cloudwatch.GetMetricDataInput{
@@ -183,7 +185,7 @@ func buildTestQueries() []types.MetricDataQuery {
 // registration.
 func TestNew(t *testing.T) {
 	t.Parallel()
-	cw, ec := newFakeAWS(t).clients(t)
+	cw, ec := awsfake.New(t).Clients(t)
 	ok := Options{Sources: []Source{{Target: "t", ReplicationGroup: "rg"}}, CloudWatch: cw, ElastiCache: ec}
 	for _, c := range []struct {
 		name string
