@@ -1,0 +1,230 @@
+package deploy
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The parts of Grafana's dashboard JSON that the tests read.
+
+type dashboard struct {
+	UID           string     `json:"uid"`
+	Title         string     `json:"title"`
+	SchemaVersion int        `json:"schemaVersion"`
+	Panels        []panel    `json:"panels"`
+	Templating    templating `json:"templating"`
+	Annotations   struct {
+		List []struct {
+			Datasource *dsRef `json:"datasource"`
+		} `json:"list"`
+	} `json:"annotations"`
+
+	file string
+}
+
+type templating struct {
+	List []variable `json:"list"`
+}
+
+type dsRef struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+type gridPos struct {
+	H int `json:"h"`
+	W int `json:"w"`
+	X int `json:"x"`
+	Y int `json:"y"`
+}
+
+type panel struct {
+	ID          int      `json:"id"`
+	Type        string   `json:"type"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Datasource  *dsRef   `json:"datasource"`
+	GridPos     gridPos  `json:"gridPos"`
+	Repeat      string   `json:"repeat"`
+	Collapsed   bool     `json:"collapsed"`
+	Panels      []panel  `json:"panels"` // a collapsed row's panels
+	Targets     []target `json:"targets"`
+}
+
+type target struct {
+	RefID        string `json:"refId"`
+	Datasource   *dsRef `json:"datasource"`
+	Expr         string `json:"expr"`
+	LegendFormat string `json:"legendFormat"`
+	Format       string `json:"format"`
+	Instant      bool   `json:"instant"`
+	Hide         bool   `json:"hide"`
+}
+
+type variable struct {
+	Type       string          `json:"type"`
+	Name       string          `json:"name"`
+	Datasource *dsRef          `json:"datasource"`
+	RawQuery   json.RawMessage `json:"query"`
+	Definition string          `json:"definition"`
+	Multi      bool            `json:"multi"`
+	IncludeAll bool            `json:"includeAll"`
+	AllValue   *string         `json:"allValue"`
+	Regex      string          `json:"regex"`
+}
+
+// Query is the variable's query: a string, or {"query": "..."} as newer
+// Grafana versions write it.
+func (v variable) Query() string {
+	var s string
+	if json.Unmarshal(v.RawQuery, &s) == nil {
+		return s
+	}
+	var o struct {
+		Query string `json:"query"`
+	}
+	_ = json.Unmarshal(v.RawQuery, &o)
+	return o.Query
+}
+
+// allPanels returns every panel, rows' nested panels included, rows too.
+func (d *dashboard) allPanels() []panel {
+	var out []panel
+	for _, p := range d.Panels {
+		out = append(out, p)
+		out = append(out, p.Panels...)
+	}
+	return out
+}
+
+func (d *dashboard) variable(name string) (variable, bool) {
+	for _, v := range d.Templating.List {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return variable{}, false
+}
+
+// loadDashboards reads every dashboard JSON file under deploy/grafana/dashboards.
+func loadDashboards(t testing.TB) []*dashboard {
+	t.Helper()
+	files, err := filepath.Glob(repoPath(t, "deploy", "grafana", "dashboards", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards in deploy/grafana/dashboards: %v", err)
+	}
+	var out []*dashboard
+	for _, f := range files {
+		d := &dashboard{file: filepath.Base(f)}
+		if err := json.Unmarshal(readFile(t, f), d); err != nil {
+			t.Fatalf("%s: invalid JSON: %v", d.file, err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Grafana's variable syntaxes: $name, ${name}, ${name:format}, [[name]].
+var varRef = regexp.MustCompile(`\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\]`)
+
+// varRefs returns the names of the variables s refers to.
+func varRefs(s string) []string {
+	var out []string
+	for _, m := range varRef.FindAllStringSubmatch(s, -1) {
+		for _, name := range m[1:] {
+			if name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// builtinVars are Grafana's global variables that the tests can substitute.
+var builtinVars = []string{"__rate_interval", "__interval", "__interval_ms", "__range", "__range_s", "__range_ms"}
+
+// interpolate substitutes variables in s the way Grafana does for a
+// Prometheus query: values are already formatted (a regex alternation for a
+// multi-value or All selection).
+func interpolate(s string, values map[string]string) (string, []string) {
+	var missing []string
+	out := varRef.ReplaceAllStringFunc(s, func(ref string) string {
+		m := varRef.FindStringSubmatch(ref)
+		name := m[1] + m[2] + m[3]
+		v, ok := values[name]
+		if !ok {
+			missing = append(missing, name)
+			return ref
+		}
+		return v
+	})
+	return out, missing
+}
+
+// legendLabels returns the label names a legend format refers to ({{name}}).
+var legendRef = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
+
+func legendLabels(format string) []string {
+	var out []string
+	for _, m := range legendRef.FindAllStringSubmatch(format, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// renderLegend renders a legend format for a series' labels, as Grafana does
+// (a missing label renders empty).
+func renderLegend(format string, labels map[string]string) string {
+	return legendRef.ReplaceAllStringFunc(format, func(ref string) string {
+		return labels[legendRef.FindStringSubmatch(ref)[1]]
+	})
+}
+
+// labelValuesQuery parses label_values(selector, label) or
+// label_values(label).
+var labelValuesQuery = regexp.MustCompile(`^\s*label_values\(\s*(?:(.+?)\s*,\s*)?(\w+)\s*\)\s*$`)
+
+// promIdent matches PromQL identifiers (metric names, recording rule names,
+// functions, label names).
+var promIdent = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
+
+// ecbenchMetrics returns the ecbench metric names an expression uses.
+func ecbenchMetrics(expr string) []string {
+	var out []string
+	for _, id := range promIdent.FindAllString(stripStrings(expr), -1) {
+		if strings.HasPrefix(id, "ecbench_") && !strings.Contains(id, ":") && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// stripStrings blanks out PromQL string literals, so that label values are
+// not mistaken for identifiers.
+var promString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|` + "`[^`]*`")
+
+func stripStrings(expr string) string { return promString.ReplaceAllString(expr, `""`) }
+
+// selectors finds metric{matchers} in an expression.
+var selector = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\}`)
+
+// matcher is one label matcher: name, operator, quoted value.
+var matcher = regexp.MustCompile(`(\w+)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*")`)
+
+type labelMatcher struct {
+	metric, label, op, value string
+}
+
+func labelMatchers(expr string) []labelMatcher {
+	var out []labelMatcher
+	for _, s := range selector.FindAllStringSubmatch(expr, -1) {
+		for _, m := range matcher.FindAllStringSubmatch(s[2], -1) {
+			out = append(out, labelMatcher{metric: s[1], label: m[1], op: m[2], value: strings.Trim(m[3], `"`)})
+		}
+	}
+	return out
+}

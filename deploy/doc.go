@@ -1,0 +1,18 @@
+// Package deploy holds the tests of ecbench's observability stack; it has no
+// code of its own. The files it proves sit beside it:
+//
+//   - grafana/: provisioning (a Prometheus and a CloudWatch datasource with
+//     fixed uids, a file dashboard provider) and the dashboards as JSON.
+//   - prometheus/: the Prometheus config, the recording rules and alerts, and
+//     their promtool unit tests.
+//   - compose/: the Compose stack (redis, valkey, ecbench built from the
+//     repo's Dockerfile, prometheus, grafana), ecbench's configs for it, and
+//     an override file for ElastiCache endpoints.
+//
+// The tests load the Compose files with the compose-spec loader, run promtool
+// on the config and rules, lint the dashboards against ecbench's exposition,
+// check the Dockerfile without Docker, and run a real Prometheus scraping two
+// real ecbench generators that drive real redis-server and valkey-server
+// processes, with every dashboard query and recording rule required to
+// return data.
+package deploy

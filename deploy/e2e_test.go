@@ -1,0 +1,330 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ecbench/ecbench/internal/servertest"
+)
+
+const (
+	// scrapeInterval replaces the configured scrape and evaluation intervals,
+	// so that a short test collects enough samples.
+	scrapeInterval = time.Second
+	// dataWindow is how long Prometheus collects once every target is up: a
+	// few $__rate_interval windows (4s here), a full period of the burst
+	// schedule, and enough rule evaluations for alerts to go pending.
+	dataWindow = 15 * time.Second
+	// generators is how many ecbench processes run: more than one, so that
+	// every query is proven to aggregate over instance.
+	generators = 2
+)
+
+// TestEndToEnd runs the stack for real: redis-server and valkey-server,
+// two ecbench generators running the Compose stack's ecbench.yaml against
+// both (addresses and rates overridden), and Prometheus with the Compose
+// stack's prometheus.yml and rules (addresses and intervals rewritten). Then
+// every Prometheus query of every dashboard panel, with its variables set to
+// real values, must return data; every recording rule must produce series;
+// every rule must evaluate cleanly; and the error-ratio alert must be active
+// for the errors the test provokes, while the other alerts stay quiet.
+//
+// Prometheus runs without --enable-feature=native-histograms, so it ingests
+// ecbench's classic buckets: the dashboards and rules must work on those.
+func TestEndToEnd(t *testing.T) {
+	t.Parallel()
+	ecbench := ecbenchBinary(t)
+	prometheus := tool(t, "prometheus")
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	httpc := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+
+	engines := map[string]*servertest.Server{
+		"redis":  servertest.Start(t, servertest.Redis),
+		"valkey": servertest.Start(t, servertest.Valkey),
+	}
+	// Errors for the error panels and the error-ratio alert, on every op of
+	// every workload and both engines: the default user may not touch keys
+	// ending in 9 (about 10% of them), so those requests fail with NOPERM,
+	// ecbench's error class "auth".
+	for _, s := range engines {
+		if err := s.Client().Do(context.Background(), "ACL", "SETUSER", "default", "resetkeys", "~*[^9]").Err(); err != nil {
+			t.Fatalf("ACL SETUSER on %s: %v", s.Engine, err)
+		}
+	}
+
+	cfgFile := repoPath(t, "deploy", "compose", "ecbench.yaml")
+	env := ecbenchEnv(t, cfgFile, engines)
+	var gens []string
+	var procs []*process
+	for i := range generators {
+		p, addr := serve(t, httpc, "/readyz", 15*time.Second, func(addr string) *process {
+			return startProcess(t, fmt.Sprintf("ecbench %d", i), append(slices.Clone(env), "ECBENCH_LISTEN="+addr),
+				ecbench, "run", "--config", cfgFile)
+		})
+		gens = append(gens, addr)
+		procs = append(procs, p)
+	}
+
+	prom, promAddr := serve(t, httpc, "/-/ready", 20*time.Second, func(addr string) *process {
+		cfg := writePromConfig(t, map[string][]string{
+			"ecbench:9478":    gens,
+			"prometheus:9090": {addr},
+		})
+		return startProcess(t, "prometheus", cleanEnv(), prometheus,
+			"--config.file="+cfg,
+			"--storage.tsdb.path="+filepath.Join(t.TempDir(), "data"),
+			"--web.listen-address="+addr,
+			"--log.level=warn",
+		)
+	})
+	papi := promAPI{base: "http://" + promAddr, http: httpc}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	waitTargetsUp(t, ctx, papi, generators+1)
+	start := time.Now()
+	time.Sleep(dataWindow)
+	end := time.Now()
+	for _, p := range append(procs, prom) {
+		if p.exited() {
+			t.Fatalf("%s exited:\n%s", p.name, p.out.Tail(4000))
+		}
+	}
+
+	t.Run("dashboards", func(t *testing.T) {
+		for _, d := range loadDashboards(t) {
+			checkDashboardQueries(t, ctx, papi, d, start, end)
+		}
+	})
+	t.Run("recording rules", func(t *testing.T) { checkRecordingRules(t, ctx, papi, end) })
+	t.Run("rules evaluate", func(t *testing.T) { checkRuleHealth(t, ctx, papi) })
+	t.Run("alerts", func(t *testing.T) { checkAlerts(t, ctx, papi) })
+}
+
+// ecbenchEnv points the stack's ecbench config at the test's servers, by
+// engine, and lowers its rates so that two generators stay light on a
+// shared test machine.
+func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Server) []string {
+	t.Helper()
+	var cfg struct {
+		Targets []struct {
+			Name   string `yaml:"name"`
+			Engine string `yaml:"engine"`
+		} `yaml:"targets"`
+		Workloads []struct {
+			Name string `yaml:"name"`
+			Rate struct {
+				Type string `yaml:"type"`
+			} `yaml:"rate"`
+		} `yaml:"workloads"`
+	}
+	if err := yaml.Unmarshal(readFile(t, cfgFile), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	env := cleanEnv("ECBENCH_LOG_LEVEL=warn")
+	for i, tg := range cfg.Targets {
+		s, ok := engines[tg.Engine]
+		if !ok {
+			t.Fatalf("target %s: engine %q; the test runs redis and valkey", tg.Name, tg.Engine)
+		}
+		env = append(env, fmt.Sprintf("ECBENCH_TARGETS_%d_ADDRS=%s", i, s.Addr))
+	}
+	// Lower rates, per schedule type, in requests per second.
+	low := map[string]map[string]string{
+		"constant": {"RATE": "100"},
+		"sine":     {"MEAN": "50", "AMPLITUDE": "25", "PERIOD": "20s"},
+		"burst":    {"BASE": "25", "PEAK": "150", "PERIOD": "10s", "LENGTH": "3s"},
+		"ramp":     {"FROM": "10", "TO": "100", "DURATION": "20s"},
+		"closed":   {"WORKERS": "2"},
+	}
+	for i, w := range cfg.Workloads {
+		keys, ok := low[w.Rate.Type]
+		if !ok {
+			t.Fatalf("workload %s: rate type %q; teach ecbenchEnv how to lower it", w.Name, w.Rate.Type)
+		}
+		for k, v := range keys {
+			env = append(env, fmt.Sprintf("ECBENCH_WORKLOADS_%d_RATE_%s=%s", i, k, v))
+		}
+	}
+	return env
+}
+
+// writePromConfig writes the stack's prometheus.yml with every scrape
+// target replaced by the addresses in targets (keyed by the original
+// host:port), the intervals set to scrapeInterval, and the rule files made
+// absolute. Everything else stays as the stack has it.
+func writePromConfig(t *testing.T, targets map[string][]string) string {
+	t.Helper()
+	dir := repoPath(t, "deploy", "prometheus")
+	var cfg map[string]any
+	if err := yaml.Unmarshal(readFile(t, filepath.Join(dir, "prometheus.yml")), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	global, _ := cfg["global"].(map[string]any)
+	if global == nil {
+		global = map[string]any{}
+		cfg["global"] = global
+	}
+	global["scrape_interval"] = scrapeInterval.String()
+	global["evaluation_interval"] = scrapeInterval.String()
+	rules, _ := cfg["rule_files"].([]any)
+	for i, r := range rules {
+		if p, ok := r.(string); ok && !filepath.IsAbs(p) {
+			rules[i] = filepath.Join(dir, p)
+		}
+	}
+	scs, _ := cfg["scrape_configs"].([]any)
+	for _, sc := range scs {
+		sc, _ := sc.(map[string]any)
+		if _, ok := sc["scrape_interval"]; ok {
+			sc["scrape_interval"] = scrapeInterval.String()
+		}
+		statics, _ := sc["static_configs"].([]any)
+		for _, st := range statics {
+			st, _ := st.(map[string]any)
+			old, _ := st["targets"].([]any)
+			var repl []any
+			for _, o := range old {
+				addrs, ok := targets[fmt.Sprint(o)]
+				if !ok {
+					t.Fatalf("job %v scrapes %v: the test has nothing to put there", sc["job_name"], o)
+				}
+				for _, a := range addrs {
+					repl = append(repl, a)
+				}
+			}
+			st["targets"] = repl
+		}
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// waitTargetsUp waits until Prometheus has scraped n targets successfully.
+func waitTargetsUp(t *testing.T, ctx context.Context, papi promAPI, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		active, err := papi.targets(ctx)
+		up := 0
+		var health []string
+		for _, a := range active {
+			if a.Health == "up" {
+				up++
+			}
+			health = append(health, fmt.Sprintf("%s=%s %s", a.ScrapeURL, a.Health, a.LastError))
+		}
+		if err == nil && up == n && len(active) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus targets not all up after 20s (err %v): %v", err, health)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// ruleFiles returns the rule files prometheus.yml loads.
+func ruleFiles(t *testing.T) []string {
+	t.Helper()
+	dir := repoPath(t, "deploy", "prometheus")
+	var files []string
+	for _, g := range readPromConfig(t, filepath.Join(dir, "prometheus.yml")).RuleFiles {
+		m, err := filepath.Glob(filepath.Join(dir, g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatal("prometheus.yml loads no rule files")
+	}
+	return files
+}
+
+// checkRecordingRules requires every recording rule to have produced at
+// least one series with a finite value.
+func checkRecordingRules(t *testing.T, ctx context.Context, papi promAPI, at time.Time) {
+	records := 0
+	for _, f := range ruleFiles(t) {
+		for _, g := range readRules(t, f).Groups {
+			for _, r := range g.Rules {
+				if r.Record == "" {
+					continue
+				}
+				records++
+				q := promQuery{where: fmt.Sprintf("%s group %s", filepath.Base(f), g.Name), expr: r.Record, instant: true}
+				if err := runQuery(ctx, papi, q, at, at, time.Second); err != nil {
+					t.Errorf("recording rule %s (%s): %v", r.Record, q.where, err)
+				}
+			}
+		}
+	}
+	t.Logf("%d recording rules checked", records)
+}
+
+// checkRuleHealth requires every rule group of the rule files to be loaded,
+// and every rule in them to have evaluated without error.
+func checkRuleHealth(t *testing.T, ctx context.Context, papi promAPI) {
+	res, err := papi.rules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := map[string]bool{}
+	for _, g := range res.Groups {
+		loaded[g.Name] = true
+		for _, r := range g.Rules {
+			if r.Health != "ok" {
+				t.Errorf("group %s: %s rule %s is %q: %s", g.Name, r.Type, r.Name, r.Health, r.LastError)
+			}
+		}
+	}
+	for _, f := range ruleFiles(t) {
+		for _, g := range readRules(t, f).Groups {
+			if !loaded[g.Name] {
+				t.Errorf("rule group %s of %s is not loaded (have %v)", g.Name, filepath.Base(f), loaded)
+			}
+		}
+	}
+}
+
+// checkAlerts: the provoked errors (about 10% of requests) make
+// EcbenchErrorRatioHigh active for both targets; nothing is down, absent or
+// silent.
+func checkAlerts(t *testing.T, ctx context.Context, papi promAPI) {
+	active, err := papi.alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errorRatio := map[string]bool{}
+	for _, a := range active {
+		name := a.Labels["alertname"]
+		switch name {
+		case "EcbenchErrorRatioHigh":
+			errorRatio[a.Labels["target"]] = true
+		case "EcbenchDown", "EcbenchTargetDown", "EcbenchMetricsAbsent", "EcbenchNoSamples":
+			t.Errorf("alert %s is %s in a healthy run: %v", name, a.State, a.Labels)
+		}
+	}
+	for _, target := range []string{"redis", "valkey"} {
+		if !errorRatio[target] {
+			t.Errorf("EcbenchErrorRatioHigh is not active for %s, which fails about 10%% of requests; active alerts: %v", target, active)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package deploy
+
+import (
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/metrics"
+)
+
+// family is one metric family of ecbench's exposition: its type and label
+// names (instance and job, which Prometheus adds, included).
+type family struct {
+	typ    dto.MetricType
+	labels map[string]bool
+}
+
+// exposition returns every series name ecbench exposes, from the metrics
+// package the daemon registers, with every kind of series present. Histogram
+// families appear as their _bucket, _sum and _count series. A dashboard may
+// name only these.
+func exposition(t testing.TB) map[string]family {
+	t.Helper()
+	reg := metrics.NewRegistry()
+	m, err := metrics.New(reg, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.Recorder("redis", "kv", []string{"get"}, func() string { return "redis" })
+	now := time.Now()
+	r.Record(result.Result{Op: 0, Outcome: result.OK, Intended: now, Sent: now, Done: now.Add(time.Millisecond)})
+	m.AddRunner("redis", "kv", runnerStats{})
+	m.AddTarget(func() metrics.TargetState {
+		return metrics.TargetState{Name: "redis", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "primary",
+			Known: true, Up: true, Pool: &redis.PoolStats{}}
+	})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]family{}
+	for _, mf := range mfs {
+		f := family{typ: mf.GetType(), labels: map[string]bool{"instance": true, "job": true}}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				f.labels[lp.GetName()] = true
+			}
+		}
+		name := mf.GetName()
+		switch mf.GetType() {
+		case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM:
+			out[name+"_count"] = f
+			out[name+"_sum"] = f
+			b := family{typ: f.typ, labels: map[string]bool{"le": true}}
+			for l := range f.labels {
+				b.labels[l] = true
+			}
+			out[name+"_bucket"] = b
+		case dto.MetricType_SUMMARY:
+			out[name+"_count"] = f
+			out[name+"_sum"] = f
+			f.labels["quantile"] = true
+			out[name] = f
+		default:
+			out[name] = f
+		}
+	}
+	return out
+}
+
+// runnerStats is a runner at rest, for the exposition.
+type runnerStats struct{}
+
+func (runnerStats) OfferedRate() float64       { return 100 }
+func (runnerStats) InFlight() int64            { return 0 }
+func (runnerStats) MaxInFlight() int64         { return 256 }
+func (runnerStats) ScheduleLag() time.Duration { return 0 }
