@@ -1,0 +1,342 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"net/http/httptest"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/ecbench/ecbench/loadgen/probe"
+	"github.com/ecbench/ecbench/loadgen/result"
+)
+
+func newTestProbes(t *testing.T) (*prometheus.Registry, *Probes) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	p, err := NewProbes(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, p
+}
+
+// switchableEngine is an engine func whose answer the test changes.
+type switchableEngine struct{ v atomic.Pointer[string] }
+
+func newSwitchableEngine(e string) *switchableEngine {
+	s := &switchableEngine{}
+	s.set(e)
+	return s
+}
+
+func (s *switchableEngine) set(e string) { s.v.Store(&e) }
+func (s *switchableEngine) get() string  { return *s.v.Load() }
+
+const checksHeader = `# HELP ecbench_integrity_checks_total Acknowledged writes of the integrity probe read back, by verdict: verified, lost (key gone), stale (an older record), corrupted (checksum mismatch) or unchecked (never read back: ecbench stopped without a state file).
+# TYPE ecbench_integrity_checks_total counter
+`
+
+func TestIntegrityChecks(t *testing.T) {
+	t.Parallel()
+	reg, p := newTestProbes(t)
+	engine := newSwitchableEngine("")
+	r := p.Integrity("primary", engine.get)
+	r.Checked(probe.Verified, 100, 0, 99)
+	r.Checked(probe.Lost, 251, 100, 350)
+	engine.set("valkey") // an in-place migration
+	r.Checked(probe.Verified, 3, 351, 353)
+	r.Checked(probe.Stale, 2, 354, 355)
+	r.Checked(probe.Corrupted, 1, 356, 356)
+	r.Checked(probe.Unchecked, 7, 357, 363)
+	p.Integrity("replica", nil) // zero-initialised
+
+	want := checksHeader + `ecbench_integrity_checks_total{engine="unknown",result="corrupted",target="primary"} 0
+ecbench_integrity_checks_total{engine="unknown",result="corrupted",target="replica"} 0
+ecbench_integrity_checks_total{engine="unknown",result="lost",target="primary"} 251
+ecbench_integrity_checks_total{engine="unknown",result="lost",target="replica"} 0
+ecbench_integrity_checks_total{engine="unknown",result="stale",target="primary"} 0
+ecbench_integrity_checks_total{engine="unknown",result="stale",target="replica"} 0
+ecbench_integrity_checks_total{engine="unknown",result="unchecked",target="primary"} 0
+ecbench_integrity_checks_total{engine="unknown",result="unchecked",target="replica"} 0
+ecbench_integrity_checks_total{engine="unknown",result="verified",target="primary"} 100
+ecbench_integrity_checks_total{engine="unknown",result="verified",target="replica"} 0
+ecbench_integrity_checks_total{engine="valkey",result="corrupted",target="primary"} 1
+ecbench_integrity_checks_total{engine="valkey",result="lost",target="primary"} 0
+ecbench_integrity_checks_total{engine="valkey",result="stale",target="primary"} 2
+ecbench_integrity_checks_total{engine="valkey",result="unchecked",target="primary"} 7
+ecbench_integrity_checks_total{engine="valkey",result="verified",target="primary"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_integrity_checks_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// probeErrorsExposition returns ecbench_probe_errors_total for one target and
+// engine with every class at zero but those in nonzero.
+func probeErrorsExposition(target, engine string, nonzero map[result.Class]int) string {
+	var b strings.Builder
+	b.WriteString("# HELP ecbench_probe_errors_total Failed availability probes by error class (timeout, conn_refused, readonly, ...).\n# TYPE ecbench_probe_errors_total counter\n")
+	// The text format sorts series by label values; classes sort by name.
+	names := make(map[string]int, len(result.Classes))
+	for _, c := range result.Classes {
+		names[c.String()] = nonzero[c]
+	}
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		fmt.Fprintf(&b, "ecbench_probe_errors_total{class=%q,engine=%q,target=%q} %d\n", n, engine, target, names[n])
+	}
+	return b.String()
+}
+
+func TestAvailabilityMetrics(t *testing.T) {
+	t.Parallel()
+	reg, p := newTestProbes(t)
+	r := p.Availability("primary", func() string { return "redis" })
+
+	gauges := func(available, last float64) string {
+		return fmt.Sprintf(`# HELP ecbench_last_outage_seconds Duration of the last finished outage in seconds, i.e. the time the target took to recover; 0 before the first.
+# TYPE ecbench_last_outage_seconds gauge
+ecbench_last_outage_seconds{engine="redis",target="primary"} %g
+# HELP ecbench_target_available Whether the last availability probe (a write and a read back) succeeded (1) or not (0); 0 before the first probe.
+# TYPE ecbench_target_available gauge
+ecbench_target_available{engine="redis",target="primary"} %g
+`, last, available)
+	}
+	outages := func(n int) string {
+		return fmt.Sprintf(`# HELP ecbench_outages_total Outages seen by the availability probe (runs of failed probes), counted when they start.
+# TYPE ecbench_outages_total counter
+ecbench_outages_total{engine="redis",target="primary"} %d
+`, n)
+	}
+	compare := func(step, want string, names ...string) {
+		t.Helper()
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+			t.Errorf("%s: %v", step, err)
+		}
+	}
+
+	compare("before the first probe", gauges(0, 0)+outages(0)+probeErrorsExposition("primary", "redis", nil),
+		"ecbench_target_available", "ecbench_last_outage_seconds", "ecbench_outages_total", "ecbench_probe_errors_total")
+
+	r.Probe(true, result.ClassNone, 2*time.Millisecond)
+	compare("up", gauges(1, 0), "ecbench_target_available", "ecbench_last_outage_seconds")
+
+	start := time.Unix(1000, 0)
+	r.Probe(false, result.ClassTimeout, 100*time.Millisecond)
+	r.OutageStart(probe.Outage{Start: start, FirstClass: result.ClassTimeout, LastClass: result.ClassTimeout, Failed: 1})
+	r.Probe(false, result.ClassReadonly, time.Millisecond)
+	r.Probe(false, result.ClassNone, time.Millisecond) // a failure without a class is "other"
+	compare("down", gauges(0, 0)+outages(1), "ecbench_target_available", "ecbench_last_outage_seconds", "ecbench_outages_total")
+
+	r.Probe(true, result.ClassNone, 3*time.Millisecond)
+	r.OutageEnd(probe.Outage{Start: start, End: start.Add(1500 * time.Millisecond), Duration: 1500 * time.Millisecond, Failed: 3})
+	compare("recovered", gauges(1, 1.5)+outages(1)+probeErrorsExposition("primary", "redis",
+		map[result.Class]int{result.ClassTimeout: 1, result.ClassReadonly: 1, result.ClassOther: 1}),
+		"ecbench_target_available", "ecbench_last_outage_seconds", "ecbench_outages_total", "ecbench_probe_errors_total")
+
+	h := probeHistogram(t, reg, "ecbench_outage_seconds", "primary", "redis")
+	if h.GetSampleCount() != 1 || h.GetSampleSum() != 1.5 {
+		t.Errorf("outage histogram: count %d sum %g, want 1 and 1.5", h.GetSampleCount(), h.GetSampleSum())
+	}
+	for _, b := range h.GetBucket() {
+		want := uint64(0)
+		if b.GetUpperBound() >= 1.5 {
+			want = 1
+		}
+		if b.GetCumulativeCount() != want {
+			t.Errorf("outage bucket le=%g: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), want)
+		}
+	}
+	lat := probeHistogram(t, reg, "ecbench_probe_latency_seconds", "primary", "redis")
+	if got, want := lat.GetSampleSum(), (2+100+1+1+3)*1e-3; lat.GetSampleCount() != 5 || math.Abs(got-want) > 1e-12 {
+		t.Errorf("latency histogram: count %d sum %g, want 5 and %g", lat.GetSampleCount(), got, want)
+	}
+	if lat.GetSchema() != 3 || h.GetSchema() != 3 {
+		t.Errorf("native schemas %d and %d, want 3 (factor 1.1)", lat.GetSchema(), h.GetSchema())
+	}
+}
+
+func TestOutageBuckets(t *testing.T) {
+	t.Parallel()
+	b := outageBuckets
+	if b[0] != 0.1 || b[len(b)-1] != 600 {
+		t.Errorf("outage buckets span %g..%g, want 0.1s..10min", b[0], b[len(b)-1])
+	}
+	for i := 1; i < len(b); i++ {
+		if b[i] <= b[i-1] {
+			t.Errorf("outage buckets not increasing at %d: %v", i, b)
+		}
+	}
+}
+
+// The gauges carry the engine as it is at scrape time, and only that one: a
+// gauge left under the old engine would claim a state that no longer holds.
+func TestAvailabilityGaugesFollowEngine(t *testing.T) {
+	t.Parallel()
+	reg, p := newTestProbes(t)
+	engine := newSwitchableEngine("redis")
+	r := p.Availability("primary", engine.get)
+	r.Probe(true, result.ClassNone, time.Millisecond)
+	engine.set("valkey")
+	want := `# HELP ecbench_target_available Whether the last availability probe (a write and a read back) succeeded (1) or not (0); 0 before the first probe.
+# TYPE ecbench_target_available gauge
+ecbench_target_available{engine="valkey",target="primary"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_target_available"); err != nil {
+		t.Error(err)
+	}
+	// A restarted probe for the same target replaces the old one's gauges.
+	p.Availability("primary", engine.get)
+	want = strings.Replace(want, "} 1", "} 0", 1)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_target_available"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestNewProbesRegistersOnce(t *testing.T) {
+	t.Parallel()
+	reg, _ := newTestProbes(t)
+	before, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewProbes(reg); err == nil {
+		t.Fatal("second NewProbes on one registry succeeded")
+	}
+	after, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("a failed NewProbes changed the registry: %d families, then %d", len(before), len(after))
+	}
+	// Beside the main metrics on the daemon's registry.
+	full := NewRegistry()
+	if _, err := New(full, "v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewProbes(full); err != nil {
+		t.Errorf("NewProbes beside New: %v", err)
+	}
+}
+
+// populatedProbes returns a registry as the daemon builds it, with every
+// probe series present.
+func populatedProbes(t *testing.T) *prometheus.Registry {
+	t.Helper()
+	reg := NewRegistry()
+	if _, err := New(reg, "v0.1.0"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewProbes(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := p.Availability("primary", func() string { return "redis" })
+	a.Probe(false, result.ClassTimeout, 100*time.Millisecond)
+	a.OutageStart(probe.Outage{})
+	a.Probe(true, result.ClassNone, time.Millisecond)
+	a.OutageEnd(probe.Outage{Duration: 1200 * time.Millisecond})
+	p.Availability("replica", nil)
+	in := p.Integrity("primary", func() string { return "redis" })
+	for _, r := range probe.CheckResults {
+		in.Checked(r, 1, 0, 0)
+	}
+	return reg
+}
+
+func TestProbesLint(t *testing.T) {
+	t.Parallel()
+	problems, err := testutil.CollectAndLint(populatedProbes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestProbesPromtoolCheckMetrics runs the real promtool over the text
+// exposition of the probe metrics.
+func TestProbesPromtoolCheckMetrics(t *testing.T) {
+	t.Parallel()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool not found (%v): run `make test`, which installs it", err)
+	}
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(populatedProbes(t), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		"ecbench_integrity_checks_total", "ecbench_outages_total", "ecbench_outage_seconds_bucket",
+		"ecbench_last_outage_seconds", "ecbench_target_available", "ecbench_probe_latency_seconds_bucket",
+		"ecbench_probe_errors_total",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("exposition lacks %s", want)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Fatalf("promtool check metrics: %v\n%s", err, out.String())
+		}
+		t.Fatal(err)
+	}
+}
+
+// probeHistogram returns the histogram name{target, engine}.
+func probeHistogram(t *testing.T, g prometheus.Gatherer, name, target, engine string) *dto.Histogram {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if len(labels) == 2 && labels["target"] == target && labels["engine"] == engine {
+				return m.GetHistogram()
+			}
+		}
+	}
+	t.Fatalf("no %s{target=%q,engine=%q}", name, target, engine)
+	return nil
+}
+
+func BenchmarkAvailabilityProbe(b *testing.B) {
+	p, err := NewProbes(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := p.Availability("t", func() string { return "redis" })
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Probe(true, result.ClassNone, time.Millisecond)
+	}
+}
