@@ -5,8 +5,20 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+)
+
+// Reconnect settings. After a failover an endpoint's DNS name points at a
+// new primary; go-redis drops a connection that gets READONLY or a network
+// error, but one to an old primary that is still up (now a replica) would
+// go on serving reads from it. Connections are therefore renewed, with
+// jitter, after connMaxLifetime, which costs one dial (and TLS handshake)
+// per connection per period.
+const (
+	connMaxLifetime       = 5 * time.Minute
+	clusterReloadInterval = 5 * time.Second
 )
 
 // Target is one endpoint under test: a client, the engine it was detected to
@@ -64,6 +76,12 @@ func New(o Options) (*Target, error) {
 			WriteTimeout:          o.WriteTimeout,
 			DialerRetries:         1,
 			ContextTimeoutEnabled: true,
+			// After a failover the cluster map must follow the new primaries
+			// quickly: go-redis reloads it on MOVED, but not after connection
+			// errors to a dead node, only on this timer (default 60s).
+			ClusterStateReloadInterval: clusterReloadInterval,
+			ConnMaxLifetime:            connMaxLifetime,
+			ConnMaxLifetimeJitter:      connMaxLifetime / 10,
 		})
 	default:
 		t.client = redis.NewClient(&redis.Options{
@@ -88,6 +106,8 @@ func New(o Options) (*Target, error) {
 			// Honour request deadlines (a runner's shutdown grace period, the
 			// monitor's checks) on the socket, not only before sending.
 			ContextTimeoutEnabled: true,
+			ConnMaxLifetime:       connMaxLifetime,
+			ConnMaxLifetimeJitter: connMaxLifetime / 10,
 		})
 	}
 	t.opts.Password = ""
