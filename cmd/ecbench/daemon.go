@@ -132,6 +132,7 @@ type daemon struct {
 	pairs   []pair
 	// cloudwatch polls ElastiCache's own metrics; nil when off.
 	cloudwatch *cloudwatch.Poller
+	probes     []probeRun
 
 	closeOnce sync.Once
 }
@@ -189,6 +190,10 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 		d.closeTargets()
 		return nil, err
 	}
+	if d.probes, err = newProbes(d); err != nil {
+		d.closeTargets()
+		return nil, err
+	}
 	d.server = metrics.NewServer(cfg.Listen, d.reg, d.ready)
 	return d, nil
 }
@@ -241,6 +246,13 @@ func (d *daemon) run(ctx context.Context) error {
 		}()
 	}
 
+	for _, run := range d.probes {
+		monitors.Add(1)
+		go func() {
+			defer monitors.Done()
+			run(monCtx)
+		}()
+	}
 	if d.cloudwatch != nil {
 		monitors.Add(1)
 		go func() {

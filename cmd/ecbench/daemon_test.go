@@ -88,6 +88,8 @@ func TestDaemonEndToEnd(t *testing.T) {
 	addr, log, stop := startDaemon(t, fmt.Sprintf(`
 summary_interval: 1s
 shutdown_timeout: 2s
+probes:
+  integrity: {enabled: true, interval: 20ms, verify_delay: 300ms, keys: 1000}
 targets:
   - {name: redis, engine: redis, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
   - {name: valkey, engine: valkey, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
@@ -176,12 +178,32 @@ workloads:
 		return value(scrape(t, addr), "ecbench_target_up", labels("target", "valkey")) == 1 && valkeyOK() > okBefore+100
 	})
 
+	// The probes saw it too: one outage or more on valkey, none on redis;
+	// the writes acknowledged before the kill (no persistence) are lost on
+	// valkey and verified on redis.
+	eventually(t, 10*time.Second, "valkey's outage and lost writes in the probes' series", func() bool {
+		mfs := scrape(t, addr)
+		return value(mfs, "ecbench_outages_total", labels("target", "valkey")) >= 1 &&
+			value(mfs, "ecbench_target_available", labels("target", "valkey")) == 1 &&
+			value(mfs, "ecbench_integrity_checks_total", labels("target", "valkey", "result", "lost")) > 0
+	})
+	mfs = scrape(t, addr)
+	if n := value(mfs, "ecbench_outages_total", labels("target", "redis")); n != 0 {
+		t.Errorf("%v outages on redis, which never went away", n)
+	}
+	if lost, ok := value(mfs, "ecbench_integrity_checks_total", labels("target", "redis", "result", "lost")),
+		value(mfs, "ecbench_integrity_checks_total", labels("target", "redis", "result", "verified")); lost != 0 || ok == 0 {
+		t.Errorf("redis integrity: %v lost, %v verified; want 0 lost", lost, ok)
+	}
+
 	took := stop()
 	if took > 5*time.Second {
 		t.Errorf("stop took %v, want < 5s", took)
 	}
 	logs := log.String()
 	mustContain(t, "log", logs, `"msg":"ecbench started"`, `"msg":"target down"`, `"class":"conn_refused"`,
+		`"msg":"outage started","target":"valkey"`, `"msg":"outage ended","target":"valkey"`,
+		`"msg":"integrity: acknowledged writes lost","target":"valkey"`,
 		`"msg":"target up"`, `"msg":"summary"`, `"msg":"ecbench stopped"`)
 	if n := strings.Count(logs, `"msg":"final summary"`); n != 4 {
 		t.Errorf("%d final summary lines, want 4 (2 workloads × 2 targets)", n)

@@ -17,6 +17,35 @@ type Config struct {
 	Workloads       []Workload    `mapstructure:"workloads"`
 	Bench           Bench         `mapstructure:"bench"`
 	CloudWatch      CloudWatch    `mapstructure:"cloudwatch"`
+	Probes          Probes        `mapstructure:"probes"`
+}
+
+// Probes watch every target besides the workloads: is it available, and
+// are acknowledged writes still there. The daemon runs them; bench does not.
+type Probes struct {
+	Availability AvailabilityProbe `mapstructure:"availability"`
+	Integrity    IntegrityProbe    `mapstructure:"integrity"`
+}
+
+// AvailabilityProbe writes and reads one key per target every Interval; a
+// run of failed probes is an outage.
+type AvailabilityProbe struct {
+	Enabled  bool          `mapstructure:"enabled"`
+	Interval time.Duration `mapstructure:"interval"`
+	Timeout  time.Duration `mapstructure:"timeout"` // a probe slower than this fails
+}
+
+// IntegrityProbe writes sequenced, checksummed records to a ring of Keys
+// keys per target and reads a Sample of them back VerifyDelay later.
+type IntegrityProbe struct {
+	Enabled     bool          `mapstructure:"enabled"`
+	Keys        int           `mapstructure:"keys"`
+	Interval    time.Duration `mapstructure:"interval"`
+	Timeout     time.Duration `mapstructure:"timeout"`
+	ValueSize   int           `mapstructure:"value_size"`
+	VerifyDelay time.Duration `mapstructure:"verify_delay"`
+	Sample      float64       `mapstructure:"sample"`
+	StateDir    string        `mapstructure:"state_dir"` // keeps the ledger across restarts; empty: none
 }
 
 // CloudWatch configures polling ElastiCache's own metrics (AWS/ElastiCache)

@@ -21,6 +21,11 @@ func defaultConfig() Config {
 		SummaryInterval: 10 * time.Second,
 		ShutdownTimeout: 3 * time.Second,
 		Bench:           Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
+		Probes: Probes{
+			Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
+			Integrity: IntegrityProbe{Keys: 10_000, Interval: 100 * time.Millisecond, Timeout: time.Second,
+				ValueSize: 128, VerifyDelay: 10 * time.Second, Sample: 1},
+		},
 		CloudWatch: CloudWatch{
 			Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
 			DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"},

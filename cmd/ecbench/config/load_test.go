@@ -52,6 +52,11 @@ func TestLoadValid(t *testing.T) {
 				Bench: Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
 				CloudWatch: CloudWatch{Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
 					DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"}},
+				Probes: Probes{
+					Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
+					Integrity: IntegrityProbe{Keys: 10000, Interval: 100 * time.Millisecond, Timeout: time.Second,
+						ValueSize: 128, VerifyDelay: 10 * time.Second, Sample: 1},
+				},
 			}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("got  %+v\nwant %+v", c, want)

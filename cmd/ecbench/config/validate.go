@@ -93,6 +93,27 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 	v.prefixes(cfg.Workloads)
 	v.bench("bench", cfg.Bench)
 	v.cloudWatch(cfg)
+	v.probes("probes", cfg.Probes)
+}
+
+func (v validator) probes(p string, pr Probes) {
+	a := pr.Availability
+	v.positive(p+".availability.interval", a.Interval)
+	v.positive(p+".availability.timeout", a.Timeout)
+	i := pr.Integrity
+	ip := p + ".integrity"
+	v.positive(ip+".timeout", i.Timeout)
+	v.between(ip+".value_size", i.ValueSize, 48, maxValueSize)
+	if !(i.Sample > 0 && i.Sample <= 1) {
+		v.add(ip+".sample", "must be > 0 and <= 1 (the share of writes read back), got "+formatFloat(i.Sample))
+	}
+	if v.positive(ip+".interval", i.Interval) && v.positive(ip+".verify_delay", i.VerifyDelay) {
+		// A record must be read back before the ring comes round to its key.
+		if need := int(i.VerifyDelay/i.Interval) + 1; i.Keys <= need {
+			v.add(ip+".keys", fmt.Sprintf("must be > verify_delay/interval = %d (a record is read back before its key is rewritten), got %d", need-1, i.Keys))
+		}
+	}
+	v.between(ip+".keys", i.Keys, 1, maxKeyCount)
 }
 
 // cloudWatchStatistics are the statistics GetMetricData accepts besides

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ecbench/ecbench/loadgen/probe"
+	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/metrics"
+)
+
+// probeRun is one probe's loop; the daemon runs it until it stops.
+type probeRun func(ctx context.Context)
+
+// newProbes builds the availability and integrity probes of every target
+// that the config enables, exported to reg and logged as events.
+func newProbes(d *daemon) ([]probeRun, error) {
+	pc := d.cfg.Probes
+	if !pc.Availability.Enabled && !pc.Integrity.Enabled {
+		return nil, nil
+	}
+	pm, err := metrics.NewProbes(d.reg)
+	if err != nil {
+		return nil, err
+	}
+	var runs []probeRun
+	for _, t := range d.targets {
+		if pc.Availability.Enabled {
+			events := &outageEvents{log: d.log, t: t, recovered: make(chan struct{}, 1)}
+			a, err := probe.NewAvailability(t.Client(), probe.AvailabilityOptions{
+				Interval: pc.Availability.Interval, Timeout: pc.Availability.Timeout,
+				Key: probe.DefaultAvailabilityKey + ":" + t.Name(),
+			}, probe.AvailabilitySinks{pm.Availability(t.Name(), t.Engine), events})
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, a.Run, events.redetect)
+		}
+		if pc.Integrity.Enabled {
+			ic := pc.Integrity
+			o := probe.IntegrityOptions{
+				Prefix: "ecbench:integrity:" + t.Name() + ":", Keys: ic.Keys, Interval: ic.Interval, Timeout: ic.Timeout,
+				ValueSize: ic.ValueSize, VerifyDelay: ic.VerifyDelay, Sample: ic.Sample,
+			}
+			if ic.StateDir != "" {
+				o.StateFile = filepath.Join(ic.StateDir, "integrity-"+t.Name()+".json")
+			}
+			ranges := probe.NewRanges(integrityLogger(d.log, t.Name()))
+			i, err := probe.NewIntegrity(t.Client(), o, probe.IntegritySinks{pm.Integrity(t.Name(), t.Engine), ranges})
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, func(ctx context.Context) {
+				if err := i.Run(ctx); err != nil {
+					d.log.Error("integrity probe stopped", zap.String("target", t.Name()), zap.Error(err))
+				}
+				ranges.Flush()
+			})
+		}
+	}
+	return runs, nil
+}
+
+// integrityLogger logs each run of verdicts: losses, stale and corrupted
+// records as warnings with their sequence range, verified runs at debug.
+func integrityLogger(log *zap.Logger, target string) func(probe.Range) {
+	return func(r probe.Range) {
+		fields := []zap.Field{zap.String("target", target), zap.String("result", r.Result.String()),
+			zap.Int("records", r.N), zap.Uint64("from_seq", r.From), zap.Uint64("to_seq", r.To)}
+		switch r.Result {
+		case probe.Verified:
+			log.Debug("integrity: records verified", fields...)
+		case probe.Unchecked:
+			log.Info("integrity: records not checked", fields...)
+		default:
+			log.Warn("integrity: acknowledged writes "+r.Result.String(), fields...)
+		}
+	}
+}
+
+// outageEvents logs the availability probe's outages and, after each one,
+// asks the target what it runs now: an in-place engine migration or a
+// failover shows as a change of engine, version or role.
+type outageEvents struct {
+	log       *zap.Logger
+	t         *target.Target
+	recovered chan struct{} // a detection is due; never blocks the probe
+}
+
+func (e *outageEvents) Probe(bool, result.Class, time.Duration) {}
+
+func (e *outageEvents) OutageStart(o probe.Outage) {
+	e.log.Warn("outage started", zap.String("target", e.t.Name()), zap.Time("start", o.Start),
+		zap.String("class", o.FirstClass.String()), zap.NamedError("error", o.FirstErr))
+}
+
+func (e *outageEvents) OutageEnd(o probe.Outage) {
+	e.log.Warn("outage ended", zap.String("target", e.t.Name()), zap.Time("start", o.Start), zap.Time("end", o.End),
+		zap.Duration("duration", o.Duration), zap.String("first_class", o.FirstClass.String()),
+		zap.String("last_class", o.LastClass.String()), zap.Int("failed_probes", o.Failed))
+	select {
+	case e.recovered <- struct{}{}:
+	default:
+	}
+}
+
+// redetect re-reads INFO after every outage until ctx is done.
+func (e *outageEvents) redetect(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.recovered:
+		}
+		before, _ := e.t.Info()
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		after, err := e.t.Detect(dctx)
+		cancel()
+		switch {
+		case err != nil:
+			e.log.Warn("cannot re-read INFO after an outage", zap.String("target", e.t.Name()), zap.Error(err))
+		case after != before:
+			e.log.Warn("target changed during the outage", zap.String("target", e.t.Name()),
+				zap.String("engine", after.Engine), zap.String("version", after.Version), zap.String("role", after.Role),
+				zap.String("previous_engine", before.Engine), zap.String("previous_version", before.Version),
+				zap.String("previous_role", before.Role))
+		}
+	}
+}
