@@ -263,7 +263,7 @@ func TestCompose(t *testing.T) {
 // TestComposeElastiCache loads compose.yaml with compose.elasticache.yaml:
 // the local engines are off, ecbench reads ecbench-elasticache.yaml with the
 // endpoints from the environment, and that config is valid with and without
-// passwords.
+// passwords, and with CloudWatch polling on (AWS settings passed through).
 func TestComposeElastiCache(t *testing.T) {
 	t.Parallel()
 	files := []string{"compose.yaml", "compose.elasticache.yaml"}
@@ -286,6 +286,7 @@ func TestComposeElastiCache(t *testing.T) {
 			"ECBENCH_TARGETS_1_ADDRS=my-valkey.abc123.ng.0001.use1.cache.amazonaws.com:6379",
 			"ECBENCH_TARGETS_0_TLS_ENABLED=true", "ECBENCH_TARGETS_0_MODE=standalone",
 			"ECBENCH_TARGETS_0_PASSWORD_ENV=",
+			"ECBENCH_CLOUDWATCH_ENABLED=false", "AWS_REGION=us-east-1",
 		}},
 		{"cluster mode with RBAC passwords", []string{
 			"ELASTICACHE_MODE=cluster", "ELASTICACHE_USERNAME=ecbench",
@@ -296,6 +297,14 @@ func TestComposeElastiCache(t *testing.T) {
 			"REDIS_PASSWORD=redis-secret",
 		}},
 		{"without TLS", []string{"ELASTICACHE_TLS=false"}, []string{"ECBENCH_TARGETS_1_TLS_ENABLED=false"}},
+		{"with CloudWatch", []string{
+			"ELASTICACHE_CLOUDWATCH=true", "REDIS_REPLICATION_GROUP=my-redis", "VALKEY_REPLICATION_GROUP=my-valkey",
+			"AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
+		}, []string{
+			"ECBENCH_CLOUDWATCH_ENABLED=true",
+			"ECBENCH_TARGETS_0_CLOUDWATCH_REPLICATION_GROUP=my-redis", "ECBENCH_TARGETS_1_CLOUDWATCH_REPLICATION_GROUP=my-valkey",
+			"AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,6 +324,11 @@ func TestComposeElastiCache(t *testing.T) {
 			if cfg != repoPath(t, "deploy", "compose", "ecbench-elasticache.yaml") {
 				t.Fatalf("ecbench's config is mounted from %q, want deploy/compose/ecbench-elasticache.yaml", cfg)
 			}
+			for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+				if _, ok := ec.Environment[k]; !ok {
+					t.Errorf("ecbench's environment does not pass %s, which its CloudWatch poller's default credential chain reads", k)
+				}
+			}
 			env := serviceEnv(ec)
 			for _, w := range tc.want {
 				if !slices.Contains(env, w) {
@@ -323,6 +337,15 @@ func TestComposeElastiCache(t *testing.T) {
 			}
 			ecbenchCheck(t, cfg, env)
 		})
+	}
+
+	// The CloudWatch switch reaches ecbench's config: on, with no replication
+	// group named, the config is invalid.
+	cw := mustLoadCompose(t, append(slices.Clone(endpoints), "ELASTICACHE_CLOUDWATCH=true"), nil, files...).Services["ecbench"]
+	cmd := exec.Command(ecbenchBinary(t), "check", "--config", hostPath(cw, flagValue(cw.Command, "--config")))
+	cmd.Env = serviceEnv(cw)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "cloudwatch.enabled") {
+		t.Errorf("ecbench check with ELASTICACHE_CLOUDWATCH=true and no replication group: %v, want the cloudwatch.enabled problem:\n%s", err, out)
 	}
 
 	// The local engines come back with their profile.

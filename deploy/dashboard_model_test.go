@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -63,6 +64,41 @@ type target struct {
 	Format       string `json:"format"`
 	Instant      bool   `json:"instant"`
 	Hide         bool   `json:"hide"`
+
+	cloudWatchQuery
+}
+
+// cloudWatchQuery is a query of Grafana's CloudWatch datasource, in the
+// metric search builder.
+type cloudWatchQuery struct {
+	QueryMode        string                     `json:"queryMode"`        // Metrics (not Logs)
+	MetricQueryType  int                        `json:"metricQueryType"`  // 0: metric search; 1: Metrics Insights
+	MetricEditorMode int                        `json:"metricEditorMode"` // 0: builder; 1: code
+	Expression       string                     `json:"expression"`       // a math expression (code mode)
+	Region           string                     `json:"region"`
+	Namespace        string                     `json:"namespace"`
+	MetricName       string                     `json:"metricName"`
+	Dimensions       map[string]json.RawMessage `json:"dimensions"` // a value or a list of values each
+	Statistic        string                     `json:"statistic"`
+	Period           string                     `json:"period"`
+}
+
+// dimensionValues returns the values of a CloudWatch query's dimension,
+// written as a string or a list of strings.
+func (q cloudWatchQuery) dimensionValues(name string) ([]string, error) {
+	raw, ok := q.Dimensions[name]
+	if !ok {
+		return nil, nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, fmt.Errorf("dimension %s: %s is neither a string nor a list of strings", name, raw)
+	}
+	return many, nil
 }
 
 type variable struct {
@@ -91,12 +127,47 @@ func (v variable) Query() string {
 	return o.Query
 }
 
+// datasourceType returns the type of the datasource every query of the panel
+// uses (a query's own datasource, else the panel's), or an error if they
+// differ or one has none.
+func (p panel) datasourceType() (string, error) {
+	typ := ""
+	for i, tg := range p.Targets {
+		ds := tg.Datasource
+		if ds == nil {
+			ds = p.Datasource
+		}
+		if ds == nil {
+			return "", fmt.Errorf("query %s has no datasource", tg.RefID)
+		}
+		if i > 0 && ds.Type != typ {
+			return "", fmt.Errorf("queries of datasource types %q and %q in one panel", typ, ds.Type)
+		}
+		typ = ds.Type
+	}
+	return typ, nil
+}
+
 // allPanels returns every panel, rows' nested panels included, rows too.
 func (d *dashboard) allPanels() []panel {
 	var out []panel
 	for _, p := range d.Panels {
 		out = append(out, p)
 		out = append(out, p.Panels...)
+	}
+	return out
+}
+
+// inCollapsedRow returns the ids of the panels inside collapsed rows, which
+// Grafana queries only once the row is expanded.
+func (d *dashboard) inCollapsedRow() map[int]bool {
+	out := map[int]bool{}
+	for _, p := range d.Panels {
+		if p.Type == "row" && p.Collapsed {
+			for _, c := range p.Panels {
+				out[c.ID] = true
+			}
+		}
 	}
 	return out
 }

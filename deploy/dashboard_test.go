@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -15,9 +16,12 @@ const maxSchemaVersion = 39
 var panelTypes = []string{"row", "timeseries", "stat", "heatmap", "table", "text", "gauge", "bargauge", "state-timeline"}
 
 // TestDashboards lints every dashboard: valid JSON, unique uids and panel
-// ids, a tidy grid, datasources by the uids the provisioning defines, template
-// variables defined before use and formatted for their matcher, and every
-// metric and label an expression names present in ecbench's exposition.
+// ids, a tidy grid, datasources by the uids the provisioning defines (one per
+// panel), template variables defined before use and formatted for their
+// matcher, every metric and label an expression names present in ecbench's
+// exposition (the CloudWatch poller's included), CloudWatch metric names
+// that ecbench polls, and queries of Grafana's CloudWatch datasource that
+// are well formed and sit in collapsed rows.
 func TestDashboards(t *testing.T) {
 	t.Parallel()
 	datasources := map[string]string{} // uid -> type
@@ -90,6 +94,7 @@ func lintDashboard(t *testing.T, d *dashboard, datasources map[string]string, ex
 	}
 
 	// Panels.
+	collapsed := d.inCollapsedRow()
 	ids := map[int]string{}
 	var placed []panel
 	for _, p := range d.allPanels() {
@@ -135,6 +140,13 @@ func lintDashboard(t *testing.T, d *dashboard, datasources map[string]string, ex
 			t.Errorf("%s: no queries", where)
 		}
 		checkDS(where, p.Datasource)
+		typ, err := p.datasourceType()
+		if err != nil {
+			t.Errorf("%s: %v; a panel queries one datasource", where, err)
+		}
+		if typ == "cloudwatch" && !collapsed[p.ID] {
+			t.Errorf("%s: queries CloudWatch outside a collapsed row; Grafana would make billed GetMetricData calls whenever the dashboard is open", where)
+		}
 		refIDs := map[string]bool{}
 		for _, tg := range p.Targets {
 			tw := fmt.Sprintf("%s query %s", where, tg.RefID)
@@ -147,6 +159,12 @@ func lintDashboard(t *testing.T, d *dashboard, datasources map[string]string, ex
 				ds = p.Datasource
 			}
 			checkDS(tw, ds)
+			if ds != nil && ds.Type == "cloudwatch" {
+				for _, ref := range lintCloudWatchQuery(t, tw, tg.cloudWatchQuery, d) {
+					used[ref] = true
+				}
+				continue
+			}
 			if ds == nil || ds.Type != "prometheus" {
 				continue
 			}
@@ -193,6 +211,19 @@ func lintExpr(t *testing.T, where, expr string, d *dashboard, expo map[string]fa
 	for _, m := range labelMatchers(expr) {
 		if f, ok := expo[m.metric]; ok && !f.labels[m.label] {
 			t.Errorf("%s: %s has no label %q", where, m.metric, m.label)
+		}
+		// The metric label of the CloudWatch series holds CloudWatch metric
+		// names: a misspelt one would match nothing.
+		if strings.HasPrefix(m.metric, "ecbench_cloudwatch_value") && m.label == "metric" && (m.op == "=" || m.op == "=~") {
+			names := []string{m.value}
+			if m.op == "=~" {
+				names = strings.Split(m.value, "|")
+			}
+			for _, n := range names {
+				if !cloudWatchMetrics[n] {
+					t.Errorf("%s: %s%s%q: %q is not a metric ecbench polls by default (%v)", where, m.label, m.op, m.value, n, slices.Sorted(maps.Keys(cloudWatchMetrics)))
+				}
+			}
 		}
 		// A multi-value or All selection becomes a regex alternation, which
 		// only =~ and !~ understand.

@@ -13,6 +13,6 @@
 // on the config and rules, lint the dashboards against ecbench's exposition,
 // check the Dockerfile without Docker, and run a real Prometheus scraping two
 // real ecbench generators that drive real redis-server and valkey-server
-// processes, with every dashboard query and recording rule required to
-// return data.
+// processes and poll a fake CloudWatch endpoint, with every Prometheus query
+// of every dashboard and every recording rule required to return data.
 package deploy

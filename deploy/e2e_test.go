@@ -30,12 +30,16 @@ const (
 
 // TestEndToEnd runs the stack for real: redis-server and valkey-server,
 // two ecbench generators running the Compose stack's ecbench.yaml against
-// both (addresses and rates overridden), and Prometheus with the Compose
-// stack's prometheus.yml and rules (addresses and intervals rewritten). Then
-// every Prometheus query of every dashboard panel, with its variables set to
-// real values, must return data; every recording rule must produce series;
-// every rule must evaluate cleanly; and the error-ratio alert must be active
-// for the errors the test provokes, while the other alerts stay quiet.
+// both (addresses and rates overridden) and polling a fake CloudWatch and
+// ElastiCache endpoint for both targets' replication groups, and Prometheus
+// with the Compose stack's prometheus.yml and rules (addresses and intervals
+// rewritten). Then every Prometheus query of every dashboard panel, with its
+// variables set to real values, must return data (the panels that query
+// Grafana's CloudWatch datasource are counted and skipped); the fake's
+// datapoints must reach Prometheus as published; every recording rule must
+// produce series; every rule must evaluate cleanly; and the error-ratio
+// alert must be active for the errors the test provokes, while the other
+// alerts stay quiet.
 //
 // Prometheus runs without --enable-feature=native-histograms, so it ingests
 // ecbench's classic buckets: the dashboards and rules must work on those.
@@ -62,7 +66,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	cfgFile := repoPath(t, "deploy", "compose", "ecbench.yaml")
-	env := ecbenchEnv(t, cfgFile, engines)
+	env, targets := ecbenchEnv(t, cfgFile, engines)
+	aws := startFakeElastiCache(t, targets)
+	env = append(env, aws.env()...)
 	var gens []string
 	var procs []*process
 	for i := range generators {
@@ -92,6 +98,7 @@ func TestEndToEnd(t *testing.T) {
 
 	waitTargetsUp(t, ctx, papi, generators+1)
 	start := time.Now()
+	aws.throttleNextCall()
 	time.Sleep(dataWindow)
 	end := time.Now()
 	for _, p := range append(procs, prom) {
@@ -102,18 +109,21 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("dashboards", func(t *testing.T) {
 		for _, d := range loadDashboards(t) {
-			checkDashboardQueries(t, ctx, papi, d, start, end)
+			t.Run(d.file, func(t *testing.T) { checkDashboardQueries(t, ctx, papi, d, start, end) })
 		}
 	})
+	t.Run("cloudwatch", func(t *testing.T) { checkCloudWatch(t, ctx, papi, aws, start, end) })
 	t.Run("recording rules", func(t *testing.T) { checkRecordingRules(t, ctx, papi, end) })
 	t.Run("rules evaluate", func(t *testing.T) { checkRuleHealth(t, ctx, papi) })
 	t.Run("alerts", func(t *testing.T) { checkAlerts(t, ctx, papi) })
 }
 
 // ecbenchEnv points the stack's ecbench config at the test's servers, by
-// engine, and lowers its rates so that two generators stay light on a
-// shared test machine.
-func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Server) []string {
+// engine, names each target's replication group for CloudWatch polling, and
+// lowers the rates so that two generators stay light on a shared test
+// machine. It returns the environment and the config's targets' engines by
+// target name.
+func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Server) ([]string, map[string]string) {
 	t.Helper()
 	var cfg struct {
 		Targets []struct {
@@ -131,12 +141,15 @@ func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Ser
 		t.Fatal(err)
 	}
 	env := cleanEnv("ECBENCH_LOG_LEVEL=warn")
+	targets := map[string]string{}
 	for i, tg := range cfg.Targets {
 		s, ok := engines[tg.Engine]
 		if !ok {
 			t.Fatalf("target %s: engine %q; the test runs redis and valkey", tg.Name, tg.Engine)
 		}
-		env = append(env, fmt.Sprintf("ECBENCH_TARGETS_%d_ADDRS=%s", i, s.Addr))
+		env = append(env, fmt.Sprintf("ECBENCH_TARGETS_%d_ADDRS=%s", i, s.Addr),
+			fmt.Sprintf("ECBENCH_TARGETS_%d_CLOUDWATCH_REPLICATION_GROUP=%s", i, replicationGroup(tg.Name)))
+		targets[tg.Name] = tg.Engine
 	}
 	// Lower rates, per schedule type, in requests per second.
 	low := map[string]map[string]string{
@@ -155,7 +168,7 @@ func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Ser
 			env = append(env, fmt.Sprintf("ECBENCH_WORKLOADS_%d_RATE_%s=%s", i, k, v))
 		}
 	}
-	return env
+	return env, targets
 }
 
 // writePromConfig writes the stack's prometheus.yml with every scrape

@@ -1,14 +1,18 @@
 package deploy
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ecbench/ecbench/internal/awsfake"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/metrics"
+	"github.com/ecbench/ecbench/metrics/cloudwatch"
 )
 
 // family is one metric family of ecbench's exposition: its type and label
@@ -19,7 +23,8 @@ type family struct {
 }
 
 // exposition returns every series name ecbench exposes, from the metrics
-// package the daemon registers, with every kind of series present. Histogram
+// package the daemon registers and the CloudWatch poller (after a round
+// against a fake AWS endpoint), with every kind of series present. Histogram
 // families appear as their _bucket, _sum and _count series. A dashboard may
 // name only these.
 func exposition(t testing.TB) map[string]family {
@@ -37,6 +42,7 @@ func exposition(t testing.TB) map[string]family {
 		return metrics.TargetState{Name: "redis", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "primary",
 			Known: true, Up: true, Pool: &redis.PoolStats{}}
 	})
+	pollCloudWatch(t, reg)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -78,3 +84,60 @@ func (runnerStats) OfferedRate() float64       { return 100 }
 func (runnerStats) InFlight() int64            { return 0 }
 func (runnerStats) MaxInFlight() int64         { return 256 }
 func (runnerStats) ScheduleLag() time.Duration { return 0 }
+
+// pollCloudWatch registers a CloudWatch poller with reg, as the daemon does
+// when cloudwatch.enabled is set, and runs it against a fake AWS endpoint
+// until one round has succeeded, so that every ecbench_cloudwatch_* series
+// exists, labels included.
+func pollCloudWatch(t testing.TB, reg *prometheus.Registry) {
+	t.Helper()
+	fake := awsfake.New(t)
+	fake.SetReplicationGroup(awsfake.ReplicationGroup{ID: "rg-redis", Engine: "redis", NodeGroups: []awsfake.NodeGroup{{
+		ID: "0001", Members: []awsfake.Member{{CacheCluster: "rg-redis-001", Node: "0001"}},
+	}}})
+	for _, m := range cloudwatch.DefaultMetrics() {
+		fake.SetValue("rg-redis-001", m, "Average", 1)
+	}
+	cw, ec := fake.Clients(t)
+	p, err := cloudwatch.New(reg, cloudwatch.Options{
+		Sources:    []cloudwatch.Source{{Target: "redis", Engine: func() string { return "redis" }, ReplicationGroup: "rg-redis"}},
+		CloudWatch: cw, ElastiCache: ec,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if polled(t, reg) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the CloudWatch poller finished no round against the fake in 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// polled reports whether every CloudWatch target of reg has had a
+// successful round.
+func polled(t testing.TB, reg *prometheus.Registry) bool {
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "ecbench_cloudwatch_last_success_timestamp_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if m.GetGauge().GetValue() == 0 {
+				return false
+			}
+		}
+		return len(mf.GetMetric()) > 0
+	}
+	return false
+}
