@@ -1,5 +1,5 @@
 # Shortcuts for the scripts the README names; the scripts need only bash and Go.
-.PHONY: run test bench build
+.PHONY: run test bench build soak
 run:
 	./scripts/run-local.sh
 test:
@@ -8,3 +8,5 @@ bench:
 	go test -run '^$$' -bench . -benchmem ./loadgen/... ./metrics/...
 build:
 	go build -o bin/ecbench ./cmd/ecbench
+soak:
+	DURATION=$(DURATION) ./scripts/soak.sh

@@ -50,25 +50,28 @@ var quantities = []struct {
 }
 
 // pickEngines chooses the baseline and the candidate: the Redis OSS target
-// and the Valkey target, else the first two targets in the order given.
+// and the Valkey target when there is one of each, else the first two
+// targets in the order given (e.g. one engine with persistence off and on).
 func pickEngines(ts []results.Target) (a, b *results.Target) {
+	var redis, valkey []int
 	for i := range ts {
-		switch {
-		case ts[i].Engine == "redis" && a == nil:
-			a = &ts[i]
-		case ts[i].Engine == "valkey" && b == nil:
-			b = &ts[i]
+		switch ts[i].Engine {
+		case "redis":
+			redis = append(redis, i)
+		case "valkey":
+			valkey = append(valkey, i)
 		}
 	}
-	for i := range ts {
-		switch {
-		case a == nil && &ts[i] != b:
-			a = &ts[i]
-		case b == nil && &ts[i] != a:
-			b = &ts[i]
-		}
+	if len(redis) >= 1 && len(valkey) >= 1 {
+		return &ts[redis[0]], &ts[valkey[0]]
 	}
-	return a, b
+	switch len(ts) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &ts[0], nil
+	}
+	return &ts[0], &ts[1]
 }
 
 func buildComparison(run *results.Run) comparison {
@@ -126,7 +129,14 @@ func buildComparison(run *results.Run) comparison {
 			if sa != nil && sb != nil && q.interval >= 0 {
 				cmp := verdict.Compare(sa.IntervalValues(q.interval), sb.IntervalValues(q.interval), q.dir)
 				row.low, row.high, row.hasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
-				row.verdict = string(cmp.Outcome)
+				switch cmp.Outcome { // name the targets: they need not be one engine each
+				case verdict.ValkeyFaster:
+					row.verdict = c.b.Name + " faster"
+				case verdict.RedisFaster:
+					row.verdict = c.a.Name + " faster"
+				default:
+					row.verdict = string(cmp.Outcome)
+				}
 				if cmp.Outcome == verdict.NotEnoughData {
 					row.verdict = fmt.Sprintf("not enough data (< %d one-second samples)", verdict.MinSamples)
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,7 @@ func TestComparisonVerdicts(t *testing.T) {
 		{"valkey 20% faster", syntheticRun(1.2, 0), "valkey faster", ""},
 		{"redis 20% faster", syntheticRun(1/1.2, 0), "redis faster", ""},
 		{"same", syntheticRun(1, 0), "no significant difference", ""},
+		{"one engine, two settings", sameEngineRun(), "aof-always faster", ""},
 		{"generator-bound", syntheticRun(1.2, 7), "not trustworthy: generator-bound", "warning: kv on valkey: generator-bound (dropped 7, max schedule lag 80ms)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,9 +75,21 @@ func TestComparisonVerdicts(t *testing.T) {
 			}
 			var md bytes.Buffer
 			_ = printComparison(&md, tt.run, "markdown")
-			if !strings.HasPrefix(md.String(), "| workload | op | quantity | redis (redis 7.0.15) | valkey (valkey 8.0.1) | valkey/redis | 95% CI | verdict |\n| --- |") {
+			a, b := pickEngines(tt.run.Targets)
+			header := fmt.Sprintf("| workload | op | quantity | %s | %s | %s/%s | 95%% CI | verdict |\n| --- |", targetTitle(a), targetTitle(b), b.Name, a.Name)
+			if !strings.HasPrefix(md.String(), header) {
 				t.Errorf("markdown:\n%s", md.String())
 			}
 		})
 	}
+}
+
+// sameEngineRun compares two targets of one engine: the first is the
+// baseline, whatever the order of engines.
+func sameEngineRun() *results.Run {
+	run := syntheticRun(1.2, 0)
+	run.Targets = []results.Target{{Name: "off", Engine: "valkey", Version: "8.0.1"}, {Name: "aof-always", Engine: "valkey", Version: "8.0.1"}}
+	run.Series[0].Target, run.Series[0].Engine = "off", "valkey"
+	run.Series[1].Target = "aof-always"
+	return run
 }
