@@ -265,7 +265,7 @@ func exactCases() []exactCase {
 
 func TestExact(t *testing.T) {
 	t.Parallel()
-	for _, tc := range exactCases() {
+	for _, tc := range append(exactCases(), piecewiseExactCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, d := range tc.due {

@@ -174,6 +174,10 @@ var families = []family{
 		s := randRamp(r)
 		return finiteSample(r, s, []time.Duration{s.Over}, "hold foreign")
 	}},
+	{"piecewise", piecewiseSample(false, false, false)},
+	{"piecewise overrides", piecewiseSample(true, false, false)},
+	{"piecewise foreign", piecewiseSample(true, true, false)},
+	{"repeat piecewise", piecewiseSample(true, false, true)},
 }
 
 // samplesPerFamily random schedules are checked for each family, from fixed
