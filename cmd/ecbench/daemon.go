@@ -33,6 +33,10 @@ const lagWarnThreshold = 50 * time.Millisecond
 // recovery) for ecbench_target_up and readiness.
 const healthInterval = time.Second
 
+// startDelay leaves the daemon time to start its goroutines before the
+// schedules' time zero, so that the first requests are not already late.
+const startDelay = 100 * time.Millisecond
+
 func runDaemon(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", "run --config FILE [--listen ADDR] [--log-level L] [--log-format F]", stderr)
 	path := fs.String("config", os.Getenv("ECBENCH_CONFIG"), "config file (YAML); also ECBENCH_CONFIG")
@@ -133,6 +137,8 @@ type daemon struct {
 	// cloudwatch polls ElastiCache's own metrics; nil when off.
 	cloudwatch *cloudwatch.Poller
 	probes     []probeRun
+	scenario   *scenarioRun // nil without phases
+	start      time.Time    // the runners' and the scenario's time zero
 
 	closeOnce sync.Once
 }
@@ -154,6 +160,22 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 		byName[tc.Name] = t
 		m.AddTarget(targetState(t))
 	}
+	if d.cloudwatch, err = newCloudWatch(context.Background(), cfg, byName, d.reg, log); err != nil {
+		d.closeTargets()
+		return nil, err
+	}
+	if d.probes, err = newProbes(d); err != nil {
+		d.closeTargets()
+		return nil, err
+	}
+	if d.scenario, err = newScenario(context.Background(), cfg, d.reg, log); err != nil {
+		d.closeTargets()
+		return nil, err
+	}
+	// Every runner and the scenario share one time zero, set once the slow
+	// parts (AWS clients) are built, so that both engines see the same
+	// offered load at the same moment.
+	d.start = time.Now().Add(startDelay)
 	for _, wc := range cfg.Workloads {
 		w, err := newWorkload(wc)
 		if err != nil {
@@ -169,14 +191,19 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 		for _, name := range names {
 			t := byName[name]
 			rec := m.Recorder(t.Name(), w.Name, w.OpNames(), t.Engine)
+			sched := newSchedule(wc.Rate)
+			if d.scenario != nil {
+				sched = d.scenario.timeline.Schedule(w.Name, sched)
+			}
 			r, err := runner.New(runner.Config{
 				Client:      t.Client(),
 				Workload:    w,
-				Schedule:    newSchedule(wc.Rate),
+				Schedule:    sched,
 				Workers:     wc.Rate.Workers,
 				MaxInFlight: wc.MaxInflight,
 				Drain:       cfg.ShutdownTimeout,
 				Recorder:    rec,
+				Start:       d.start,
 			})
 			if err != nil {
 				d.closeTargets()
@@ -185,14 +212,6 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 			m.AddRunner(t.Name(), w.Name, r)
 			d.pairs = append(d.pairs, pair{target: t, workload: w.Name, runner: r, rec: rec})
 		}
-	}
-	if d.cloudwatch, err = newCloudWatch(context.Background(), cfg, byName, d.reg, log); err != nil {
-		d.closeTargets()
-		return nil, err
-	}
-	if d.probes, err = newProbes(d); err != nil {
-		d.closeTargets()
-		return nil, err
 	}
 	d.server = metrics.NewServer(cfg.Listen, d.reg, d.ready)
 	return d, nil
@@ -270,6 +289,16 @@ func (d *daemon) run(ctx context.Context) error {
 		go func() {
 			defer runners.Done()
 			p.runner.Run(runCtx)
+		}()
+	}
+
+	if d.scenario != nil {
+		runners.Add(1)
+		go func() {
+			defer runners.Done()
+			if err := d.scenario.driver(d.start).Run(runCtx); err != nil {
+				d.log.Error("scenario stopped", zap.Error(err))
+			}
 		}()
 	}
 

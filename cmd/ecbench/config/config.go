@@ -18,6 +18,54 @@ type Config struct {
 	Bench           Bench         `mapstructure:"bench"`
 	CloudWatch      CloudWatch    `mapstructure:"cloudwatch"`
 	Probes          Probes        `mapstructure:"probes"`
+	Scenario        Scenario      `mapstructure:"scenario"`
+	Failover        Failover      `mapstructure:"failover"`
+}
+
+// Scenario is an optional timeline of phases for soaks: each phase scales or
+// replaces the workloads' rates and may run actions when it begins. The
+// daemon runs it; without phases the workloads run as configured.
+type Scenario struct {
+	Repeat bool    `mapstructure:"repeat"` // start over after the last phase; else the last phase stays
+	Phases []Phase `mapstructure:"phases"`
+}
+
+// Phase is one step of a scenario.
+type Phase struct {
+	Name     string        `mapstructure:"name"` // label value of ecbench_phase_info
+	Duration time.Duration `mapstructure:"duration"`
+	// RateMultiplier scales every open-loop workload's rate; default 1.
+	RateMultiplier float64 `mapstructure:"rate_multiplier"`
+	// Workloads overrides, by workload name, the multiplier or the whole
+	// rate schedule (on the phase's own clock) during the phase.
+	Workloads map[string]PhaseWorkload `mapstructure:"workloads"`
+	Actions   []Action                 `mapstructure:"actions"`
+}
+
+// PhaseWorkload is one workload's rate during a phase: a multiplier, or a
+// rate schedule of its own.
+type PhaseWorkload struct {
+	RateMultiplier *float64 `mapstructure:"rate_multiplier"`
+	Rate           *Rate    `mapstructure:"rate"`
+}
+
+// Action is something a phase does when it begins.
+type Action struct {
+	Type             string        `mapstructure:"type"`              // failover
+	ReplicationGroup string        `mapstructure:"replication_group"` // failover
+	NodeGroup        string        `mapstructure:"node_group"`        // failover; default "0001"
+	Timeout          time.Duration `mapstructure:"timeout"`           // failover: until the new primary is available
+}
+
+// Action types.
+const ActionFailover = "failover"
+
+// Failover guards the ElastiCache TestFailover action: scenarios may name
+// failover actions, but they call AWS only when Enabled is true.
+type Failover struct {
+	Enabled      bool          `mapstructure:"enabled"`
+	Region       string        `mapstructure:"region"`        // empty: the AWS default chain's
+	PollInterval time.Duration `mapstructure:"poll_interval"` // how often completion is checked
 }
 
 // Probes watch every target besides the workloads: is it available, and

@@ -127,6 +127,18 @@ func decode(raw map[string]any, ps *problems) *Config {
 	if len(cfg.CloudWatch.ServerlessMetrics) == 0 {
 		cfg.CloudWatch.ServerlessMetrics = nil
 	}
+	scenario, _ := raw["scenario"].(map[string]any)
+	phases, _ := scenario["phases"].([]any)
+	for i := range cfg.Scenario.Phases {
+		if i < len(phases) {
+			if praw, _ := phases[i].(map[string]any); !has(praw, "rate_multiplier") {
+				cfg.Scenario.Phases[i].RateMultiplier = 1
+			}
+		}
+	}
+	if len(cfg.Scenario.Phases) == 0 {
+		cfg.Scenario.Phases = nil
+	}
 	if cfg.Bench.Requests > 0 && !has(raw, "bench", "duration") {
 		cfg.Bench.Duration = 0 // a run by request count has no time limit unless given one
 	}

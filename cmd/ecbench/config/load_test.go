@@ -52,6 +52,7 @@ func TestLoadValid(t *testing.T) {
 				Bench: Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
 				CloudWatch: CloudWatch{Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
 					DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"}},
+				Failover: Failover{PollInterval: 5 * time.Second},
 				Probes: Probes{
 					Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
 					Integrity: IntegrityProbe{Keys: 10000, Interval: 100 * time.Millisecond, Timeout: time.Second,

@@ -58,6 +58,17 @@ func plain(v reflect.Value) any {
 			m[key] = plain(v.FieldByIndex(f.Index))
 		}
 		return m
+	case t.Kind() == reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		return plain(v.Elem())
+	case t.Kind() == reflect.Map && t.Elem().Kind() != reflect.Int:
+		m := map[string]any{}
+		for _, k := range v.MapKeys() {
+			m[k.String()] = plain(v.MapIndex(k))
+		}
+		return m
 	case t.Kind() == reflect.Slice:
 		l := make([]any, v.Len())
 		for i := range l {

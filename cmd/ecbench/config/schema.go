@@ -108,6 +108,9 @@ func (ps *problems) check(path string, raw any, t reflect.Type) (clean any, ok b
 		}
 		return out, true
 
+	case t.Kind() == reflect.Pointer: // optional values: absent is nil
+		return ps.check(path, raw, t.Elem())
+
 	case t.Kind() == reflect.Map: // string keys; which ones is validate's business
 		m, isMap := raw.(map[string]any)
 		if !isMap {

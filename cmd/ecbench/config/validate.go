@@ -94,6 +94,75 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 	v.bench("bench", cfg.Bench)
 	v.cloudWatch(cfg)
 	v.probes("probes", cfg.Probes)
+	v.scenario(cfg)
+}
+
+func (v validator) scenario(cfg *Config) {
+	workloads := map[string]*Workload{}
+	var names []string
+	for i := range cfg.Workloads {
+		workloads[cfg.Workloads[i].Name] = &cfg.Workloads[i]
+		names = append(names, cfg.Workloads[i].Name)
+	}
+	scenario, _ := v.raw["scenario"].(map[string]any)
+	phases, _ := scenario["phases"].([]any)
+	for i := range cfg.Scenario.Phases {
+		ph := &cfg.Scenario.Phases[i]
+		p := indexPath("scenario.phases", i)
+		v.name(p+".name", ph.Name)
+		v.positive(p+".duration", ph.Duration)
+		v.multiplier(p+".rate_multiplier", ph.RateMultiplier)
+		var praw map[string]any
+		if i < len(phases) {
+			praw, _ = phases[i].(map[string]any)
+		}
+		wraws, _ := praw["workloads"].(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(ph.Workloads)) {
+			pw := ph.Workloads[name]
+			wp := keyPath(p+".workloads", name)
+			w, known := workloads[name]
+			switch {
+			case !known:
+				v.add(wp, fmt.Sprintf("unknown workload %s; workloads are: %s", quote(name), strings.Join(names, ", ")))
+				continue
+			case w.Rate.Type == RateClosed:
+				v.add(wp, "workload "+quote(name)+" is closed loop: it has no rate to scale or replace")
+				continue
+			case (pw.RateMultiplier == nil) == (pw.Rate == nil):
+				v.add(wp, "set one of rate_multiplier or rate")
+			}
+			if pw.RateMultiplier != nil {
+				v.multiplier(wp+".rate_multiplier", *pw.RateMultiplier)
+			}
+			if pw.Rate != nil {
+				rraw, _ := wraws[name].(map[string]any)
+				rr, _ := rraw["rate"].(map[string]any)
+				v.rate(wp+".rate", pw.Rate, rr)
+				if pw.Rate.Type == RateClosed {
+					v.add(wp+".rate.type", "must be an open-loop schedule in a phase (constant, ramp, steps, burst, sine), got \"closed\"")
+				}
+			}
+		}
+		for j, a := range ph.Actions {
+			ap := indexPath(p+".actions", j)
+			if !v.oneOf(ap+".type", a.Type, ActionFailover) {
+				continue
+			}
+			if a.ReplicationGroup == "" {
+				v.add(ap+".replication_group", "required: the replication group to fail over")
+			}
+			if a.Timeout < 0 {
+				v.add(ap+".timeout", "must be >= 0 (0: 15m), got "+describe(a.Timeout))
+			}
+		}
+	}
+	v.positive("failover.poll_interval", cfg.Failover.PollInterval)
+}
+
+func (v validator) multiplier(p string, m float64) {
+	if !(m >= 0) || m > maxRate {
+		v.add(p, "must be >= 0 (1 runs the workload as configured, 0 pauses it), got "+formatFloat(m))
+	}
 }
 
 func (v validator) probes(p string, pr Probes) {
