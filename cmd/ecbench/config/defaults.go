@@ -21,7 +21,7 @@ func defaultConfig() Config {
 		SummaryInterval: 10 * time.Second,
 		ShutdownTimeout: 3 * time.Second,
 		Bench:           Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
-		Failover: Failover{PollInterval: 5 * time.Second},
+		Failover:        Failover{PollInterval: 5 * time.Second},
 		Probes: Probes{
 			Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
 			Integrity: IntegrityProbe{Keys: 10_000, Interval: 100 * time.Millisecond, Timeout: time.Second,
