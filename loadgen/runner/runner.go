@@ -55,6 +55,9 @@ type Runner struct {
 	maxLag  atomic.Int64 // largest lag since the last TakeMaxLag
 
 	free chan *pending
+
+	workerIdle time.Duration // an idle open-loop worker exits after this
+	workers    atomic.Int64  // open-loop workers running
 }
 
 // pending is a request on its way to a worker.
@@ -85,7 +88,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Schedule == nil && cfg.Workers <= 0 {
 		cfg.Workers = 1
 	}
-	return &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight)}, nil
+	return &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight), workerIdle: workerIdle}, nil
 }
 
 // OfferedRate is the schedule's rate right now in operations per second
@@ -168,9 +171,8 @@ func (r *Runner) Run(ctx context.Context) {
 
 // openLoop dispatches requests at their due times until ctx is done.
 func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) {
-	work := make(chan *pending, r.cfg.MaxInFlight)
-	defer close(work)
-	spawned := 0
+	pool := newWorkerPool(r, reqCtx, workers)
+	defer pool.close()
 	start := time.Unix(0, r.start.Load())
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -215,21 +217,8 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 		req := r.getRequest()
 		r.stream.Next(&req.Request)
 		req.intended = intended
-		if r.inflight.Add(1) > int64(spawned) {
-			spawned++
-			workers.Add(1)
-			go r.worker(reqCtx, work, workers)
-		}
-		work <- req // never blocks: at most MaxInFlight requests are outstanding
-	}
-}
-
-func (r *Runner) worker(ctx context.Context, work <-chan *pending, wg *sync.WaitGroup) {
-	defer wg.Done()
-	for req := range work {
-		r.do(ctx, &req.Request, req.intended)
-		r.inflight.Add(-1)
-		r.putRequest(req)
+		r.inflight.Add(1)
+		pool.dispatch(req)
 	}
 }
 

@@ -375,3 +375,47 @@ func TestRequestsEndsTheRun(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleWorkersRetire stalls the server so that many requests are in
+// flight at once, then checks that the workers started for them exit once
+// idle, instead of staying for the rest of the run.
+func TestIdleWorkersRetire(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Valkey)
+	var col collector
+	r, err := New(Config{
+		Client: client(t, srv.Addr), Workload: kvWorkload(1),
+		Schedule: schedule.Constant{PerSecond: 500}, MaxInFlight: 200,
+		Drain: time.Second, Recorder: &col,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.workerIdle = 200 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	srv.Pause(context.Background(), 200*time.Millisecond) // ~100 requests pile up
+	deadline := time.Now().Add(2 * time.Second)
+	peak := 0
+	for time.Now().Before(deadline) && peak < 50 {
+		peak = max(peak, r.Workers())
+		time.Sleep(5 * time.Millisecond)
+	}
+	if peak < 50 {
+		t.Fatalf("at most %d workers during the pause; want about 100", peak)
+	}
+	// At 500/s with sub-millisecond answers, a handful of workers suffice.
+	deadline = time.Now().Add(5 * time.Second)
+	for r.Workers() > 10 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers 5s after the pause (peak %d); idle ones should have exited", r.Workers(), peak)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := count(col.snapshot()).byOutcome[result.Dropped]; n != 0 {
+		t.Errorf("%d requests dropped", n)
+	}
+}

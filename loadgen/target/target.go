@@ -18,6 +18,7 @@ import (
 // per connection per period.
 const (
 	connMaxLifetime       = 5 * time.Minute
+	connMaxIdleTime       = time.Minute // the pool follows recent concurrency, not its peak
 	clusterReloadInterval = 5 * time.Second
 )
 
@@ -82,6 +83,7 @@ func New(o Options) (*Target, error) {
 			ClusterStateReloadInterval: clusterReloadInterval,
 			ConnMaxLifetime:            connMaxLifetime,
 			ConnMaxLifetimeJitter:      connMaxLifetime / 10,
+			ConnMaxIdleTime:            connMaxIdleTime,
 		})
 	default:
 		t.client = redis.NewClient(&redis.Options{
@@ -108,6 +110,7 @@ func New(o Options) (*Target, error) {
 			ContextTimeoutEnabled: true,
 			ConnMaxLifetime:       connMaxLifetime,
 			ConnMaxLifetimeJitter: connMaxLifetime / 10,
+			ConnMaxIdleTime:       connMaxIdleTime,
 		})
 	}
 	t.opts.Password = ""
