@@ -1,5 +1,5 @@
 # Shortcuts for the scripts the README names; the scripts need only bash and Go.
-.PHONY: run test bench build soak
+.PHONY: run test bench build soak perf
 run:
 	./scripts/run-local.sh
 test:
@@ -10,3 +10,5 @@ build:
 	go build -o bin/ecbench ./cmd/ecbench
 soak:
 	DURATION=$(DURATION) ./scripts/soak.sh
+perf:
+	./scripts/perf.sh
