@@ -12,7 +12,7 @@ command -v prometheus >/dev/null && command -v promtool >/dev/null || want+=(pro
 command -v gcc >/dev/null || want+=(gcc libc6-dev)
 command -v systemd-analyze >/dev/null || want+=(systemd) # verifies deploy/systemd/ecbench.service
 need_valkey=0
-command -v valkey-server >/dev/null || need_valkey=1
+command -v valkey-server >/dev/null && command -v valkey-benchmark >/dev/null || need_valkey=1 # valkey-benchmark: make perf
 [ "${#want[@]}" -eq 0 ] && [ "$need_valkey" -eq 0 ] && exit 0
 
 sudo=""
@@ -33,9 +33,9 @@ if [ "${#want[@]}" -gt 0 ]; then
 fi
 if [ "$need_valkey" -eq 1 ]; then
   if [ "$codename" = "bookworm" ]; then
-    $sudo apt-get install -y -qq --no-install-recommends -t bookworm-backports valkey-server >/dev/null
+    $sudo apt-get install -y -qq --no-install-recommends -t bookworm-backports valkey-server valkey-tools >/dev/null
   else
-    $sudo apt-get install -y -qq --no-install-recommends valkey-server >/dev/null
+    $sudo apt-get install -y -qq --no-install-recommends valkey-server valkey-tools >/dev/null
   fi
 fi
 # The Debian packages start system services on the default ports, which the
