@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
@@ -44,7 +46,13 @@ func populated(t *testing.T) *prometheus.Registry {
 
 func TestLint(t *testing.T) {
 	t.Parallel()
-	problems, err := testutil.CollectAndLint(populated(t))
+	lint(t, populated(t))
+}
+
+// lint reports client_golang's lint problems of what g gathers.
+func lint(t *testing.T, g prometheus.Gatherer) {
+	t.Helper()
+	problems, err := testutil.GatherAndLint(g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,32 +61,22 @@ func TestLint(t *testing.T) {
 	}
 }
 
-// TestPromtoolCheckMetrics runs the real promtool over what a scrape returns.
-func TestPromtoolCheckMetrics(t *testing.T) {
-	t.Parallel()
+// promtoolCheck runs the real promtool over the text exposition of g,
+// which must name every metric in want.
+func promtoolCheck(t *testing.T, g prometheus.Gatherer, want ...string) {
+	t.Helper()
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
 		t.Fatalf("promtool not found (%v): run `make test`, which installs it (Debian package prometheus) via scripts/install-deps.sh", err)
 	}
-	s := NewServer("127.0.0.1:0", populated(t), nil)
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := s.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
-	resp, body := get(t, s, "/metrics", "") // the text format, which promtool lints
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET /metrics: %d", resp.StatusCode)
-	}
-	for _, want := range []string{"ecbench_op_latency_seconds_bucket", "ecbench_op_errors_total", "ecbench_pool_hits_total", "ecbench_target_info", "go_goroutines", "process_cpu_seconds_total"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("exposition lacks %s", want)
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, name := range want {
+		if !strings.Contains(body, name) {
+			t.Errorf("exposition lacks %s", name)
 		}
 	}
-
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
@@ -92,4 +90,11 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
+}
+
+// TestPromtoolCheckMetrics runs the real promtool over what a scrape returns.
+func TestPromtoolCheckMetrics(t *testing.T) {
+	t.Parallel()
+	promtoolCheck(t, populated(t), "ecbench_op_latency_seconds_bucket", "ecbench_op_errors_total",
+		"ecbench_pool_hits_total", "ecbench_target_info", "go_goroutines", "process_cpu_seconds_total")
 }

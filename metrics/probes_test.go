@@ -1,14 +1,9 @@
 package metrics
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"net/http/httptest"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -16,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
@@ -260,48 +254,17 @@ func populatedProbes(t *testing.T) *prometheus.Registry {
 
 func TestProbesLint(t *testing.T) {
 	t.Parallel()
-	problems, err := testutil.CollectAndLint(populatedProbes(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("%s: %s", p.Metric, p.Text)
-	}
+	lint(t, populatedProbes(t))
 }
 
 // TestProbesPromtoolCheckMetrics runs the real promtool over the text
 // exposition of the probe metrics.
 func TestProbesPromtoolCheckMetrics(t *testing.T) {
 	t.Parallel()
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Fatalf("promtool not found (%v): run `make test`, which installs it", err)
-	}
-	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(populatedProbes(t), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body := rec.Body.String()
-	for _, want := range []string{
+	promtoolCheck(t, populatedProbes(t),
 		"ecbench_integrity_checks_total", "ecbench_outages_total", "ecbench_outage_seconds_bucket",
 		"ecbench_last_outage_seconds", "ecbench_target_available", "ecbench_probe_latency_seconds_bucket",
-		"ecbench_probe_errors_total",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("exposition lacks %s", want)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("promtool check metrics: %v\n%s", err, out.String())
-		}
-		t.Fatal(err)
-	}
+		"ecbench_probe_errors_total")
 }
 
 // probeHistogram returns the histogram name{target, engine}.

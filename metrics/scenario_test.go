@@ -1,20 +1,16 @@
 package metrics
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ecbench/ecbench/loadgen/scenario"
@@ -230,38 +226,12 @@ func populatedScenario(t *testing.T) *prometheus.Registry {
 
 func TestScenarioLint(t *testing.T) {
 	t.Parallel()
-	problems, err := testutil.GatherAndLint(populatedScenario(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("%s: %s", p.Metric, p.Text)
-	}
+	lint(t, populatedScenario(t))
 }
 
 // TestScenarioPromtoolCheckMetrics runs the real promtool over the text
 // exposition of the scenario metrics.
 func TestScenarioPromtoolCheckMetrics(t *testing.T) {
 	t.Parallel()
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Fatalf("promtool not found (%v): run `make test`, which installs it", err)
-	}
-	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(populatedScenario(t), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body := rec.Body.String()
-	for _, name := range scenarioNames {
-		if !strings.Contains(body, name) {
-			t.Errorf("exposition lacks %s", name)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("promtool check metrics: %v\n%s", err, out.String())
-	}
+	promtoolCheck(t, populatedScenario(t), scenarioNames...)
 }
