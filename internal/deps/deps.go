@@ -24,4 +24,6 @@ import (
 	_ "go.uber.org/goleak"
 	_ "go.uber.org/zap"
 	_ "golang.org/x/term"
+	_ "gonum.org/v1/plot"
+	_ "gonum.org/v1/plot/vg/vgsvg"
 )
