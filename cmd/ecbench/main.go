@@ -5,6 +5,7 @@
 //	ecbench check --config FILE [--connect]
 //	ecbench bench [--config FILE | legacy flags] [--duration D] ...
 //	ecbench compare RESULT_DIR... [--format text|markdown|csv]
+//	ecbench report RESULT_DIR... -o report.html [--format png|svg --charts-dir DIR]
 //	ecbench version
 package main
 
@@ -42,6 +43,7 @@ func commands() []command {
 		{"check", "validate a config file (and, with --connect, reach every target)", runCheck},
 		{"bench", "a finite side-by-side benchmark: table, verdicts and a results directory", runBench},
 		{"compare", "print the side-by-side table of saved results (one run, or several merged)", runCompare},
+		{"report", "write saved results as one self-contained HTML page with charts", runReport},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -63,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, version\n\n", args[0])
+	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, report, version\n\n", args[0])
 	usage(stderr)
 	return exitUsage
 }

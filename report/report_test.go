@@ -1,0 +1,349 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/ecbench/ecbench/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/run and the golden files")
+
+// histOf returns a results.Histogram holding ds, through its JSON form (the
+// only way in from outside package results).
+func histOf(t testing.TB, ds ...time.Duration) results.Histogram {
+	t.Helper()
+	h := hdrhistogram.New(1, int64(100*time.Second), 3)
+	for _, d := range ds {
+		if err := h.RecordValue(int64(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(string(b))
+	var out results.Histogram
+	if err := json.Unmarshal(js, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// testRun is a small hand-made run: redis and valkey, workload kv with ops
+// get and set over 6 seconds; valkey is a little faster, redis stalls in
+// second 3 (no answers: throughput 0, no latency) and valkey drops and
+// fails a few requests.
+func testRun(t testing.TB) *results.Run {
+	t.Helper()
+	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	series := func(target, engine, op string, base time.Duration, rate uint64) results.Series {
+		s := results.Series{Target: target, Engine: engine, Workload: "kv", Op: op, Seconds: 6, IntervalSeconds: 1}
+		var lat []time.Duration
+		for i := range 1000 { // a long-tailed spectrum: base .. base*~20
+			lat = append(lat, base+time.Duration(i*i)*base/50000)
+		}
+		s.Latency, s.Service = histOf(t, lat...), histOf(t, lat[:500]...)
+		for sec := int64(2); sec < 8; sec++ {
+			iv := results.Interval{T: sec, OK: rate + uint64(sec), Miss: 1}
+			if target == "redis" && sec == 4 {
+				iv = results.Interval{T: sec}
+			}
+			if target == "valkey" && sec == 5 {
+				iv.Errors, iv.Dropped = 2, 3
+			}
+			if iv.OK > 0 {
+				b := base.Seconds()
+				iv.Mean, iv.P50, iv.P95, iv.P99, iv.P999, iv.Max = b*1.1, b, b*2, b*3+float64(sec)*1e-5, b*5, b*8
+			}
+			s.OK, s.Miss, s.Errors, s.Dropped = s.OK+iv.OK, s.Miss+iv.Miss, s.Errors+iv.Errors, s.Dropped+iv.Dropped
+			s.Intervals = append(s.Intervals, iv)
+		}
+		return s
+	}
+	return &results.Run{
+		Schema: results.SchemaVersion,
+		Meta: results.Meta{
+			Tool: "ecbench", Version: "v0.9.0", Host: "loadgen-1", GoVersion: "go1.26.0",
+			Command: []string{"ecbench", "bench", "--config", "bench.yaml"},
+			Start:   start, End: start.Add(8 * time.Second), Warmup: 2 * time.Second, Duration: 6 * time.Second,
+			Config: map[string]any{
+				"targets": []any{map[string]any{"name": "redis", "password": "hunter2", "docs": "https://example.com/<x>"}},
+			},
+		},
+		Targets: []results.Target{
+			{Name: "redis", Engine: "redis", Version: "7.2.4", Mode: "standalone", Role: "master"},
+			{Name: "valkey", Engine: "valkey", Version: "8.0.1", Mode: "standalone", Role: "master"},
+		},
+		Series: []results.Series{
+			series("redis", "redis", "get", 200*time.Microsecond, 1000),
+			series("redis", "redis", "set", 300*time.Microsecond, 500),
+			series("valkey", "valkey", "get", 180*time.Microsecond, 1100),
+			series("valkey", "valkey", "set", 250*time.Microsecond, 550),
+		},
+		Generator: []results.Generator{{Target: "valkey", Workload: "kv", MaxScheduleLag: 3 * time.Millisecond, Dropped: 3, MaxInFlight: 100}},
+	}
+}
+
+// testTable stands in for the rows cmd/ecbench computes.
+func testTable() Table {
+	return Table{
+		Baseline: "redis (redis 7.2.4)", Candidate: "valkey (valkey 8.0.1)", Ratio: "valkey/redis",
+		Rows: []Row{
+			{Workload: "kv", Op: "get", Quantity: "throughput (ops/s)", Baseline: "1005", Candidate: "1106", Ratio: "1.100", CI: "[1.05, 1.15]", Verdict: "valkey faster", Trusted: true},
+			{Workload: "kv", Op: "get", Quantity: "p99", Baseline: "0.600ms", Candidate: "0.540ms", Ratio: "0.900", Verdict: "<script>alert(1)</script>", Trusted: false},
+		},
+		Warnings: []string{"kv on valkey: generator-bound"},
+		Note:     "Latency is from each request's intended start.",
+	}
+}
+
+// readTestRun reads testdata/run, rewriting it first with -update.
+func readTestRun(t *testing.T) *results.Run {
+	t.Helper()
+	dir := filepath.Join("testdata", "run")
+	if *update {
+		if err := results.Write(dir, testRun(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := results.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// dump is the golden form of a model's charts: one line per chart line,
+// its points as x,y.
+func dump(m *Model) string {
+	var b strings.Builder
+	for _, c := range m.Charts() {
+		fmt.Fprintf(&b, "chart %s %q x=%q y=%q logy=%v nines=%v\n", c.ID, c.Title, c.XLabel, c.YLabel, c.LogY, c.Nines)
+		for _, l := range c.Lines {
+			fmt.Fprintf(&b, "  line %q color=%d dash=%d:", l.Label, l.Color, l.Dash)
+			for _, p := range l.Points {
+				fmt.Fprintf(&b, " %s,%s", strconv.FormatFloat(p.X, 'g', -1, 64), strconv.FormatFloat(p.Y, 'g', -1, 64))
+			}
+			b.WriteByte('\n')
+		}
+	}
+	b.WriteString("meta\n")
+	for _, f := range m.Meta.Fields {
+		fmt.Fprintf(&b, "  %s: %s\n", f[0], f[1])
+	}
+	for _, g := range m.Meta.Generator {
+		fmt.Fprintf(&b, "  generator: %s\n", g)
+	}
+	b.WriteString(m.Meta.Config + "\n")
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test ./report -run Report -update to accept):\n%s", path, got)
+	}
+}
+
+func TestReportModelGolden(t *testing.T) {
+	run := readTestRun(t)
+	m := Build(run, testTable())
+	golden(t, "model.golden", dump(&m))
+	if again := Build(run, testTable()); dump(&again) != dump(&m) {
+		t.Error("Build is not deterministic")
+	}
+}
+
+func TestReportModelMerged(t *testing.T) {
+	t.Parallel()
+	a, b := testRun(t), testRun(t)
+	b.Meta.Start = b.Meta.Start.Add(time.Hour)
+	run, err := results.Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Build(run, Table{})
+	tp := m.Workloads[0].Throughput
+	if got := len(tp.Lines[0].Points); got != 12 {
+		t.Errorf("merged throughput has %d points, want 12 (two runs of 6 s)", got)
+	}
+	if tp.XLabel != "time, merged runs one after another (s)" {
+		t.Errorf("x label %q", tp.XLabel)
+	}
+	// Twice the samples: the spectrum reaches one step further.
+	single := Build(a, Table{})
+	if n, n1 := len(m.Workloads[0].Ops[0].Spectrum.Lines[0].Points), len(single.Workloads[0].Ops[0].Spectrum.Lines[0].Points); n <= n1 {
+		t.Errorf("merged spectrum has %d points, single %d", n, n1)
+	}
+}
+
+func TestReportNines(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[float64]float64{0: 0, 90: 1, 99: 2, 99.9: 3, 99.999: 5} {
+		if got := Nines(p); got < want-1e-9 || got > want+1e-9 {
+			t.Errorf("Nines(%v) = %v, want %v", p, got, want)
+		}
+	}
+	ticks := ninesTicks{}.Ticks(0, 5)
+	var labels []string
+	for _, tk := range ticks {
+		labels = append(labels, tk.Label)
+	}
+	if got := strings.Join(labels, " "); got != "0 90 99 99.9 99.99 99.999" {
+		t.Errorf("tick labels %q", got)
+	}
+}
+
+var (
+	svgElem  = regexp.MustCompile(`(?s)<svg\b.*?</svg>`)
+	preElem  = regexp.MustCompile(`(?s)<pre>.*?</pre>`)
+	metaRows = regexp.MustCompile(`(?s)<h2 id="metadata">.*`)
+)
+
+func TestReportHTML(t *testing.T) {
+	t.Parallel()
+	run := testRun(t)
+	m := Build(run, testTable())
+	var b bytes.Buffer
+	if err := HTML(&b, &m); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+
+	for _, want := range []string{"<!DOCTYPE html>", "<html", "</html>", "<style>", "valkey/redis",
+		"&lt;script&gt;alert(1)&lt;/script&gt;", "warning: kv on valkey: generator-bound", "loadgen-1",
+		"ecbench bench --config bench.yaml", "[redacted]", "Latency by percentile: kv / get", "8.0.1"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"hunter2", "<script", "<link", "<img", "<iframe", "@import", "url(", "src=", "<?xml", "<!-- Generated"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	// No reference to anything outside the page: the only URL is escaped
+	// text of the configuration, in the metadata.
+	outside := metaRows.ReplaceAllString(page, "")
+	if strings.Contains(outside, "http://") || strings.Contains(outside, "https://") {
+		t.Errorf("page refers to an external resource outside the metadata")
+	}
+	meta := preElem.FindString(page)
+	if !strings.Contains(meta, "https://example.com/&lt;x&gt;") {
+		t.Errorf("configuration not shown escaped: %s", meta)
+	}
+	for _, h := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		if !strings.HasPrefix(h[1], "#") {
+			t.Errorf("link %q leaves the page", h[1])
+		}
+	}
+
+	svgs := svgElem.FindAllString(page, -1)
+	if want := len(m.Charts()); len(svgs) != want {
+		t.Errorf("%d <svg> elements, want one per chart (%d)", len(svgs), want)
+	}
+	for i, s := range svgs {
+		if !strings.Contains(s, "<path") {
+			t.Errorf("svg %d has no <path>", i)
+		}
+	}
+	// Each figure holds its chart's svg.
+	for _, c := range m.Charts() {
+		i := strings.Index(page, `<figure id="`+c.ID+`">`)
+		if i < 0 || !strings.HasPrefix(strings.TrimSpace(page[i+len(`<figure id="`+c.ID+`">`):]), "<svg") {
+			t.Errorf("chart %s: no figure with an svg", c.ID)
+		}
+	}
+	// Valid-ish: every element opened is closed, in order (void elements aside).
+	checkNesting(t, svgElem.ReplaceAllString(page, "<svg></svg>"))
+}
+
+// checkNesting checks that the HTML tags of page balance.
+func checkNesting(t *testing.T, page string) {
+	t.Helper()
+	void := map[string]bool{"meta": true, "br": true, "hr": true, "img": true, "link": true, "input": true}
+	var stack []string
+	for _, m := range regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>`).FindAllStringSubmatch(page, -1) {
+		closing, name := m[1] == "/", strings.ToLower(m[2])
+		switch {
+		case void[name]:
+		case !closing:
+			stack = append(stack, name)
+		case len(stack) == 0 || stack[len(stack)-1] != name:
+			t.Fatalf("</%s> closes %v", name, stack)
+		default:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) > 0 {
+		t.Errorf("unclosed elements %v", stack)
+	}
+}
+
+func TestReportEmptyRun(t *testing.T) {
+	t.Parallel()
+	m := Build(&results.Run{}, Table{})
+	var b bytes.Buffer
+	if err := HTML(&b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "no results") {
+		t.Errorf("empty run: %s", b.String())
+	}
+}
+
+func TestReportWriteCharts(t *testing.T) {
+	t.Parallel()
+	m := Build(testRun(t), testTable())
+	for _, tt := range []struct {
+		format string
+		magic  string
+	}{{"svg", "<?xml"}, {"png", "\x89PNG"}} {
+		t.Run(tt.format, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			files, err := WriteCharts(dir, tt.format, &m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != len(m.Charts()) {
+				t.Errorf("%d files, want %d", len(files), len(m.Charts()))
+			}
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.HasPrefix(string(b), tt.magic) || filepath.Ext(f) != "."+tt.format {
+					t.Errorf("%s: not a %s file", f, tt.format)
+				}
+			}
+		})
+	}
+	if _, err := WriteCharts(t.TempDir(), "gif", &m); err == nil || !strings.Contains(err.Error(), `"gif" (want png or svg)`) {
+		t.Errorf("gif: %v", err)
+	}
+}
