@@ -10,4 +10,6 @@
 //   - workload: operations, op mixes and the request stream of a workload.
 //   - target: a Redis or Valkey endpoint, its client and engine detection.
 //   - runner: the open-loop and closed-loop runners.
+//   - probe: the availability and integrity probes.
+//   - scenario: phase timelines that shape schedules and run actions.
 package loadgen

@@ -23,6 +23,14 @@
 //	ecbench_target_up{target,engine}
 //	ecbench_pool_*{target,engine}                                go-redis pool statistics
 //	ecbench_build_info{version,goversion}
+//	ecbench_outages_total, ecbench_outage_seconds, ecbench_last_outage_seconds,
+//	ecbench_target_available, ecbench_probe_latency_seconds{target,engine},
+//	ecbench_probe_errors_total{target,engine,class}                availability probe (probes.go)
+//	ecbench_integrity_checks_total{target,engine,result}         integrity probe (probes.go)
+//	ecbench_phase_info{phase}, ecbench_phase_start_timestamp_seconds,
+//	ecbench_action_{requested,completed}_timestamp_seconds{action,phase},
+//	ecbench_actions_total{action,result}                         scenario (scenario.go)
+//	ecbench_cloudwatch_*                                         ElastiCache metrics (package cloudwatch)
 //
 // Label values come only from fixed sets: target and workload names from the
 // configuration, op names from the workload, the detected engine, and the
