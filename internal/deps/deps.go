@@ -13,6 +13,7 @@ import (
 	_ "github.com/aws/aws-sdk-go-v2/service/elasticache"
 	_ "github.com/aws/smithy-go/encoding/cbor"
 	_ "github.com/awslabs/goformation/v7"
+	_ "github.com/chromedp/chromedp"
 	_ "github.com/compose-spec/compose-go/v2/loader"
 	_ "github.com/go-viper/mapstructure/v2"
 	_ "github.com/prometheus/client_golang/prometheus"
