@@ -56,7 +56,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.untrusted td { color: #999; }
 tr.first td { border-top: 2px solid #aaa; }
 .warning { background: #fff4e0; border-left: 4px solid #e69f00; padding: 0.5em 1em; }
-figure { margin: 1em 0; } figure svg { width: 100%; height: auto; max-width: 60em; }
+figure { margin: 1em 0; } figure svg { width: 100%; height: auto; max-width: 60em; overflow: visible; }
+/* the charts are laid out with Go's font metrics; a browser's wider fallback font must not clip legends */
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 .nodata { color: #888; font-style: italic; }
 nav a { margin-right: 1em; }

@@ -2,7 +2,8 @@
 # Installs the servers ecbench's run and test commands need, only where missing:
 # redis-server (Debian), valkey-server (Debian bookworm-backports),
 # prometheus/promtool (Debian), gcc for `go test -race` (cgo), and
-# systemd-analyze (Debian's systemd package) to verify the service unit.
+# systemd-analyze (Debian's systemd package) to verify the service unit, and
+# chromium (Debian) for the headless-browser test of the HTML report.
 # Idempotent; needs root or sudo for apt only when something is missing.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v redis-server >/dev/null || want+=(redis-server)
 command -v prometheus >/dev/null && command -v promtool >/dev/null || want+=(prometheus)
 command -v gcc >/dev/null || want+=(gcc libc6-dev)
 command -v systemd-analyze >/dev/null || want+=(systemd) # verifies deploy/systemd/ecbench.service
+command -v chromium >/dev/null || want+=(chromium) # report/browser_test.go renders the HTML report
 need_valkey=0
 command -v valkey-server >/dev/null && command -v valkey-benchmark >/dev/null || need_valkey=1 # valkey-benchmark: make perf
 [ "${#want[@]}" -eq 0 ] && [ "$need_valkey" -eq 0 ] && exit 0
@@ -47,4 +49,4 @@ for p in "${want[@]}"; do case "$p" in redis-server | prometheus) installed+=("$
 if [ "${#installed[@]}" -gt 0 ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   for svc in "${installed[@]}"; do $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
 fi
-command -v redis-server valkey-server promtool prometheus gcc systemd-analyze >/dev/null
+command -v redis-server valkey-server promtool prometheus gcc systemd-analyze chromium >/dev/null
