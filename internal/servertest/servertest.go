@@ -94,30 +94,7 @@ func prefixDirectives(ds []string) []string {
 }
 
 func (s *Server) launch(bin string) error {
-	args := append([]string{"--port", strconv.Itoa(s.Port)}, s.args...)
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = s.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			return fmt.Errorf("%s exited at start: %s", s.Engine.Binary(), s.logTail())
-		default:
-		}
-		if s.ping() == nil {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s.kill()
-	return fmt.Errorf("%s did not answer PING within 10s: %s", s.Engine.Binary(), s.logTail())
+	return s.launchCommand(bin, append([]string{"--port", strconv.Itoa(s.Port)}, s.args...))
 }
 
 func (s *Server) ping() error {
