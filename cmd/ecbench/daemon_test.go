@@ -81,7 +81,7 @@ func status(t *testing.T, url string) int {
 func TestDaemonEndToEnd(t *testing.T) {
 	// The test's own servers (their process waiters) outlive the daemon.
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
-		goleak.IgnoreAnyFunction("github.com/ecbench/ecbench/internal/servertest.(*Server).launch.func1"))
+		goleak.IgnoreAnyFunction("github.com/ecbench/ecbench/internal/servertest.(*Server).launchCommand.func1"))
 	defer http.DefaultClient.CloseIdleConnections()
 	rs := servertest.Start(t, servertest.Redis)
 	vs := servertest.Start(t, servertest.Valkey)
