@@ -1,12 +1,15 @@
 package workload_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ecbench/ecbench/loadgen/workload"
 )
@@ -111,4 +114,25 @@ func parseKey(key, prefix string, count uint64) (uint64, error) {
 		return 0, fmt.Errorf("key %q: index %d, want < count %d", key, i, count)
 	}
 	return i, nil
+}
+
+// issueAll sends ops[i] with args[i], one by one or as one pipeline, and
+// returns each op's reply as the op itself returned it (as the runner reads
+// them), and for a pipeline how many commands Exec answered.
+func issueAll(ctx context.Context, c redis.Cmdable, pipelined bool, ops []workload.Op, args []*workload.Args) (replies []redis.Cmder, executed int) {
+	replies = make([]redis.Cmder, len(ops))
+	if !pipelined {
+		for i, op := range ops {
+			replies[i] = op.Issue(ctx, c, args[i])
+		}
+		return replies, len(ops)
+	}
+	pipe := c.Pipeline()
+	for i, op := range ops {
+		replies[i] = op.Issue(ctx, pipe, args[i])
+	}
+	// Exec's error repeats the first command error (a miss included); each
+	// command has its own.
+	got, _ := pipe.Exec(ctx)
+	return replies, len(got)
 }

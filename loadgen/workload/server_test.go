@@ -180,23 +180,13 @@ func TestOpsAgainstServers(t *testing.T) {
 							}
 						}
 						steps := tt.steps(p)
-						cmds := make([]redis.Cmder, len(steps))
-						if pipelined {
-							pipe := c.Pipeline()
-							for i := range steps {
-								steps[i].op.Issue(ctx, pipe, &steps[i].args)
-							}
-							// Exec's error repeats the first command error
-							// (a miss included); each command has its own.
-							got, _ := pipe.Exec(ctx)
-							if len(got) != len(steps) {
-								t.Fatalf("pipeline of %d commands returned %d", len(steps), len(got))
-							}
-							copy(cmds, got)
-						} else {
-							for i := range steps {
-								cmds[i] = steps[i].op.Issue(ctx, c, &steps[i].args)
-							}
+						ops, args := make([]workload.Op, len(steps)), make([]*workload.Args, len(steps))
+						for i := range steps {
+							ops[i], args[i] = steps[i].op, &steps[i].args
+						}
+						cmds, executed := issueAll(ctx, c, pipelined, ops, args)
+						if executed != len(steps) {
+							t.Fatalf("pipeline of %d commands returned %d", len(steps), executed)
 						}
 						for i, s := range steps {
 							outcome, class := workload.Outcome(s.op, cmds[i])

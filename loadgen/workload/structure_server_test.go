@@ -262,18 +262,11 @@ func TestStructureOpsAgainstServers(t *testing.T) {
 						for i, s := range steps {
 							ops[i] = mustOp(t, structure(kindOf(s.op)), s.op)
 						}
-						replies := make([]redis.Cmder, len(steps))
-						if pipelined {
-							pipe := c.Pipeline()
-							for i := range steps {
-								replies[i] = ops[i].Issue(ctx, pipe, &steps[i].args)
-							}
-							_, _ = pipe.Exec(ctx)
-						} else {
-							for i := range steps {
-								replies[i] = ops[i].Issue(ctx, c, &steps[i].args)
-							}
+						args := make([]*workload.Args, len(steps))
+						for i := range steps {
+							args[i] = &steps[i].args
 						}
+						replies, _ := issueAll(ctx, c, pipelined, ops, args)
 						for i, s := range steps {
 							outcome, class := workload.Outcome(ops[i], replies[i])
 							if outcome != s.outcome || class != s.class {
