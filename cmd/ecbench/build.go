@@ -26,6 +26,7 @@ func targetOptions(t config.Target) target.Options {
 		Password:     t.Password.Reveal(),
 		DB:           t.DB,
 		PoolSize:     t.PoolSize,
+		Protocol:     t.Protocol,
 		DialTimeout:  t.DialTimeout,
 		ReadTimeout:  t.ReadTimeout,
 		WriteTimeout: t.WriteTimeout,

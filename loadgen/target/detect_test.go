@@ -79,3 +79,30 @@ func TestDetectDownMarksDown(t *testing.T) {
 		t.Errorf("Info after a failed Detect = %+v, %v; want the last detected one", in, ok)
 	}
 }
+
+// TestProtocol checks that the connections speak the RESP version asked
+// for (RESP2 by default), as the server sees it in CLIENT INFO.
+func TestProtocol(t *testing.T) {
+	t.Parallel()
+	for _, e := range servertest.Engines {
+		srv := servertest.Start(t, e)
+		for _, tt := range []struct {
+			protocol int
+			want     string
+		}{{0, "resp=2"}, {2, "resp=2"}, {3, "resp=3"}} {
+			t.Run(string(e)+"/"+strconv.Itoa(tt.protocol), func(t *testing.T) {
+				tg := newTarget(t, target.Options{Name: "t", Addrs: []string{srv.Addr}, Protocol: tt.protocol})
+				info, err := tg.Client().ClientInfo(testCtx(t, 5*time.Second)).Result()
+				if err != nil {
+					t.Fatalf("CLIENT INFO: %v", err)
+				}
+				if got := "resp=" + strconv.Itoa(info.Resp); got != tt.want {
+					t.Errorf("protocol %d: server sees %s, want %s", tt.protocol, got, tt.want)
+				}
+				if _, err := tg.Detect(testCtx(t, 5*time.Second)); err != nil {
+					t.Errorf("Detect over protocol %d: %v", tt.protocol, err)
+				}
+			})
+		}
+	}
+}

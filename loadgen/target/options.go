@@ -62,6 +62,12 @@ type Options struct {
 	Password       string // never appears in any error, event or String()
 	DB             int    // standalone only
 	PoolSize       int    // connections per node; 0 = go-redis default (10 per GOMAXPROCS)
+	// Protocol is the RESP version, 2 or 3; 0 means 2. RESP2 is what
+	// valkey-benchmark and memtier_benchmark speak, and it is cheaper for the
+	// client: go-redis peeks for RESP3 push notifications around every
+	// command, which ecbench never subscribes to (about 15% of a client CPU
+	// at pipeline 1, see docs/performance.md).
+	Protocol int
 
 	// Zero means go-redis's default (5s dial, 3s read, write = read).
 	DialTimeout, ReadTimeout, WriteTimeout time.Duration
@@ -88,6 +94,13 @@ func (o Options) describe(hasPassword bool) string {
 
 // GoString keeps %#v from printing the password too.
 func (o Options) GoString() string { return "target.Options{" + o.String() + "}" }
+
+func (o Options) protocol() int {
+	if o.Protocol == 0 {
+		return 2
+	}
+	return o.Protocol
+}
 
 func (o Options) mode() Mode {
 	if o.Mode == "" {
@@ -132,6 +145,9 @@ func (o Options) validate() error {
 	}
 	if o.DB < 0 {
 		bad("db", "must be >= 0, got %d", o.DB)
+	}
+	if o.Protocol != 0 && o.Protocol != 2 && o.Protocol != 3 {
+		bad("protocol", "must be 2 or 3, got %d", o.Protocol)
 	}
 	if o.PoolSize < 0 {
 		bad("pool_size", "must be >= 0, got %d", o.PoolSize)

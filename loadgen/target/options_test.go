@@ -30,12 +30,13 @@ func TestNewValidation(t *testing.T) {
 				`invalid target options: target "c": addrs: cluster mode takes at least one seed address, got none`,
 				`invalid target options: target "c": db: must be 0 in cluster mode, got 2`,
 			}},
-		{"bad mode, engine, pool size, empty address", target.Options{Name: "x", Mode: "sentinel", Addrs: []string{""}, DeclaredEngine: "keydb", PoolSize: -1, DB: -1},
+		{"bad mode, engine, pool size, empty address", target.Options{Name: "x", Mode: "sentinel", Addrs: []string{""}, DeclaredEngine: "keydb", PoolSize: -1, DB: -1, Protocol: 1},
 			[]string{
 				`invalid target options: target "x": mode: must be "standalone" or "cluster", got "sentinel"`,
 				`invalid target options: target "x": addrs[0]: must not be empty`,
 				`invalid target options: target "x": declared_engine: must be empty, "redis" or "valkey", got "keydb"`,
 				`invalid target options: target "x": db: must be >= 0, got -1`,
+				`invalid target options: target "x": protocol: must be 2 or 3, got 1`,
 				`invalid target options: target "x": pool_size: must be >= 0, got -1`,
 			}},
 	}

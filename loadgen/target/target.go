@@ -66,6 +66,7 @@ func New(o Options) (*Target, error) {
 			// same MaxRedirects budget; go-redis offers no switch to separate
 			// the two, and turning redirects off would break cluster mode.
 			MaxRetries: -1,
+			Protocol:   o.protocol(),
 			// Read from primaries only: a benchmark compares engines, and
 			// replica reads would add replication lag to what is measured.
 			ReadOnly: false,
@@ -95,6 +96,7 @@ func New(o Options) (*Target, error) {
 			// success and hide the failure that caused it. Every request is
 			// sent once and its outcome (error class included) recorded.
 			MaxRetries: -1,
+			Protocol:   o.protocol(),
 
 			TLSConfig:    tlsCfg,
 			PoolSize:     o.PoolSize,

@@ -171,6 +171,7 @@ type Target struct {
 	Password     Secret        `mapstructure:"-"`
 	TLS          TLS           `mapstructure:"tls"`
 	PoolSize     int           `mapstructure:"pool_size"` // 0: go-redis default (10 per CPU)
+	Protocol     int           `mapstructure:"protocol"`  // RESP version: 2 (default) or 3
 	DialTimeout  time.Duration `mapstructure:"dial_timeout"`
 	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`

@@ -37,6 +37,7 @@ func defaultConfig() Config {
 func defaultTarget() Target {
 	return Target{
 		Mode:         ModeStandalone,
+		Protocol:     2,
 		DialTimeout:  2 * time.Second,
 		ReadTimeout:  time.Second,
 		WriteTimeout: time.Second,

@@ -38,7 +38,7 @@ func TestLoadValid(t *testing.T) {
 				ShutdownTimeout: 3 * time.Second,
 				Targets: []Target{{
 					Name: "redis", Mode: "standalone", Addrs: []string{"127.0.0.1:6379"},
-					DialTimeout: 2 * time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+					Protocol: 2, DialTimeout: 2 * time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
 				}},
 				Workloads: []Workload{{
 					Name: "kv", Seed: 1,

@@ -325,6 +325,9 @@ func (v validator) target(p string, t *Target) {
 	if t.PoolSize < 0 || t.PoolSize > maxPoolSize {
 		v.add(p+".pool_size", fmt.Sprintf("must be 0 (the go-redis default, 10 per CPU) or between 1 and %d, got %d", maxPoolSize, t.PoolSize))
 	}
+	if t.Protocol != 2 && t.Protocol != 3 {
+		v.add(p+".protocol", fmt.Sprintf("must be 2 (RESP2, the default) or 3 (RESP3), got %d", t.Protocol))
+	}
 	v.positive(p+".dial_timeout", t.DialTimeout)
 	v.positive(p+".read_timeout", t.ReadTimeout)
 	v.positive(p+".write_timeout", t.WriteTimeout)
