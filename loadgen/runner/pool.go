@@ -78,7 +78,7 @@ func (p *workerPool) run(w *poolWorker) {
 			if !ok {
 				return
 			}
-			p.r.do(p.ctx, &req.Request, req.intended)
+			p.r.do(p.ctx, p.r.cfg.Client, &req.Request, req.intended, time.Now())
 			p.r.inflight.Add(-1)
 			p.r.putRequest(req)
 			if !p.available(w) {

@@ -234,6 +234,8 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
+			conn := newWorkerConn(r.cfg.Client)
+			defer conn.release()
 			req := &workload.Request{}
 			for ctx.Err() == nil {
 				mu.Lock()
@@ -245,22 +247,72 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 				r.stream.Next(req)
 				mu.Unlock()
 				r.inflight.Add(1)
-				r.do(reqCtx, req, time.Time{})
+				sent := time.Now()
+				if r.do(reqCtx, conn.get(sent), req, sent, sent) {
+					conn.release() // broken: the next request takes another
+				}
 				r.inflight.Add(-1)
 			}
 		}()
 	}
 }
 
-// do sends one request (one command, or a pipeline of them) and records a
-// result per command. A zero intended time (closed loop) means "now".
-func (r *Runner) do(ctx context.Context, req *workload.Request, intended time.Time) {
-	ops := r.cfg.Workload.Ops
-	c := r.cfg.Client
-	sent := time.Now()
-	if intended.IsZero() {
-		intended = sent
+// stickyConnRefresh is how long a closed-loop worker keeps its connection
+// before it hands it back to the pool and takes one again, so that the
+// pool's connection lifetime and idle checks (which follow DNS changes
+// after a failover) still apply to long runs.
+const stickyConnRefresh = 10 * time.Second
+
+// workerConn is a closed-loop worker's own connection. Taking a pooled
+// connection for every request costs a pool turn and a health-check
+// syscall each time (a tenth of the client CPU at pipeline 1); a worker that
+// is always busy gains nothing from sharing. Each worker holds one
+// connection, as valkey-benchmark's -c clients do. Cluster clients have no
+// per-connection handle and keep using their per-node pools.
+type workerConn struct {
+	shared redis.UniversalClient
+	client *redis.Client // nil: not a standalone client, use shared
+	conn   *redis.Conn   // nil until the next request takes one
+	since  time.Time
+}
+
+func newWorkerConn(c redis.UniversalClient) *workerConn {
+	w := &workerConn{shared: c}
+	w.client, _ = c.(*redis.Client)
+	return w
+}
+
+// get returns what to send the next request on.
+func (w *workerConn) get(now time.Time) redis.Cmdable {
+	if w.client == nil {
+		return w.shared
 	}
+	if w.conn != nil && now.Sub(w.since) >= stickyConnRefresh {
+		w.release()
+	}
+	if w.conn == nil {
+		w.conn = w.client.Conn() // dials lazily, on the first command
+		w.since = now
+	}
+	return w.conn
+}
+
+// release hands the connection back to the pool, or drops it if go-redis
+// found it broken.
+func (w *workerConn) release() {
+	if w.conn != nil {
+		_ = w.conn.Close()
+		w.conn = nil
+	}
+}
+
+// do sends one request (one command, or a pipeline of them) on c and records
+// a result per command. sent is the caller's clock reading just before the
+// call, so that the closed loop reads the clock once per request. It reports
+// whether a command failed without a server reply (network error, timeout):
+// the connection it used may be broken.
+func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request, intended, sent time.Time) (broken bool) {
+	ops := r.cfg.Workload.Ops
 	// Each command's outcome is read from the Cmder its op returned, not by
 	// position in the pipeline's results: an op may queue a helper command
 	// after its own (a capped push's LTRIM), which is part of that op.
@@ -290,6 +342,7 @@ func (r *Runner) do(ctx context.Context, req *workload.Request, intended time.Ti
 			res.Outcome, res.Class = result.Error, result.ClassOther
 		} else {
 			res.Outcome, res.Class = workload.Outcome(ops[cmd.Op].Op, cmd.Reply)
+			broken = broken || withoutReply(cmd.Reply.Err())
 		}
 		cmd.Reply = nil // do not keep the reply alive in the free list
 		if canceled && res.Outcome == result.Error {
@@ -297,6 +350,17 @@ func (r *Runner) do(ctx context.Context, req *workload.Request, intended time.Ti
 		}
 		r.cfg.Recorder.Record(res)
 	}
+	return broken
+}
+
+// withoutReply reports whether err is a failure other than a server's
+// reply: the connection it happened on may be unusable.
+func withoutReply(err error) bool {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return false
+	}
+	var reply redis.Error
+	return !errors.As(err, &reply)
 }
 
 func (r *Runner) recordDropped(req *workload.Request, intended time.Time) {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -284,6 +285,50 @@ func TestClosedLoop(t *testing.T) {
 		if !res.Intended.Equal(res.Sent) {
 			t.Fatalf("closed loop: intended %v != sent %v", res.Intended, res.Sent)
 		}
+	}
+}
+
+// TestClosedLoopWorkerConnections checks that each closed-loop worker keeps
+// a connection of its own (one pool turn per worker, not one per request),
+// and that a worker whose connection broke takes a new one: requests fail
+// while the server is down and are answered again after it restarts.
+func TestClosedLoopWorkerConnections(t *testing.T) {
+	t.Parallel()
+	for _, pipeline := range []int{1, 4} {
+		t.Run(fmt.Sprintf("pipeline %d", pipeline), func(t *testing.T) {
+			t.Parallel()
+			srv := servertest.Start(t, servertest.Valkey)
+			c := client(t, srv.Addr)
+			var col collector
+			r, err := New(Config{Client: c, Workload: kvWorkload(pipeline), Workers: 4, Drain: time.Second, Recorder: &col})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runFor(r, 300*time.Millisecond)
+			steady := len(col.snapshot())
+			st := c.PoolStats()
+			if turns := st.Hits + st.Misses; steady < 200 || turns > 8 {
+				t.Errorf("%d requests took %d pool turns (hits %d, misses %d); want at most 2 per worker", steady, turns, st.Hits, st.Misses)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+			defer cancel()
+			done := make(chan struct{})
+			go func() { defer close(done); r.Run(ctx) }()
+			time.Sleep(500 * time.Millisecond)
+			srv.Kill()
+			time.Sleep(500 * time.Millisecond)
+			srv.Restart()
+			<-done
+			rs := col.snapshot()[steady:]
+			tail := count(rs[len(rs)*9/10:])
+			if all := count(rs); all.byOutcome[result.Error] == 0 {
+				t.Errorf("no errors while the server was down: %v", all.byOutcome)
+			}
+			if tail.byOutcome[result.OK]+tail.byOutcome[result.Miss] == 0 || tail.byOutcome[result.Error] != 0 {
+				t.Errorf("after the restart: outcomes %v classes %v, want only answers", tail.byOutcome, tail.byClass)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // Reconnect settings. After a failover an endpoint's DNS name points at a
@@ -67,6 +68,11 @@ func New(o Options) (*Target, error) {
 			// the two, and turning redirects off would break cluster mode.
 			MaxRetries: -1,
 			Protocol:   o.protocol(),
+			// Maintenance notifications are a RESP3 push extension of Redis
+			// Enterprise/Cloud. Off: the handshake would cost a round trip per
+			// connection, and its "auto" fallback rewrites the options that a
+			// closed-loop worker's dedicated Conn shares without a common lock.
+			MaintNotificationsConfig: noMaintNotifications(),
 			// Read from primaries only: a benchmark compares engines, and
 			// replica reads would add replication lag to what is measured.
 			ReadOnly: false,
@@ -97,6 +103,8 @@ func New(o Options) (*Target, error) {
 			// sent once and its outcome (error class included) recorded.
 			MaxRetries: -1,
 			Protocol:   o.protocol(),
+			// See the cluster options.
+			MaintNotificationsConfig: noMaintNotifications(),
 
 			TLSConfig:    tlsCfg,
 			PoolSize:     o.PoolSize,
@@ -117,6 +125,10 @@ func New(o Options) (*Target, error) {
 	}
 	t.opts.Password = ""
 	return t, nil
+}
+
+func noMaintNotifications() *maintnotifications.Config {
+	return &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 }
 
 // Name returns the target's name.
