@@ -275,7 +275,7 @@ func newBench(cfg *config.Config, log *zap.Logger, out io.Writer) (*bench, error
 	}
 	b.m = m
 	for _, tc := range cfg.Targets {
-		t, err := target.New(targetOptions(tc))
+		t, err := target.New(targetOptions(tc, cfg.Workloads))
 		if err != nil {
 			b.close()
 			return nil, fmt.Errorf("target %s: %w", tc.Name, err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
 	"github.com/ecbench/ecbench/loadgen/schedule"
@@ -10,7 +12,18 @@ import (
 )
 
 // targetOptions turns a validated target config into loadgen options.
-func targetOptions(t config.Target) target.Options {
+// workloads are the ones that may run against it: each closed-loop worker
+// holds a connection of its own (as valkey-benchmark's clients do), on top
+// of the pool_size connections that open-loop requests, probes and health
+// checks share, so that a busy closed loop cannot starve them.
+func targetOptions(t config.Target, workloads []config.Workload) target.Options {
+	pool := t.PoolSize
+	if closed := closedLoopWorkers(t.Name, workloads); closed > 0 {
+		if pool == 0 {
+			pool = 10 * runtime.GOMAXPROCS(0) // go-redis' default
+		}
+		pool += closed
+	}
 	return target.Options{
 		Name:           t.Name,
 		Addrs:          t.Addrs,
@@ -25,12 +38,24 @@ func targetOptions(t config.Target) target.Options {
 		Username:     t.Username,
 		Password:     t.Password.Reveal(),
 		DB:           t.DB,
-		PoolSize:     t.PoolSize,
+		PoolSize:     pool,
 		Protocol:     t.Protocol,
 		DialTimeout:  t.DialTimeout,
 		ReadTimeout:  t.ReadTimeout,
 		WriteTimeout: t.WriteTimeout,
 	}
+}
+
+// closedLoopWorkers counts the closed-loop workers of the workloads that
+// run against the named target.
+func closedLoopWorkers(name string, workloads []config.Workload) int {
+	n := 0
+	for _, w := range workloads {
+		if w.Rate.Type == config.RateClosed && (len(w.Targets) == 0 || slices.Contains(w.Targets, name)) {
+			n += w.Rate.Workers
+		}
+	}
+	return n
 }
 
 // newWorkload turns a validated workload config into a loadgen workload.

@@ -54,7 +54,7 @@ func connectAll(cfg *config.Config, stdout io.Writer) int {
 }
 
 func detectOnce(tc config.Target) (target.Info, error) {
-	t, err := target.New(targetOptions(tc))
+	t, err := target.New(targetOptions(tc, nil))
 	if err != nil {
 		return target.Info{}, err
 	}

@@ -151,7 +151,7 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 	}
 	byName := map[string]*target.Target{}
 	for _, tc := range cfg.Targets {
-		t, err := target.New(targetOptions(tc))
+		t, err := target.New(targetOptions(tc, cfg.Workloads))
 		if err != nil {
 			d.closeTargets()
 			return nil, fmt.Errorf("target %s: %w", tc.Name, err)
