@@ -85,8 +85,8 @@ func NewRegistry() *prometheus.Registry {
 // Metrics holds ecbench's metric vectors and scrape-time collectors. Create it
 // with New; its methods are safe for concurrent use.
 type Metrics struct {
-	latency *prometheus.HistogramVec
-	service *prometheus.HistogramVec
+	latency *histogramVec
+	service *histogramVec
 	ops     *prometheus.CounterVec
 	errors  *prometheus.CounterVec
 	runners *runnerCollector
@@ -98,14 +98,14 @@ type Metrics struct {
 func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 	opLabels := []string{"target", "engine", "workload", "op"}
 	m := &Metrics{
-		latency: prometheus.NewHistogramVec(histogramOpts(
+		latency: newHistogramVec(
 			"ecbench_op_latency_seconds",
 			"Request latency in seconds, measured from the time the schedule intended the request to start, so queueing behind a slow server or a late generator is included. Failed requests are observed; dropped ones are not.",
-		), opLabels),
-		service: prometheus.NewHistogramVec(histogramOpts(
+			latencyBuckets, opLabels),
+		service: newHistogramVec(
 			"ecbench_op_service_seconds",
 			"Request service time in seconds, measured from the moment the command was handed to the client. Failed requests are observed; dropped ones are not.",
-		), opLabels),
+			latencyBuckets, opLabels),
 		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecbench_ops_total",
 			Help: "Scheduled requests by outcome: ok (answered), miss (a read found no key), error (failed, see ecbench_op_errors_total) or dropped (never sent because the in-flight bound was reached).",

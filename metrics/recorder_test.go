@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/ecbench/ecbench/loadgen/result"
 )
@@ -462,5 +464,52 @@ func TestBuildInfo(t *testing.T) {
 	}
 	if labels["version"] != "v1.2.3" || !strings.HasPrefix(labels["goversion"], "go") || m.GetGauge().GetValue() != 1 {
 		t.Errorf("build info %v = %v", labels, m.GetGauge().GetValue())
+	}
+}
+
+// TestRecordNEqualsRepeatedRecord checks that RecordN(x, n) exports exactly
+// what n calls of Record(x) export.
+func TestRecordNEqualsRepeatedRecord(t *testing.T) {
+	xs := []result.Result{
+		res(0, result.OK, result.ClassNone, 0, 180*time.Microsecond),
+		res(1, result.Miss, result.ClassNone, time.Millisecond, 2*time.Millisecond),
+		res(0, result.Error, result.ClassTimeout, 0, time.Second),
+		res(1, result.Dropped, result.ClassNone, 0, 0),
+	}
+	regOne, mOne := newTestMetrics(t)
+	regN, mN := newTestMetrics(t)
+	one := mOne.Recorder("t", "w", []string{"get", "set"}, fixedEngine("redis"))
+	batched := mN.Recorder("t", "w", []string{"get", "set"}, fixedEngine("redis"))
+	for i, x := range xs {
+		for range i + 2 {
+			one.Record(x)
+		}
+		batched.RecordN(x, i+2)
+	}
+	batched.RecordN(xs[0], 0) // nothing
+	var want, got strings.Builder
+	for _, g := range []struct {
+		reg prometheus.Gatherer
+		out *strings.Builder
+	}{{regOne, &want}, {regN, &got}} {
+		mfs, err := g.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if strings.HasPrefix(mf.GetName(), "ecbench_op") {
+				if _, err := expfmt.MetricFamilyToText(g.out, mf); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if got.String() != want.String() {
+		t.Errorf("RecordN exposition differs from repeated Record:\n got  %s\n want %s", got.String(), want.String())
+	}
+	sOne, sN := one.TakeSummary(time.Now()), batched.TakeSummary(time.Now())
+	sOne.Interval, sN.Interval, sOne.Rate, sN.Rate = 0, 0, 0, 0
+	if !reflect.DeepEqual(sOne, sN) {
+		t.Errorf("summaries differ:\n got  %+v\n want %+v", sN, sOne)
 	}
 }

@@ -60,17 +60,17 @@ func (iv *interval) init(now time.Time) {
 	iv.since = now
 }
 
-// record counts one result; lat is ignored for dropped ones.
-func (iv *interval) record(o result.Outcome, c result.Class, lat time.Duration) {
+// record counts n equal results; lat is ignored for dropped ones.
+func (iv *interval) record(o result.Outcome, c result.Class, lat time.Duration, n uint64) {
 	us := min(int64(lat/time.Microsecond), hdrHighest)
 	iv.mu.Lock()
-	iv.outcomes[o]++
+	iv.outcomes[o] += n
 	if o != result.Dropped {
-		// us is within the histogram's range, so RecordValue cannot fail.
-		_ = iv.hist.RecordValue(us)
+		// us is within the histogram's range, so RecordValues cannot fail.
+		_ = iv.hist.RecordValues(us, int64(n))
 	}
 	if o == result.Error {
-		iv.classes[c]++
+		iv.classes[c] += n
 	}
 	iv.mu.Unlock()
 }
