@@ -88,13 +88,17 @@ func (r *Recorder) SetEnd(end time.Time) {
 // Record records one result. It panics if res.Op does not index the ops
 // given to NewRecorder or res.Outcome is not a result.Outcome: both are
 // programming errors. An error without a class counts as "other".
-func (r *Recorder) Record(res result.Result) {
-	if res.Intended.Before(r.warmupEnd) {
+func (r *Recorder) Record(res result.Result) { r.RecordN(res, 1) }
+
+// RecordN records n requests that ended the same way at the same times (the
+// commands of one op in a pipeline) for about the cost of one.
+func (r *Recorder) RecordN(res result.Result, n int) {
+	if n <= 0 || res.Intended.Before(r.warmupEnd) {
 		return
 	}
 	o := &r.ops[res.Op]
 	if res.Outcome == result.Dropped {
-		o.record(r.first, r.interval(res.Intended), res.Outcome, result.ClassNone, -1, -1)
+		o.record(r.first, r.interval(res.Intended), res.Outcome, result.ClassNone, -1, -1, int64(n))
 		return
 	}
 	class := result.ClassNone
@@ -108,7 +112,7 @@ func (r *Recorder) Record(res result.Result) {
 	if !res.Sent.IsZero() {
 		svc = clampNanos(res.Done.Sub(res.Sent))
 	}
-	o.record(r.first, r.interval(res.Done), res.Outcome, class, clampNanos(res.Done.Sub(res.Intended)), svc)
+	o.record(r.first, r.interval(res.Done), res.Outcome, class, clampNanos(res.Done.Sub(res.Intended)), svc, int64(n))
 }
 
 // interval is the index of the interval holding t: floor((t-start)/1s).

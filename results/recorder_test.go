@@ -329,3 +329,30 @@ func TestRecorderConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordNEqualsRepeatedRecord checks that RecordN(x, n) gives the same
+// series as n calls of Record(x), warm-up and drops included.
+func TestRecordNEqualsRepeatedRecord(t *testing.T) {
+	t.Parallel()
+	xs := []result.Result{
+		ok(0, 5.2, ms(1)),
+		done(1, 5.5, ms(2), ms(3), result.Miss, result.ClassNone),
+		done(0, 6.1, 0, ms(40), result.Error, result.ClassTimeout),
+		dropped(1, 6.5),
+		ok(0, 4.5, ms(1)), // warm-up: ignored either way
+	}
+	one := results.NewRecorder("a", "w", []string{"get", "set"}, at(0), at(5))
+	batched := results.NewRecorder("a", "w", []string{"get", "set"}, at(0), at(5))
+	for i, x := range xs {
+		for range i + 2 {
+			one.Record(x)
+		}
+		batched.RecordN(x, i+2)
+	}
+	batched.RecordN(xs[0], 0)
+	one.SetEnd(at(8))
+	batched.SetEnd(at(8))
+	if got, want := batched.Series(), one.Series(); !reflect.DeepEqual(got, want) {
+		t.Errorf("RecordN series differ:\n got  %+v\n want %+v", got, want)
+	}
+}

@@ -69,21 +69,21 @@ func (o *opRecorder) init(name string) {
 
 // record counts one result in second k; lat and svc are in nanoseconds,
 // negative when there is none. first is the first second of the window.
-func (o *opRecorder) record(first, k int64, out result.Outcome, class result.Class, lat, svc int64) {
+func (o *opRecorder) record(first, k int64, out result.Outcome, class result.Class, lat, svc int64, n int64) {
 	var closed [openIntervals]pendingSummary
 	o.mu.Lock()
 	o.seen = true
-	o.n[out]++
+	o.n[out] += uint64(n)
 	if out == result.Error {
-		o.classes[class]++
+		o.classes[class] += uint64(n)
 	}
 	// lat and svc are clamped into the histograms' range, so recording
 	// cannot fail.
 	if lat >= 0 {
-		_ = o.latency.RecordValue(lat)
+		_ = o.latency.RecordValues(lat, n)
 	}
 	if svc >= 0 {
-		_ = o.service.RecordValue(svc)
+		_ = o.service.RecordValues(svc, n)
 	}
 	nc := 0
 	if k > o.hi {
@@ -92,12 +92,12 @@ func (o *opRecorder) record(first, k int64, out result.Outcome, class result.Cla
 	if k > o.hi-openIntervals {
 		s := &o.slots[slotIndex(k)]
 		s.k, s.used = k, true // advance closed any older second in this slot
-		s.n[out]++
+		s.n[out] += uint64(n)
 		if lat >= 0 {
-			_ = s.h.RecordValue(lat)
+			_ = s.h.RecordValues(lat, n)
 		}
 	} else if k >= first {
-		addCounts(o.row(first, k), out, 1)
+		addCounts(o.row(first, k), out, uint64(n))
 	}
 	o.mu.Unlock()
 	for _, p := range closed[:nc] {

@@ -506,6 +506,13 @@ func (t teeRecorder) Record(r result.Result) {
 	}
 }
 
+// RecordN sends n equal results to every recorder, batched where it can.
+func (t teeRecorder) RecordN(r result.Result, n int) {
+	for _, rec := range t {
+		result.RecordN(rec, r, n)
+	}
+}
+
 // preload fills w's key space on every target at once.
 func (b *bench) preload(ctx context.Context, w *workload.Workload, ts []*target.Target) error {
 	start := time.Now()

@@ -58,6 +58,25 @@ type Recorder interface {
 	Record(Result)
 }
 
+// BatchRecorder is a Recorder that can take n equal results at once, as a
+// pipeline of n commands of one op answered together produces, for about
+// the cost of one.
+type BatchRecorder interface {
+	Recorder
+	RecordN(r Result, n int)
+}
+
+// RecordN records n copies of r on rec, at once if rec is a BatchRecorder.
+func RecordN(rec Recorder, r Result, n int) {
+	if b, ok := rec.(BatchRecorder); ok {
+		b.RecordN(r, n)
+		return
+	}
+	for range n {
+		rec.Record(r)
+	}
+}
+
 // RecorderFunc adapts a function to Recorder.
 type RecorderFunc func(Result)
 

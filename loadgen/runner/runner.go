@@ -16,6 +16,10 @@ import (
 
 // Config is what one Runner needs.
 type Config struct {
+	// Client sends the requests. Closed-loop workers of a *redis.Client
+	// each take a connection of their own with Client.Conn(); such a client
+	// must have maintenance notifications disabled (see package target),
+	// whose "auto" mode races with its Conns in go-redis.
 	Client   redis.UniversalClient
 	Workload *workload.Workload
 	// Schedule is the open-loop arrival schedule in requests per second; nil
@@ -335,6 +339,10 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 	}
 	done := time.Now()
 	canceled := ctx.Err() != nil
+	// The commands of a pipeline share their times, so equal results (same
+	// op, outcome and class) are recorded as one batch.
+	var batches [maxBatches]batch
+	nb := 0
 	for i := range req.Cmds {
 		cmd := &req.Cmds[i]
 		res := result.Result{Op: cmd.Op, Intended: intended, Sent: sent, Done: done}
@@ -348,9 +356,41 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 		if canceled && res.Outcome == result.Error {
 			res.Class = result.ClassCanceled
 		}
-		r.cfg.Recorder.Record(res)
+		j := 0
+		for j < nb && (batches[j].op != res.Op || batches[j].outcome != res.Outcome || batches[j].class != res.Class) {
+			j++
+		}
+		switch {
+		case j < nb:
+			batches[j].n++
+		case nb < maxBatches:
+			batches[nb] = batch{op: res.Op, outcome: res.Outcome, class: res.Class, n: 1}
+			nb++
+		default:
+			r.cfg.Recorder.Record(res)
+		}
+	}
+	for _, b := range batches[:nb] {
+		res := result.Result{Op: b.op, Intended: intended, Sent: sent, Done: done, Outcome: b.outcome, Class: b.class}
+		if b.n == 1 {
+			r.cfg.Recorder.Record(res)
+		} else {
+			result.RecordN(r.cfg.Recorder, res, b.n)
+		}
 	}
 	return broken
+}
+
+// maxBatches bounds the distinct results of one request that are batched;
+// further ones are recorded one by one.
+const maxBatches = 8
+
+// batch is n equal results of one request.
+type batch struct {
+	op      int
+	outcome result.Outcome
+	class   result.Class
+	n       int
 }
 
 // withoutReply reports whether err is a failure other than a server's

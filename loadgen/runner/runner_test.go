@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 	"go.uber.org/goleak"
 
 	"github.com/ecbench/ecbench/internal/servertest"
@@ -86,6 +87,9 @@ func client(t *testing.T, addr string) *redis.Client {
 	c := redis.NewClient(&redis.Options{
 		Addr: addr, MaxRetries: -1, PoolSize: 64, DialerRetries: 1,
 		DialTimeout: time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
+		// As package target sets it: go-redis' "auto" mode rewrites the
+		// options that a worker's Conn shares without a common lock.
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
@@ -462,5 +466,46 @@ func TestIdleWorkersRetire(t *testing.T) {
 	}
 	if n := count(col.snapshot()).byOutcome[result.Dropped]; n != 0 {
 		t.Errorf("%d requests dropped", n)
+	}
+}
+
+// batchCollector records RecordN calls as such.
+type batchCollector struct {
+	collector
+	mu      sync.Mutex
+	batches []int // n of every RecordN call
+}
+
+func (b *batchCollector) RecordN(r result.Result, n int) {
+	b.mu.Lock()
+	b.batches = append(b.batches, n)
+	b.mu.Unlock()
+	for range n {
+		b.collector.Record(r)
+	}
+}
+
+// TestPipelineResultsAreBatched checks that a pipeline's equal results (one
+// op, one outcome) reach a BatchRecorder as one RecordN call each, and that
+// every command is still counted once.
+func TestPipelineResultsAreBatched(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Valkey)
+	w := kvWorkload(16)
+	w.Ops = []workload.Weighted{{Op: workload.Set{}, Weight: 1}}
+	var col batchCollector
+	r, err := New(Config{Client: client(t, srv.Addr), Workload: w, Workers: 2, Requests: 50, Drain: time.Second, Recorder: &col})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(r, 10*time.Second)
+	rs := col.snapshot()
+	if c := count(rs); len(rs) != 50*16 || c.byOutcome[result.OK] != 50*16 {
+		t.Fatalf("%d results %v, want %d ok", len(rs), c.byOutcome, 50*16)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if len(col.batches) != 50 || slices.Min(col.batches) != 16 {
+		t.Errorf("RecordN calls %v, want 50 batches of 16", col.batches)
 	}
 }
