@@ -18,7 +18,8 @@
 //	ecbench_offered_rate_ops_per_second{target,workload}
 //	ecbench_inflight_ops{target,workload}
 //	ecbench_max_inflight_ops{target,workload}
-//	ecbench_schedule_lag_seconds{target,workload}
+//	ecbench_schedule_lag_seconds{target,workload}                gauge: the lag now
+//	ecbench_dispatch_lag_seconds{target,workload}                histogram: every open-loop request's lag
 //	ecbench_target_info{target,engine,version,mode,role}         1, once the target has answered
 //	ecbench_target_up{target,engine}
 //	ecbench_pool_*{target,engine}                                go-redis pool statistics

@@ -36,6 +36,7 @@ func populated(t *testing.T) *prometheus.Registry {
 		r.Record(res(1, result.Error, c, 0, time.Second))
 	}
 	m.AddRunner("primary", "cache", fakeRunner{offered: 1000, inflight: 3, max: 64, lag: time.Millisecond})
+	m.LagRecorder("primary", "cache").RecordLag(30 * time.Microsecond)
 	m.AddTarget(func() TargetState {
 		return TargetState{Name: "primary", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "master",
 			Known: true, Up: true, Pool: withPipeline(redis.PoolStats{Hits: 3, TotalConns: 2}, redis.PoolStats{Hits: 1})}

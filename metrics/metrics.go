@@ -38,6 +38,10 @@ func engineLabel(e string) string {
 // them, which then ingest no classic buckets.
 var latencyBuckets = preferredBuckets(-5, 1) // 50µs .. 10s
 
+// lagBuckets are ecbench_dispatch_lag_seconds' bounds: a generator that
+// keeps up dispatches within microseconds, so they start lower.
+var lagBuckets = preferredBuckets(-6, 1) // 5µs .. 10s
+
 // r10 holds the R10 mantissas ×100.
 var r10 = [...]int64{100, 125, 160, 200, 250, 315, 400, 500, 630, 800}
 
@@ -87,6 +91,7 @@ func NewRegistry() *prometheus.Registry {
 type Metrics struct {
 	latency *histogramVec
 	service *histogramVec
+	lag     *histogramVec
 	ops     *prometheus.CounterVec
 	errors  *prometheus.CounterVec
 	runners *runnerCollector
@@ -106,6 +111,10 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 			"ecbench_op_service_seconds",
 			"Request service time in seconds, measured from the moment the command was handed to the client. Failed requests are observed; dropped ones are not.",
 			latencyBuckets, opLabels),
+		lag: newHistogramVec(
+			"ecbench_dispatch_lag_seconds",
+			"How late each open-loop request was dispatched (sent or dropped) after its intended start, in seconds: the generator's own delay. Latency already includes it.",
+			lagBuckets, []string{"target", "workload"}),
 		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecbench_ops_total",
 			Help: "Scheduled requests by outcome: ok (answered), miss (a read found no key), error (failed, see ecbench_op_errors_total) or dropped (never sent because the in-flight bound was reached).",
@@ -126,7 +135,7 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	cs := []prometheus.Collector{build, m.latency, m.service, m.ops, m.errors, m.runners, m.targets}
+	cs := []prometheus.Collector{build, m.latency, m.service, m.lag, m.ops, m.errors, m.runners, m.targets}
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {
 			for _, done := range cs[:i] { // leave reg as it was

@@ -513,3 +513,30 @@ func TestRecordNEqualsRepeatedRecord(t *testing.T) {
 		t.Errorf("summaries differ:\n got  %+v\n want %+v", sN, sOne)
 	}
 }
+
+func TestLagRecorder(t *testing.T) {
+	reg, m := newTestMetrics(t)
+	l := m.LagRecorder("valkey", "kv")
+	for _, d := range []time.Duration{0, 3 * time.Microsecond, 20 * time.Microsecond, 20 * time.Microsecond, 70 * time.Millisecond} {
+		l.RecordLag(d)
+	}
+	if m.LagRecorder("valkey", "kv").h != l.h {
+		t.Error("a second LagRecorder for the same pair has its own series")
+	}
+	h := gatherHistogram(t, reg, "ecbench_dispatch_lag_seconds", map[string]string{"target": "valkey", "workload": "kv"})
+	if h.GetSampleCount() != 5 || math.Abs(h.GetSampleSum()-0.070043) > 1e-12 {
+		t.Errorf("count %d sum %v, want 5 and 0.070043", h.GetSampleCount(), h.GetSampleSum())
+	}
+	below := func(le float64) uint64 {
+		for _, b := range h.GetBucket() {
+			if b.GetUpperBound() == le {
+				return b.GetCumulativeCount()
+			}
+		}
+		t.Fatalf("no bucket le=%v", le)
+		return 0
+	}
+	if below(5e-6) != 2 || below(2e-5) != 4 || below(0.063) != 4 || below(0.08) != 5 {
+		t.Errorf("buckets: ≤5µs %d, ≤20µs %d, ≤63ms %d, ≤80ms %d; want 2 4 4 5", below(5e-6), below(2e-5), below(0.063), below(0.08))
+	}
+}

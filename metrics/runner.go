@@ -22,6 +22,21 @@ func (m *Metrics) AddRunner(target, workload string, s RunnerStats) {
 	m.runners.add(runnerEntry{target: target, workload: workload, stats: s})
 }
 
+// LagRecorder returns the recorder of the schedule lag of every open-loop
+// request of (target, workload), exported as the histogram
+// ecbench_dispatch_lag_seconds. Unlike the ecbench_schedule_lag_seconds
+// gauge, which shows the lag when it is scraped, the histogram holds every
+// request's lag, so a spike between two scrapes is not lost.
+func (m *Metrics) LagRecorder(target, workload string) *LagRecorder {
+	return &LagRecorder{h: m.lag.with(target, workload)}
+}
+
+// LagRecorder records schedule lags into ecbench_dispatch_lag_seconds.
+type LagRecorder struct{ h *durationHistogram }
+
+// RecordLag records one request's schedule lag.
+func (l *LagRecorder) RecordLag(d time.Duration) { l.h.observe(d, 1) }
+
 type runnerEntry struct {
 	target, workload string
 	stats            RunnerStats

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,7 +68,8 @@ func goldenRun() *results.Run {
 			},
 		},
 		Generator: []results.Generator{
-			{Target: "a", Workload: "cache", MaxScheduleLag: 1500 * us, Dropped: 1, MaxInFlight: 1000},
+			{Target: "a", Workload: "cache", MaxScheduleLag: 1500 * us, Dropped: 1, MaxInFlight: 1000,
+				ScheduleLagP50: 12 * us, ScheduleLagP99: 310 * us, ScheduleLagP999: 1100 * us},
 			{Target: "b", Workload: "cache", MaxScheduleLag: 0, Dropped: 0, MaxInFlight: 1000},
 		},
 	}
@@ -152,4 +154,19 @@ func jsonPaths(t *testing.T, b []byte) []string {
 	walk("", v)
 	slices.Sort(paths)
 	return slices.Compact(paths)
+}
+
+// TestGeneratorWithoutLagQuantiles reads a generator entry written before
+// the lag quantiles were kept: they are zero, not an error.
+func TestGeneratorWithoutLagQuantiles(t *testing.T) {
+	var g results.Generator
+	err := json.Unmarshal([]byte(`{"target":"a","workload":"w","max_schedule_lag":"2ms","dropped":3,"max_inflight":10}`), &g)
+	want := results.Generator{Target: "a", Workload: "w", MaxScheduleLag: 2 * time.Millisecond, Dropped: 3, MaxInFlight: 10}
+	if err != nil || g != want {
+		t.Errorf("got %+v, %v; want %+v", g, err, want)
+	}
+	err = json.Unmarshal([]byte(`{"target":"a","workload":"w","max_schedule_lag":"2ms","schedule_lag_p99":"soon"}`), &g)
+	if err == nil || !strings.Contains(err.Error(), "generator.schedule_lag_p99") {
+		t.Errorf("bad p99: error %v, want one naming generator.schedule_lag_p99", err)
+	}
 }

@@ -171,8 +171,11 @@ type Generator struct {
 	Target         string
 	Workload       string
 	MaxScheduleLag time.Duration // the longest a request waited past its due time to be dispatched
-	Dropped        uint64        // requests not sent: the in-flight bound was reached
-	MaxInFlight    int64         // the in-flight bound (closed loop: the worker count)
+	// The schedule lag's distribution over every request (LagRecorder);
+	// zero for a closed loop and in files written before it was recorded.
+	ScheduleLagP50, ScheduleLagP99, ScheduleLagP999 time.Duration
+	Dropped                                         uint64 // requests not sent: the in-flight bound was reached
+	MaxInFlight                                     int64  // the in-flight bound (closed loop: the worker count)
 }
 
 // generatorJSON is Generator's JSON shape: the lag as a Go duration string.
@@ -180,6 +183,9 @@ type generatorJSON struct {
 	Target         string `json:"target"`
 	Workload       string `json:"workload"`
 	MaxScheduleLag string `json:"max_schedule_lag"`
+	LagP50         string `json:"schedule_lag_p50,omitempty"`
+	LagP99         string `json:"schedule_lag_p99,omitempty"`
+	LagP999        string `json:"schedule_lag_p999,omitempty"`
 	Dropped        uint64 `json:"dropped"`
 	MaxInFlight    int64  `json:"max_inflight"`
 }
@@ -188,6 +194,7 @@ type generatorJSON struct {
 func (g Generator) MarshalJSON() ([]byte, error) {
 	return json.Marshal(generatorJSON{
 		Target: g.Target, Workload: g.Workload, MaxScheduleLag: g.MaxScheduleLag.String(),
+		LagP50: g.ScheduleLagP50.String(), LagP99: g.ScheduleLagP99.String(), LagP999: g.ScheduleLagP999.String(),
 		Dropped: g.Dropped, MaxInFlight: g.MaxInFlight,
 	})
 }
@@ -203,5 +210,20 @@ func (g *Generator) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("generator.max_schedule_lag: %w", err)
 	}
 	*g = Generator{Target: j.Target, Workload: j.Workload, MaxScheduleLag: lag, Dropped: j.Dropped, MaxInFlight: j.MaxInFlight}
+	for _, q := range []struct {
+		name, value string
+		into        *time.Duration
+	}{
+		{"schedule_lag_p50", j.LagP50, &g.ScheduleLagP50},
+		{"schedule_lag_p99", j.LagP99, &g.ScheduleLagP99},
+		{"schedule_lag_p999", j.LagP999, &g.ScheduleLagP999},
+	} {
+		if q.value == "" { // written before the distribution was kept
+			continue
+		}
+		if *q.into, err = time.ParseDuration(q.value); err != nil {
+			return fmt.Errorf("generator.%s: %w", q.name, err)
+		}
+	}
 	return nil
 }

@@ -376,9 +376,10 @@ func (b *bench) workload(ctx context.Context, wc config.Workload) ([]results.Ser
 		ps := b.phase(ctx, wc, w, g, "measure", b.cfg.Bench.Duration, int64(b.cfg.Bench.Requests), true)
 		for _, p := range ps {
 			series = append(series, p.res.Series()...)
+			p50, p99, p999 := p.lag.Quantiles()
 			gens = append(gens, results.Generator{
 				Target: p.t.Name(), Workload: w.Name, MaxScheduleLag: p.maxLag, Dropped: p.dropped,
-				MaxInFlight: p.runner.MaxInFlight(),
+				MaxInFlight: p.runner.MaxInFlight(), ScheduleLagP50: p50, ScheduleLagP99: p99, ScheduleLagP999: p999,
 			})
 		}
 	}
@@ -407,7 +408,8 @@ type benchPair struct {
 	t        *target.Target
 	runner   *runner.Runner
 	rec      *metrics.Recorder
-	res      *results.Recorder // nil in warm-up
+	res      *results.Recorder    // nil in warm-up
+	lag      *results.LagRecorder // nil in warm-up
 	maxLag   time.Duration
 	dropped  uint64
 	done     uint64    // requests answered or dropped so far
@@ -429,14 +431,17 @@ func (b *bench) phase(ctx context.Context, wc config.Workload, w *workload.Workl
 	for _, t := range ts {
 		p := &benchPair{t: t, rec: b.m.Recorder(t.Name(), w.Name, w.OpNames(), t.Engine)}
 		var rec result.Recorder = p.rec
+		var lag runner.LagRecorder = b.m.LagRecorder(t.Name(), w.Name)
 		if measured {
 			p.res = results.NewRecorder(t.Name(), w.Name, w.OpNames(), start, start)
 			p.res.SetEngine(t.Engine())
 			rec = teeRecorder{p.rec, p.res}
+			p.lag = results.NewLagRecorder()
+			lag = teeLag{lag, p.lag}
 		}
 		r, err := runner.New(runner.Config{
 			Client: t.Client(), Workload: w, Schedule: newSchedule(wc.Rate), Workers: wc.Rate.Workers,
-			MaxInFlight: wc.MaxInflight, Drain: b.cfg.ShutdownTimeout, Recorder: rec, Requests: n, Start: start,
+			MaxInFlight: wc.MaxInflight, Drain: b.cfg.ShutdownTimeout, Recorder: rec, Lag: lag, Requests: n, Start: start,
 		})
 		if err != nil { // the workload was built from a validated config
 			panic(fmt.Sprintf("bench: runner: %v", err))
@@ -503,6 +508,15 @@ type teeRecorder []result.Recorder
 func (t teeRecorder) Record(r result.Result) {
 	for _, rec := range t {
 		rec.Record(r)
+	}
+}
+
+// teeLag sends each schedule lag to every lag recorder.
+type teeLag []runner.LagRecorder
+
+func (t teeLag) RecordLag(d time.Duration) {
+	for _, l := range t {
+		l.RecordLag(d)
 	}
 }
 

@@ -280,6 +280,24 @@ bench: {warmup: 1s, duration: 2s}
 		t.Errorf("Prometheus counted %d, the results %d: the warm-up difference %d is not about 500", exported, measured, warm)
 	}
 	mustContain(t, "progress log", log.String(), `"msg":"progress","phase":"warm-up"`, `"msg":"progress","phase":"measure"`)
+
+	// Every request's schedule lag: the measured ones in the results, all
+	// of them in the Prometheus histogram.
+	if len(run.Generator) != 1 {
+		t.Fatalf("generators %+v", run.Generator)
+	}
+	g := run.Generator[0]
+	if g.ScheduleLagP50 <= 0 || g.ScheduleLagP50 > g.ScheduleLagP99 || g.ScheduleLagP99 > g.ScheduleLagP999 ||
+		g.ScheduleLagP999 > g.MaxScheduleLag+g.MaxScheduleLag/500 {
+		t.Errorf("lag quantiles p50 %v p99 %v p99.9 %v max %v: want 0 < p50 <= p99 <= p99.9 <= max", g.ScheduleLagP50, g.ScheduleLagP99, g.ScheduleLagP999, g.MaxScheduleLag)
+	}
+	var lagCount uint64
+	for _, m := range byName["ecbench_dispatch_lag_seconds"].GetMetric() {
+		lagCount += m.GetHistogram().GetSampleCount()
+	}
+	if lagCount != exported {
+		t.Errorf("ecbench_dispatch_lag_seconds counted %d dispatches, ecbench_ops_total %d requests", lagCount, exported)
+	}
 }
 
 // TestBenchSequential runs the engines one after the other: the second

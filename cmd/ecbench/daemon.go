@@ -203,6 +203,7 @@ func newDaemon(cfg *config.Config, log *zap.Logger) (*daemon, error) {
 				MaxInFlight: wc.MaxInflight,
 				Drain:       cfg.ShutdownTimeout,
 				Recorder:    rec,
+				Lag:         m.LagRecorder(t.Name(), w.Name),
 				Start:       d.start,
 			})
 			if err != nil {

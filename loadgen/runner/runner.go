@@ -32,6 +32,10 @@ type Config struct {
 	// context is cancelled (they are then counted as errors of class canceled).
 	Drain    time.Duration
 	Recorder result.Recorder
+	// Lag, if set, takes the schedule lag of every open-loop request, sent
+	// or dropped, so that its distribution is exact (the ScheduleLag gauge
+	// only shows the latest).
+	Lag LagRecorder
 	// Requests, when > 0, ends the run after that many requests have been
 	// scheduled (sent or dropped); Run then returns once they are answered.
 	// Zero runs until the context is done.
@@ -40,6 +44,12 @@ type Config struct {
 	// the same workload share it so both engines see the same offered load at
 	// the same wall-clock time.
 	Start time.Time
+}
+
+// LagRecorder takes schedule lags. RecordLag is called from one goroutine
+// per runner, once per request, and must be cheap.
+type LagRecorder interface {
+	RecordLag(time.Duration)
 }
 
 // Runner drives one workload against one target.
@@ -207,6 +217,9 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 		r.lastLag.Store(int64(lag))
 		if int64(lag) > r.maxLag.Load() {
 			r.maxLag.Store(int64(lag))
+		}
+		if r.cfg.Lag != nil {
+			r.cfg.Lag.RecordLag(lag)
 		}
 
 		// Only this goroutine adds to inflight, so the check and the add

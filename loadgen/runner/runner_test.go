@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -507,5 +508,29 @@ func TestPipelineResultsAreBatched(t *testing.T) {
 	defer col.mu.Unlock()
 	if len(col.batches) != 50 || slices.Min(col.batches) != 16 {
 		t.Errorf("RecordN calls %v, want 50 batches of 16", col.batches)
+	}
+}
+
+type lagCount struct{ n atomic.Int64 }
+
+func (l *lagCount) RecordLag(time.Duration) { l.n.Add(1) }
+
+// TestLagRecordedPerRequest checks that every open-loop request, sent or
+// dropped, has its schedule lag recorded.
+func TestLagRecordedPerRequest(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Redis)
+	var col collector
+	var lags lagCount
+	r, err := New(Config{
+		Client: client(t, srv.Addr), Workload: kvWorkload(1), Schedule: schedule.Constant{PerSecond: 2000},
+		MaxInFlight: 1, Drain: time.Second, Recorder: &col, Lag: &lags, Requests: 400,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(r, 5*time.Second)
+	if n := len(col.snapshot()); n != 400 || lags.n.Load() != 400 {
+		t.Errorf("%d results, %d lags; want 400 of each", n, lags.n.Load())
 	}
 }
