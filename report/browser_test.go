@@ -46,16 +46,25 @@ const checkFigures = `Array.from(document.querySelectorAll('figure')).map(f => {
 // Chromium with the network off, and checks that it loads without errors,
 // requests nothing but itself, and draws every chart.
 func TestReportBrowser(t *testing.T) {
+	m := Build(readTestRun(t), testTable(), Options{})
+	checkInBrowser(t, &m, "report-browser.png")
+}
+
+// checkInBrowser writes m's page to a file and opens it in a real headless
+// Chromium with the network off: it must load without errors, request
+// nothing but itself, and draw every chart. The screenshot is saved as
+// shot in $ECBENCH_TEST_ARTIFACTS (or a temporary directory).
+func checkInBrowser(t *testing.T, m *Model, shot string) {
+	t.Helper()
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("no Chromium at %s (%v): install the test dependencies and run the tests as the README says: make test (./scripts/test.sh runs ./scripts/install-deps.sh)", chromiumPath, err)
 	}
 
 	// The report, as a file.
-	m := Build(readTestRun(t), testTable())
 	charts := m.Charts()
 	for _, c := range charts {
 		if len(c.Lines) == 0 {
-			t.Fatalf("chart %s of testdata/run has no lines: the test needs every chart drawn", c.ID)
+			t.Fatalf("chart %s has no lines: the test needs every chart drawn", c.ID)
 		}
 	}
 	dir := t.TempDir()
@@ -64,7 +73,7 @@ func TestReportBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := HTML(f, &m); err != nil {
+	if err := HTML(f, m); err != nil {
 		f.Close()
 		t.Fatal(err)
 	}
@@ -182,7 +191,7 @@ func TestReportBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("count svgs: %v", err)
 	}
-	shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	img, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
@@ -195,12 +204,12 @@ func TestReportBrowser(t *testing.T) {
 	} else if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png := filepath.Join(out, "report-browser.png")
-	if err := os.WriteFile(png, shot, 0o644); err != nil {
+	png := filepath.Join(out, shot)
+	if err := os.WriteFile(png, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot: %s (%d bytes)", png, len(shot))
-	if len(shot) < 8 || string(shot[1:4]) != "PNG" {
+	t.Logf("screenshot: %s (%d bytes)", png, len(img))
+	if len(img) < 8 || string(img[1:4]) != "PNG" {
 		t.Errorf("screenshot is not a PNG")
 	}
 

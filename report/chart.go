@@ -37,6 +37,10 @@ var dashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(1.5), v
 
 // draw draws c on dc: the plot, and its legend in a column to the right,
 // where it never hides a line.
+//
+// The y axis' title is drawn here, in a column to the left, rather than by
+// gonum: gonum centres it at the arithmetic middle of the axis range, which
+// on a log axis sits near the top and pushes the plot down to make room.
 func drawChart(c *Chart, dc draw.Canvas) error {
 	p, legend, err := plotOf(c)
 	if err != nil {
@@ -47,7 +51,13 @@ func drawChart(c *Chart, dc draw.Canvas) error {
 		r := legend.Rectangle(dc)
 		w = r.Max.X - r.Min.X + vg.Points(12)
 	}
-	p.Draw(draw.Crop(dc, 0, -w, 0, 0))
+	sty := p.Y.Label.TextStyle
+	sty.Rotation = math.Pi / 2
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	left := sty.Height(c.YLabel) + p.Y.Label.Padding + vg.Points(4) // room for a browser's wider font
+	p.Y.Label.Text = ""
+	dc.FillText(sty, vg.Point{X: dc.Min.X, Y: (dc.Min.Y + dc.Max.Y) / 2}, c.YLabel)
+	p.Draw(draw.Crop(dc, left, -w, 0, 0))
 	if w > 0 {
 		legend.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-w+vg.Points(6), 0, 0, -vg.Points(24)))
 	}
@@ -62,6 +72,9 @@ func plotOf(c *Chart) (*plot.Plot, plot.Legend, error) {
 	p.Title.Text = c.Title
 	p.X.Label.Text = c.XLabel
 	p.Y.Label.Text = c.YLabel
+	if len(c.Spans) > 0 {
+		p.Add(spans{chart: c}) // beneath the grid and the lines
+	}
 	p.Add(plotter.NewGrid())
 	if c.LogY {
 		p.Y.Scale = plot.LogScale{}
@@ -70,34 +83,79 @@ func plotOf(c *Chart) (*plot.Plot, plot.Legend, error) {
 	if c.Nines {
 		p.X.Tick.Marker = ninesTicks{}
 	}
+	if !c.Clock.IsZero() {
+		p.X.Tick.Marker = clockTicks{zero: c.Clock}
+	}
 	for _, l := range c.Lines {
-		xys := make(plotter.XYs, 0, len(l.Points))
-		for _, pt := range l.Points {
-			if c.LogY && pt.Y <= 0 { // no place on a log axis
+		style := draw.LineStyle{Color: palette[l.Color%len(palette)], Width: vg.Points(1.5), Dashes: dashes[l.Dash%len(dashes)]}
+		drawn := false
+		for _, seg := range segments(l.Points, c.LogY) {
+			if len(seg) == 1 { // a lone point between gaps: a dot, or it would vanish
+				dot, err := plotter.NewScatter(seg)
+				if err != nil {
+					return nil, legend, fmt.Errorf("chart %s: line %s: %w", c.ID, l.Label, err)
+				}
+				dot.GlyphStyle = draw.GlyphStyle{Color: style.Color, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
+				p.Add(dot)
+				drawn = true
 				continue
 			}
-			xys = append(xys, plotter.XY{X: pt.X, Y: pt.Y})
+			line, err := plotter.NewLine(seg)
+			if err != nil {
+				return nil, legend, fmt.Errorf("chart %s: line %s: %w", c.ID, l.Label, err)
+			}
+			line.LineStyle = style
+			p.Add(line)
+			drawn = true
 		}
-		if len(xys) == 0 {
-			continue
+		if drawn {
+			legend.Add(l.Label, &plotter.Line{LineStyle: style})
 		}
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, legend, fmt.Errorf("chart %s: line %s: %w", c.ID, l.Label, err)
+	}
+	seen := map[string]bool{}
+	for _, sp := range c.Spans {
+		if !seen[sp.Label] {
+			seen[sp.Label] = true
+			legend.Add("phase "+sp.Label, shadeThumb{shades[sp.Shade%len(shades)]})
 		}
-		line.Color = palette[l.Color%len(palette)]
-		line.Width = vg.Points(1.5)
-		line.Dashes = dashes[l.Dash%len(dashes)]
-		p.Add(line)
-		legend.Add(l.Label, line)
 	}
 	if c.LogY && p.Y.Min <= 0 { // no positive data: keep the axis drawable
 		p.Y.Min, p.Y.Max = 0.001, 1
 	}
+	if c.LogY { // headroom: a line at the extremes must not hide in the axis
+		p.Y.Min, p.Y.Max = p.Y.Min/1.15, p.Y.Max*1.15
+	}
 	if !c.LogY && p.Y.Min > 0 {
 		p.Y.Min = 0 // rates from zero: a dip must look like one
 	}
+	if !c.LogY && p.Y.Max > 0 {
+		p.Y.Max *= 1.05 // headroom above the highest point
+	}
+	if c.XMax > c.XMin {
+		p.X.Min, p.X.Max = c.XMin, c.XMax
+	}
 	return p, legend, nil
+}
+
+// segments splits points into the runs between breaks, leaving out points
+// a log axis cannot show (y ≤ 0), which break the line too.
+func segments(pts []Point, logY bool) []plotter.XYs {
+	var segs []plotter.XYs
+	var cur plotter.XYs
+	for _, pt := range pts {
+		if pt.IsBreak() || math.IsInf(pt.Y, 0) || (logY && pt.Y <= 0) {
+			if len(cur) > 0 {
+				segs = append(segs, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, plotter.XY{X: pt.X, Y: pt.Y})
+	}
+	if len(cur) > 0 {
+		segs = append(segs, cur)
+	}
+	return segs
 }
 
 // logTicks labels a log axis at 1, 2 and 5 times each power of ten, with

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
+	"time"
 )
 
 // HTML writes m as one self-contained page: inline CSS, charts as inline
@@ -40,6 +42,8 @@ type chartArgs struct {
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"chart": func(svgs map[string]template.HTML, c Chart) chartArgs { return chartArgs{&c, svgs[c.ID]} },
+	"join":  strings.Join,
+	"utc":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -60,14 +64,17 @@ figure { margin: 1em 0; } figure svg { width: 100%; height: auto; max-width: 60e
 /* the charts are laid out with Go's font metrics; a browser's wider fallback font must not clip legends */
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 .nodata { color: #888; font-style: italic; }
+.note { color: #555; font-size: 0.9em; }
 nav a { margin-right: 1em; }
 </style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<nav><a href="#summary">Summary</a>{{range .Workloads}}<a href="#workload-{{.Throughput.ID}}">{{.Name}}</a>{{end}}<a href="#metadata">Run metadata</a></nav>
+<nav><a href="#summary">Summary</a>{{range .Workloads}}<a href="#workload-{{.Throughput.ID}}">{{.Name}}</a>{{end}}{{if .Servers}}<a href="#servers">Servers (CloudWatch)</a>{{end}}<a href="#metadata">Run metadata</a></nav>
 
 <h2 id="summary">Summary</h2>
+{{range .Warnings}}<p class="warning">warning: {{.}}</p>
+{{end}}
 {{with .Table}}
 {{range .Warnings}}<p class="warning">warning: {{.}}</p>
 {{end}}
@@ -92,6 +99,15 @@ nav a { margin-right: 1em; }
 {{template "chart" (chart $.SVG .Latency)}}
 {{template "chart" (chart $.SVG .Spectrum)}}
 {{end}}
+{{with .OmittedOps}}<p class="note">No charts for {{join . ", "}}: fewer requests than the ops above (--max-ops); the summary table has every op.</p>
+{{end}}
+{{end}}
+
+{{with .Servers}}
+<h2 id="servers">Servers (CloudWatch)</h2>
+<p class="note">ElastiCache's own metrics for each target's nodes, as ecbench polled them from CloudWatch (published once a minute).</p>
+{{range .}}{{template "chart" (chart $.SVG .)}}
+{{end}}
 {{end}}
 
 <h2 id="metadata">Run metadata</h2>
@@ -99,6 +115,15 @@ nav a { margin-right: 1em; }
 <table>
 {{range .Fields}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
 {{end}}</table>
+{{if $.Phases}}
+<h3>Scenario phases</h3>
+<table>
+<thead><tr><th>phase</th><th>from (UTC)</th><th>to (UTC)</th></tr></thead>
+<tbody>
+{{range $.Phases}}<tr><td>{{.Name}}</td><td>{{utc .From}}</td><td>{{utc .To}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}
 {{if .Targets}}
 <h3>Targets</h3>
 <table>

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,6 +133,12 @@ func dump(m *Model) string {
 	var b strings.Builder
 	for _, c := range m.Charts() {
 		fmt.Fprintf(&b, "chart %s %q x=%q y=%q logy=%v nines=%v\n", c.ID, c.Title, c.XLabel, c.YLabel, c.LogY, c.Nines)
+		if c.XMax > c.XMin || !c.Clock.IsZero() {
+			fmt.Fprintf(&b, "  x from %v to %v, clock %s\n", c.XMin, c.XMax, c.Clock.Format(time.RFC3339))
+		}
+		for _, sp := range c.Spans {
+			fmt.Fprintf(&b, "  span %q shade=%d: %v..%v\n", sp.Label, sp.Shade, sp.From, sp.To)
+		}
 		for _, l := range c.Lines {
 			fmt.Fprintf(&b, "  line %q color=%d dash=%d:", l.Label, l.Color, l.Dash)
 			for _, p := range l.Points {
@@ -140,9 +147,23 @@ func dump(m *Model) string {
 			b.WriteByte('\n')
 		}
 	}
+	for _, w := range m.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	for _, w := range m.Workloads {
+		if len(w.OmittedOps) > 0 {
+			fmt.Fprintf(&b, "workload %s: charts of %v left out\n", w.Name, w.OmittedOps)
+		}
+	}
+	for _, ph := range m.Phases {
+		fmt.Fprintf(&b, "phase %s shade=%d: %s..%s\n", ph.Name, ph.Shade, ph.From.Format(time.RFC3339), ph.To.Format(time.RFC3339))
+	}
 	b.WriteString("meta\n")
 	for _, f := range m.Meta.Fields {
 		fmt.Fprintf(&b, "  %s: %s\n", f[0], f[1])
+	}
+	for _, t := range m.Meta.Targets {
+		fmt.Fprintf(&b, "  target: %+v\n", t)
 	}
 	for _, g := range m.Meta.Generator {
 		fmt.Fprintf(&b, "  generator: %s\n", g)
@@ -170,9 +191,9 @@ func golden(t *testing.T, name, got string) {
 
 func TestReportModelGolden(t *testing.T) {
 	run := readTestRun(t)
-	m := Build(run, testTable())
+	m := Build(run, testTable(), Options{})
 	golden(t, "model.golden", dump(&m))
-	if again := Build(run, testTable()); dump(&again) != dump(&m) {
+	if again := Build(run, testTable(), Options{}); dump(&again) != dump(&m) {
 		t.Error("Build is not deterministic")
 	}
 }
@@ -185,16 +206,24 @@ func TestReportModelMerged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := Build(run, Table{})
+	m := Build(run, Table{}, Options{})
 	tp := m.Workloads[0].Throughput
-	if got := len(tp.Lines[0].Points); got != 12 {
-		t.Errorf("merged throughput has %d points, want 12 (two runs of 6 s)", got)
+	var points, breaks int
+	for _, p := range tp.Lines[0].Points {
+		if p.IsBreak() {
+			breaks++
+		} else {
+			points++
+		}
+	}
+	if points != 12 || breaks != 1 {
+		t.Errorf("merged throughput has %d points and %d breaks, want 12 (two runs of 6 s) and 1 (the second run's warm-up)", points, breaks)
 	}
 	if tp.XLabel != "time, merged runs one after another (s)" {
 		t.Errorf("x label %q", tp.XLabel)
 	}
 	// Twice the samples: the spectrum reaches one step further.
-	single := Build(a, Table{})
+	single := Build(a, Table{}, Options{})
 	if n, n1 := len(m.Workloads[0].Ops[0].Spectrum.Lines[0].Points), len(single.Workloads[0].Ops[0].Spectrum.Lines[0].Points); n <= n1 {
 		t.Errorf("merged spectrum has %d points, single %d", n, n1)
 	}
@@ -226,7 +255,7 @@ var (
 func TestReportHTML(t *testing.T) {
 	t.Parallel()
 	run := testRun(t)
-	m := Build(run, testTable())
+	m := Build(run, testTable(), Options{})
 	var b bytes.Buffer
 	if err := HTML(&b, &m); err != nil {
 		t.Fatal(err)
@@ -305,7 +334,7 @@ func checkNesting(t *testing.T, page string) {
 
 func TestReportEmptyRun(t *testing.T) {
 	t.Parallel()
-	m := Build(&results.Run{}, Table{})
+	m := Build(&results.Run{}, Table{}, Options{})
 	var b bytes.Buffer
 	if err := HTML(&b, &m); err != nil {
 		t.Fatal(err)
@@ -317,7 +346,7 @@ func TestReportEmptyRun(t *testing.T) {
 
 func TestReportWriteCharts(t *testing.T) {
 	t.Parallel()
-	m := Build(testRun(t), testTable())
+	m := Build(testRun(t), testTable(), Options{})
 	for _, tt := range []struct {
 		format string
 		magic  string
@@ -345,5 +374,86 @@ func TestReportWriteCharts(t *testing.T) {
 	}
 	if _, err := WriteCharts(t.TempDir(), "gif", &m); err == nil || !strings.Contains(err.Error(), `"gif" (want png or svg)`) {
 		t.Errorf("gif: %v", err)
+	}
+}
+
+// TestReportGaps: seconds missing from a results directory break the
+// lines rather than join their neighbours, and so does a second without a
+// completed request in the latency lines.
+func TestReportGaps(t *testing.T) {
+	t.Parallel()
+	run := testRun(t)
+	for i := range run.Series {
+		s := &run.Series[i]
+		if s.Target == "valkey" { // seconds 4 and 5 lost
+			s.Intervals = slices.DeleteFunc(s.Intervals, func(iv results.Interval) bool { return iv.T == 4 || iv.T == 5 })
+		}
+	}
+	m := Build(run, Table{}, Options{})
+	want := map[string]string{
+		"throughput-kv valkey (valkey)":      "2,1656 3,1658 4,NaN 6,1664 7,1666",
+		"latency-kv-get valkey (valkey) p50": "2,0.18 3,0.18 4,NaN 6,0.18 7,0.18",
+		"latency-kv-get redis (redis) p50":   "2,0.2 3,0.2 4,NaN 5,0.2 6,0.2 7,0.2",
+	}
+	for _, c := range m.Charts() {
+		for _, l := range c.Lines {
+			w, ok := want[c.ID+" "+l.Label]
+			if !ok {
+				continue
+			}
+			delete(want, c.ID+" "+l.Label)
+			var got []string
+			for _, p := range l.Points {
+				got = append(got, strconv.FormatFloat(p.X, 'g', -1, 64)+","+strconv.FormatFloat(p.Y, 'g', -1, 64))
+			}
+			if strings.Join(got, " ") != w {
+				t.Errorf("%s %s: %s, want %s", c.ID, l.Label, strings.Join(got, " "), w)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("lines not found: %v", want)
+	}
+	// A break draws as two lines: no path joins second 3 to second 6.
+	svg, err := SVG(&m.Workloads[0].Throughput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if segs := len(segments(m.Workloads[0].Throughput.Lines[1].Points, false)); segs != 2 {
+		t.Errorf("valkey's throughput has %d segments, want 2", segs)
+	}
+	if !bytes.Contains(svg, []byte("<path")) {
+		t.Errorf("no paths in the svg")
+	}
+}
+
+// TestReportMaxOps: only the busiest ops get charts; the others are named.
+func TestReportMaxOps(t *testing.T) {
+	t.Parallel()
+	run := testRun(t) // get: ~1000 requests/s, set: ~500
+	for _, tt := range []struct {
+		max     int
+		kept    []string
+		omitted []string
+	}{
+		{0, []string{"get", "set"}, nil},
+		{2, []string{"get", "set"}, nil},
+		{1, []string{"get"}, []string{"set"}},
+	} {
+		m := Build(run, Table{}, Options{MaxOps: tt.max})
+		var kept []string
+		for _, o := range m.Workloads[0].Ops {
+			kept = append(kept, o.Name)
+		}
+		if !slices.Equal(kept, tt.kept) || !slices.Equal(m.Workloads[0].OmittedOps, tt.omitted) {
+			t.Errorf("max %d: kept %v, omitted %v; want %v, %v", tt.max, kept, m.Workloads[0].OmittedOps, tt.kept, tt.omitted)
+		}
+		var b bytes.Buffer
+		if err := HTML(&b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if note := "No charts for set: fewer requests than the ops above (--max-ops); the summary table has every op."; strings.Contains(b.String(), note) != (tt.omitted != nil) {
+			t.Errorf("max %d: note %q shown: %v", tt.max, note, !(tt.omitted != nil))
+		}
 	}
 }

@@ -45,7 +45,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ecbench report: %v\n", err)
 		return exitUsage
 	}
-	m := report.Build(run, reportTable(run, merged))
+	m := report.Build(run, reportTable(run, merged), report.Options{})
 	if err := writeReport(*out, &m); err != nil {
 		fmt.Fprintf(stderr, "ecbench report: %v\n", err)
 		return exitFailed
