@@ -2,5 +2,10 @@ package report
 
 import "errors"
 
-// ErrFormat is returned for an image format other than png or svg.
-var ErrFormat = errors.New("report: unknown chart format")
+var (
+	// ErrFormat is returned for an image format other than png or svg.
+	ErrFormat = errors.New("report: unknown chart format")
+	// ErrNoData is returned when Prometheus holds no ecbench series in the
+	// window asked for.
+	ErrNoData = errors.New("report: no ecbench series")
+)

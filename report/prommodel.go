@@ -1,0 +1,147 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// Build computes the page's model from what QueryPrometheus read and the
+// summary table computed from p.Run. Time charts span the whole window
+// with clock times, shade the scenario's phases and break where ecbench
+// had no samples; a Servers section holds the CloudWatch metrics.
+func (p *Prometheus) Build(table Table, opts Options) Model {
+	from, to := p.Query.From.UTC(), p.Query.To.UTC()
+	v := view{
+		xlabel:   clockLabel(from, to),
+		clock:    from,
+		xmax:     to.Sub(from).Seconds(),
+		spectrum: "whole window, at the classic buckets' resolution",
+	}
+	for _, ph := range p.Phases {
+		v.spans = append(v.spans, Span{From: ph.From.Sub(from).Seconds(), To: ph.To.Sub(from).Seconds(), Label: ph.Name, Shade: ph.Shade})
+	}
+	b := newBuilder(p.Run)
+	m := b.build(table, opts, v)
+	m.Title = fmt.Sprintf("ecbench report — Prometheus, %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	m.Warnings = slices.Clone(p.Warnings)
+	m.Phases = slices.Clone(p.Phases)
+	m.Servers = p.serverCharts(b, v)
+	m.Meta = p.meta()
+	return m
+}
+
+// clockLabel names a clock axis: the time zone and the day(s).
+func clockLabel(from, to time.Time) string {
+	day := from.Format("2006-01-02")
+	if end := to.Add(-time.Nanosecond).Format("2006-01-02"); end != day {
+		day += " to " + end
+	}
+	return "time (UTC), " + day
+}
+
+// cloudWatchOrder puts the metrics people look at first first; any other
+// follows in name order.
+var cloudWatchOrder = []string{
+	"EngineCPUUtilization", "CPUUtilization", "DatabaseMemoryUsagePercentage", "FreeableMemory",
+	"CurrConnections", "NewConnections", "NetworkBytesIn", "NetworkBytesOut",
+}
+
+// serverCharts makes one chart per CloudWatch metric, one line per
+// (target, node, statistic), colored by target like every other chart.
+func (p *Prometheus) serverCharts(bld *builder, v view) []Chart {
+	byMetric := map[string]model.Matrix{}
+	for _, s := range p.cloudwatch {
+		metric := string(s.Metric["metric"])
+		byMetric[metric] = append(byMetric[metric], s)
+	}
+	metrics := make([]string, 0, len(byMetric))
+	for m := range byMetric {
+		metrics = append(metrics, m)
+	}
+	rank := func(m string) int {
+		if i := slices.Index(cloudWatchOrder, m); i >= 0 {
+			return i
+		}
+		return len(cloudWatchOrder)
+	}
+	slices.SortFunc(metrics, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
+
+	step := p.Query.Step.Seconds()
+	var charts []Chart
+	for _, metric := range metrics {
+		ss := byMetric[metric]
+		label := func(s *model.SampleStream) string {
+			m := s.Metric
+			return fmt.Sprintf("%s (%s) %s %s", m["target"], m["engine"], m["node"], m["stat"])
+		}
+		color := func(s *model.SampleStream) int { return bld.color(string(s.Metric["target"])) }
+		slices.SortFunc(ss, func(a, b *model.SampleStream) int {
+			return cmp.Or(cmp.Compare(color(a), color(b)), cmp.Compare(label(a), label(b)))
+		})
+		c := v.timeChart("cloudwatch-"+slugify(metric), "CloudWatch: "+metric, cloudWatchUnit(metric), false)
+		dash := map[string]int{} // per target: its nodes and statistics dashed apart
+		for _, s := range ss {
+			target := string(s.Metric["target"])
+			l := newLineOf(step)
+			for _, sp := range s.Values {
+				l.add(float64(p.x(sp.Timestamp)), round(float64(sp.Value)))
+			}
+			c.Lines = appendLine(c.Lines, Line{Label: label(s), Color: bld.color(target), Dash: dash[target], Points: l.points()})
+			dash[target]++
+		}
+		charts = append(charts, c)
+	}
+	return charts
+}
+
+// x is a sample's position on a chart: seconds since the window's start.
+func (p *Prometheus) x(ts model.Time) int64 {
+	return (&querier{from: p.Query.From}).x(ts)
+}
+
+// cloudWatchUnit is a metric's y label, with its unit where the name tells.
+func cloudWatchUnit(metric string) string {
+	switch {
+	case strings.HasSuffix(metric, "Utilization"), strings.HasSuffix(metric, "Percentage"), strings.HasSuffix(metric, "HitRate"):
+		return metric + " (%)"
+	case strings.Contains(metric, "Bytes"), strings.Contains(metric, "Memory"), metric == "SwapUsage":
+		return metric + " (bytes)"
+	case strings.HasSuffix(metric, "Latency"):
+		return metric + " (µs)"
+	case metric == "ReplicationLag":
+		return metric + " (s)"
+	}
+	return metric
+}
+
+// meta describes the source: the server, window, step and how rates were
+// taken, ecbench's versions and generators, and the targets.
+func (p *Prometheus) meta() Meta {
+	q := p.Query
+	window := q.To.Sub(q.From)
+	m := Meta{Targets: p.Identities}
+	add := func(k, v string) {
+		if v != "" {
+			m.Fields = append(m.Fields, [2]string{k, v})
+		}
+	}
+	add("source", "Prometheus "+q.Source)
+	add("window", fmt.Sprintf("%s to %s (%v)", q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339), window))
+	add("step", fmt.Sprintf("%v (%d points per line at most)", q.Step, int(window/q.Step)+1))
+	add("scrape interval", fmt.Sprintf("%v (the median spacing of ecbench_build_info's samples)", p.ScrapeInterval))
+	add("rate window", fmt.Sprintf("%v (rates per point: the larger of the step and four scrape intervals)", p.RateWindow))
+	add("ecbench", strings.Join(p.Versions, ", "))
+	if n := len(p.Generators); n > 0 {
+		add("generators", fmt.Sprintf("%d: %s (counters and histograms summed over them)", n, strings.Join(p.Generators, ", ")))
+	}
+	for _, g := range p.Run.Generator {
+		m.Generator = append(m.Generator, fmt.Sprintf("%s on %s: max schedule lag %v, dropped %d, in-flight bound %d",
+			g.Workload, g.Target, g.MaxScheduleLag, g.Dropped, g.MaxInFlight))
+	}
+	return m
+}
