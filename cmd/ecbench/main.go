@@ -6,6 +6,7 @@
 //	ecbench bench [--config FILE | legacy flags] [--duration D] ...
 //	ecbench compare RESULT_DIR... [--format text|markdown|csv]
 //	ecbench report RESULT_DIR... -o report.html [--format png|svg --charts-dir DIR]
+//	ecbench report --prometheus URL --from T --to T -o report.html [--step D]
 //	ecbench version
 package main
 
@@ -43,7 +44,7 @@ func commands() []command {
 		{"check", "validate a config file (and, with --connect, reach every target)", runCheck},
 		{"bench", "a finite side-by-side benchmark: table, verdicts and a results directory", runBench},
 		{"compare", "print the side-by-side table of saved results (one run, or several merged)", runCompare},
-		{"report", "write saved results as one self-contained HTML page with charts", runReport},
+		{"report", "write saved results, or a Prometheus window, as one self-contained HTML page with charts", runReport},
 		{"version", "print the version", runVersion},
 	}
 }
