@@ -38,6 +38,7 @@ func exposition(t testing.TB) map[string]family {
 	now := time.Now()
 	r.Record(result.Result{Op: 0, Outcome: result.OK, Intended: now, Sent: now, Done: now.Add(time.Millisecond)})
 	m.AddRunner("redis", "kv", runnerStats{})
+	m.LagRecorder("redis", "kv").RecordLag(time.Millisecond)
 	m.AddTarget(func() metrics.TargetState {
 		return metrics.TargetState{Name: "redis", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "primary",
 			Known: true, Up: true, Pool: &redis.PoolStats{}}
