@@ -188,8 +188,8 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 	pool := newWorkerPool(r, reqCtx, workers)
 	defer pool.close()
 	start := time.Unix(0, r.start.Load())
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	pace := newPacer()
+	defer pace.close()
 	scratch := &workload.Request{}
 	for n := int64(0); r.cfg.Requests <= 0 || n < r.cfg.Requests; n++ {
 		at, ok := r.cfg.Schedule.Due(n)
@@ -201,13 +201,9 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 		intended := start.Add(at)
 		r.nextDue.Store(intended.UnixNano())
 		now := time.Now()
-		if wait := intended.Sub(now); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
+		if intended.After(now) {
+			if !pace.until(ctx, intended) {
 				return
-			case <-timer.C:
 			}
 			now = time.Now()
 		} else if ctx.Err() != nil {
