@@ -47,7 +47,7 @@ func TestPacerStopsOnCancel(t *testing.T) {
 type brokenSleeper struct{ closed bool }
 
 func (b *brokenSleeper) sleep(time.Duration) error { return errors.New("broken") }
-func (b *brokenSleeper) close() error             { b.closed = true; return nil }
+func (b *brokenSleeper) close() error              { b.closed = true; return nil }
 
 func TestPacerFallsBackToTimers(t *testing.T) {
 	p := newPacer()
