@@ -1,8 +1,13 @@
 package metrics
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ecbench/ecbench/loadgen/result"
 )
@@ -41,4 +46,34 @@ func BenchmarkTakeSummary(b *testing.B) {
 		now = now.Add(time.Second)
 		r.TakeSummary(now)
 	}
+}
+
+// BenchmarkScrape serves /metrics for the perf script's daemon: 2 targets,
+// 6 workloads, 42 ops each with data (84 latency and service series).
+func BenchmarkScrape(b *testing.B) {
+	reg, m := newTestMetrics(b)
+	for _, target := range []string{"redis", "valkey"} {
+		for w := range 6 {
+			ops := make([]string, 7)
+			for i := range ops {
+				ops[i] = fmt.Sprintf("op%d", i)
+			}
+			r := m.Recorder(target, fmt.Sprintf("w%d", w), ops, fixedEngine(target))
+			for i := range ops {
+				for k := range 50 {
+					r.Record(res(i, result.OK, result.ClassNone, 0, time.Duration(k+1)*37*time.Microsecond))
+				}
+			}
+		}
+	}
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		size = w.Body.Len()
+	}
+	b.ReportMetric(float64(size)/1024, "KiB")
 }

@@ -198,10 +198,16 @@ func (h *durationHistogram) Write(out *dto.Metric) error {
 		ZeroThreshold:    proto.Float64(prometheus.DefNativeHistogramZeroThreshold),
 		ZeroCount:        proto.Uint64(cold.zero.Load()),
 	}
+	// One allocation each for the buckets and their counts; the bounds are
+	// shared by every scrape (the encoder only reads them).
+	buckets := make([]dto.Bucket, len(h.vec.bounds))
+	cums := make([]uint64, len(h.vec.bounds))
 	var cum uint64
-	for i, b := range h.vec.bounds {
+	for i := range h.vec.bounds {
 		cum += cold.classic[i].Load()
-		his.Bucket[i] = &dto.Bucket{CumulativeCount: proto.Uint64(cum), UpperBound: proto.Float64(b)}
+		cums[i] = cum
+		buckets[i].CumulativeCount, buckets[i].UpperBound = &cums[i], &h.vec.bounds[i]
+		his.Bucket[i] = &buckets[i]
 	}
 	his.Schema, his.PositiveSpan, his.PositiveDelta = nativeSpans(&cold.native)
 	out.Label = h.labels
