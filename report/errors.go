@@ -7,5 +7,5 @@ var (
 	ErrFormat = errors.New("report: unknown chart format")
 	// ErrNoData is returned when Prometheus holds no ecbench series in the
 	// window asked for.
-	ErrNoData = errors.New("report: no ecbench series")
+	ErrNoData = errors.New("no ecbench series")
 )

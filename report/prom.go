@@ -28,8 +28,7 @@ const targetPoints = 1000
 // most about 1000 points, rounded up to a whole second, and never shorter
 // than the scrape interval (finer points would only repeat samples).
 func DefaultStep(window, scrape time.Duration) time.Duration {
-	step := max(time.Second, ceilSecond(window/targetPoints), ceilSecond(scrape))
-	return step
+	return max(time.Second, ceilSecond(window/targetPoints), ceilSecond(scrape))
 }
 
 // RateWindow is the range of every rate() of the report: four scrape
@@ -86,11 +85,19 @@ type Prometheus struct {
 // on ecbench's raw series (summed over instance, so that several generators
 // add up), with or without the recording rules. It fails with ErrNoData when
 // no ecbench was scraped in the window, and with the query and Prometheus'
-// error when a query fails.
+// error when a query fails; every error starts "prometheus SOURCE: ".
 func QueryPrometheus(ctx context.Context, api v1.API, q PromQuery) (*Prometheus, error) {
+	p, err := queryPrometheus(ctx, api, q)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus %s: %w", q.Source, err)
+	}
+	return p, nil
+}
+
+func queryPrometheus(ctx context.Context, api v1.API, q PromQuery) (*Prometheus, error) {
 	q.From, q.To = q.From.Truncate(time.Second), q.To.Truncate(time.Second)
 	if !q.To.After(q.From) {
-		return nil, fmt.Errorf("report: the window %s to %s is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+		return nil, fmt.Errorf("the window %s to %s is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
 	p := &Prometheus{Query: q}
 	qr := &querier{api: api, p: p, from: q.From, to: q.To}
@@ -101,10 +108,10 @@ func QueryPrometheus(ctx context.Context, api v1.API, q PromQuery) (*Prometheus,
 		p.Query.Step = DefaultStep(q.To.Sub(q.From), p.ScrapeInterval)
 	}
 	if p.Query.Step%time.Second != 0 || p.Query.Step <= 0 {
-		return nil, fmt.Errorf("report: step %v: must be a whole number of seconds", p.Query.Step)
+		return nil, fmt.Errorf("step %v: must be a whole number of seconds", p.Query.Step)
 	}
 	if n := q.To.Sub(q.From) / p.Query.Step; n >= MaxPoints {
-		return nil, fmt.Errorf("report: step %v gives %d points over the window, Prometheus allows %d", p.Query.Step, n+1, MaxPoints)
+		return nil, fmt.Errorf("step %v gives %d points over the window, Prometheus allows %d", p.Query.Step, n+1, MaxPoints)
 	}
 	qr.step = p.Query.Step
 	p.RateWindow = RateWindow(p.Query.Step, p.ScrapeInterval)
@@ -138,8 +145,8 @@ func (p *Prometheus) findScrapeInterval(ctx context.Context, qr *querier) error 
 		return err
 	}
 	if len(m) == 0 {
-		return fmt.Errorf("%w from %s to %s at %s: is it the Prometheus that scrapes ecbench, and the right time range?",
-			ErrNoData, qr.from.UTC().Format(time.RFC3339), qr.to.UTC().Format(time.RFC3339), p.Query.Source)
+		return fmt.Errorf("%w from %s to %s: is it the Prometheus that scrapes ecbench, and the right time range?",
+			ErrNoData, qr.from.UTC().Format(time.RFC3339), qr.to.UTC().Format(time.RFC3339))
 	}
 	var densest model.SamplePair
 	for _, s := range m {
@@ -193,12 +200,12 @@ type querier struct {
 func (qr *querier) rangeQuery(ctx context.Context, expr string) (model.Matrix, error) {
 	v, warnings, _, err := qr.api.QueryRange(ctx, expr, v1.Range{Start: qr.from, End: qr.to, Step: qr.step})
 	if err != nil {
-		return nil, fmt.Errorf("report: query %s: %w", expr, err)
+		return nil, fmt.Errorf("query %s: %w", expr, err)
 	}
 	qr.warnings(warnings)
 	m, ok := v.(model.Matrix)
 	if !ok {
-		return nil, fmt.Errorf("report: query %s: a %s, not a matrix", expr, v.Type())
+		return nil, fmt.Errorf("query %s: a %s, not a matrix", expr, v.Type())
 	}
 	return m, nil
 }
@@ -208,14 +215,14 @@ func (qr *querier) rangeQuery(ctx context.Context, expr string) (model.Matrix, e
 func (qr *querier) instant(ctx context.Context, expr string, t time.Time) (model.Value, error) {
 	v, warnings, _, err := qr.api.Query(ctx, expr, t)
 	if err != nil {
-		return nil, fmt.Errorf("report: query %s: %w", expr, err)
+		return nil, fmt.Errorf("query %s: %w", expr, err)
 	}
 	qr.warnings(warnings)
 	switch v.(type) {
 	case model.Vector, model.Matrix:
 		return v, nil
 	}
-	return nil, fmt.Errorf("report: query %s: a %s, not a vector", expr, v.Type())
+	return nil, fmt.Errorf("query %s: a %s, not a vector", expr, v.Type())
 }
 
 // overWindow evaluates expr, which uses the range [window], at the end of
@@ -227,7 +234,7 @@ func (qr *querier) overWindow(ctx context.Context, expr string) (model.Vector, e
 	}
 	vec, ok := v.(model.Vector)
 	if !ok {
-		return nil, fmt.Errorf("report: query %s: a matrix, not a vector", expr)
+		return nil, fmt.Errorf("query %s: a matrix, not a vector", expr)
 	}
 	return vec, nil
 }
@@ -239,8 +246,10 @@ func (qr *querier) warnings(ws v1.Warnings) {
 }
 
 // x is a sample's position on a chart: seconds since the window's start.
-func (qr *querier) x(ts model.Time) int64 {
-	return int64(math.Round(ts.Sub(model.TimeFromUnixNano(qr.from.UnixNano())).Seconds()))
+func (qr *querier) x(ts model.Time) int64 { return secondsSince(qr.from, ts) }
+
+func secondsSince(from time.Time, ts model.Time) int64 {
+	return int64(math.Round(ts.Sub(model.TimeFromUnixNano(from.UnixNano())).Seconds()))
 }
 
 // promDuration writes d for PromQL: whole seconds.

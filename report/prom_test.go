@@ -178,10 +178,10 @@ func TestReportPrometheusErrors(t *testing.T) {
 		q    PromQuery
 		want string
 	}{
-		{"unreachable", closed, testPromQuery(closed), "connection refused"},
+		{"unreachable", closed, testPromQuery(closed), "prometheus " + closed + ": query count_over_time(ecbench_build_info[1s]): Post"},
 		{"query refused", strict.URL, testPromQuery(strict.URL), "query processing would load too many samples into memory"},
 		{"no data", strict.URL, PromQuery{From: promStart.Add(-48 * time.Hour), To: promStart.Add(-47 * time.Hour), Source: "http://prometheus.test"},
-			"report: no ecbench series from 2024-12-31T03:00:00Z to 2024-12-31T04:00:00Z at http://prometheus.test: is it the Prometheus that scrapes ecbench, and the right time range?"},
+			"prometheus http://prometheus.test: no ecbench series from 2024-12-31T03:00:00Z to 2024-12-31T04:00:00Z: is it the Prometheus that scrapes ecbench, and the right time range?"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := QueryPrometheus(ctx, promAPI(t, tt.url), tt.q)

@@ -100,9 +100,7 @@ func (p *Prometheus) serverCharts(bld *builder, v view) []Chart {
 }
 
 // x is a sample's position on a chart: seconds since the window's start.
-func (p *Prometheus) x(ts model.Time) int64 {
-	return (&querier{from: p.Query.From}).x(ts)
-}
+func (p *Prometheus) x(ts model.Time) int64 { return secondsSince(p.Query.From, ts) }
 
 // cloudWatchUnit is a metric's y label, with its unit where the name tells.
 func cloudWatchUnit(metric string) string {

@@ -212,7 +212,7 @@ func (c *converter) finish(buckets, classes model.Vector) error {
 	for _, s := range buckets {
 		le, err := strconv.ParseFloat(string(s.Metric["le"]), 64)
 		if err != nil {
-			return fmt.Errorf("report: ecbench_op_latency_seconds_bucket with le=%q: %w", s.Metric["le"], err)
+			return fmt.Errorf("ecbench_op_latency_seconds_bucket with le=%q: %w", s.Metric["le"], err)
 		}
 		k := keyOf(s.Metric)
 		byKey[k] = append(byKey[k], bucket{le, float64(s.Value)})
@@ -244,7 +244,7 @@ func (c *converter) finish(buckets, classes model.Vector) error {
 		s.Seconds = float64(len(s.Intervals)) * step
 		h, err := bucketHistogram(byKey[k])
 		if err != nil {
-			return fmt.Errorf("report: %s/%s on %s: %w", k.workload, k.op, k.target, err)
+			return fmt.Errorf("%s/%s on %s: %w", k.workload, k.op, k.target, err)
 		}
 		s.Latency = h
 		for _, e := range classes {

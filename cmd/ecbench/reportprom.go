@@ -185,7 +185,7 @@ func (src *promSource) model(ctx context.Context, opts report.Options) (report.M
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (--timeout %v)", err, src.timeout)
 		}
-		return report.Model{}, fmt.Errorf("prometheus %s: %w", src.display, err)
+		return report.Model{}, err
 	}
 	t := reportTable(p.Run, 0)
 	if t.Ratio != "" {
