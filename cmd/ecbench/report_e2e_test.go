@@ -167,6 +167,9 @@ scenario:
 			"phase steady", "phase burst", // the phases, shaded and in the legend
 			"Prometheus "+auth.URL, "<td>standalone</td>",
 			"whole window, at the classic buckets")
+		if strings.Contains(page, "Servers (CloudWatch)") {
+			t.Errorf("a Servers (CloudWatch) section without CloudWatch series")
+		}
 		if !strings.Contains(page, "valkey faster") && !strings.Contains(page, "redis faster") && !strings.Contains(page, "no significant difference") {
 			t.Errorf("the summary table has no verdict:\n%s", page)
 		}
