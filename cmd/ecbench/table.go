@@ -138,7 +138,7 @@ func buildComparison(run *results.Run) comparison {
 					row.verdict = string(cmp.Outcome)
 				}
 				if cmp.Outcome == verdict.NotEnoughData {
-					row.verdict = fmt.Sprintf("not enough data (< %d one-second samples)", verdict.MinSamples)
+					row.verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
 				}
 			}
 			if !trusted && row.verdict != "" {
@@ -259,4 +259,13 @@ func printComparison(w io.Writer, run *results.Run, format string) error {
 	}
 	fmt.Fprintf(w, "\nLatency is from each request's intended start. Ratios are %s; verdicts use 95%% confidence intervals from the 1-second intervals.\n", ratio)
 	return nil
+}
+
+// sampleName names the verdict's samples by their length: one-second
+// intervals from a bench, longer steps from a Prometheus window.
+func sampleName(seconds float64) string {
+	if seconds == 1 || seconds <= 0 {
+		return "one-second"
+	}
+	return strconv.FormatFloat(seconds, 'f', -1, 64) + "-second"
 }

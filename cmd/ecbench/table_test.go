@@ -59,6 +59,8 @@ func TestComparisonVerdicts(t *testing.T) {
 		{"same", syntheticRun(1, 0), "no significant difference", ""},
 		{"one engine, two settings", sameEngineRun(), "aof-always faster", ""},
 		{"generator-bound", syntheticRun(1.2, 7), "not trustworthy: generator-bound", "warning: kv on valkey: generator-bound (dropped 7, max schedule lag 80ms)"},
+		{"too short", shortRun(1), "not enough data (< 6 one-second samples)", ""},
+		{"too few Prometheus steps", shortRun(15), "not enough data (< 6 15-second samples)", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -82,6 +84,17 @@ func TestComparisonVerdicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shortRun has 4 intervals of the given length per engine: too few for a
+// verdict.
+func shortRun(seconds float64) *results.Run {
+	run := syntheticRun(1.2, 0)
+	for i := range run.Series {
+		run.Series[i].Intervals = run.Series[i].Intervals[:4]
+		run.Series[i].IntervalSeconds = seconds
+	}
+	return run
 }
 
 // sameEngineRun compares two targets of one engine: the first is the
