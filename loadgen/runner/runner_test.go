@@ -534,3 +534,39 @@ func TestLagRecordedPerRequest(t *testing.T) {
 		t.Errorf("%d results, %d lags; want 400 of each", n, lags.n.Load())
 	}
 }
+
+// TestWorkerConnRefresh checks that a closed-loop worker hands its
+// connection back to the pool after stickyConnRefresh and takes one again:
+// the pool's lifetime checks still apply, and nothing leaks.
+func TestWorkerConnRefresh(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Valkey)
+	c := client(t, srv.Addr)
+	ctx := context.Background()
+	w := newWorkerConn(c)
+	t0 := time.Now()
+	first := w.get(t0)
+	if err := first.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if again := w.get(t0.Add(stickyConnRefresh - time.Millisecond)); again != first {
+		t.Fatal("the connection was replaced before stickyConnRefresh")
+	}
+	second := w.get(t0.Add(stickyConnRefresh))
+	if second == first {
+		t.Fatal("the connection was kept past stickyConnRefresh")
+	}
+	if err := second.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	w.release()
+	w.release() // idempotent
+	if st := c.PoolStats(); st.TotalConns != 1 || st.IdleConns != 1 {
+		t.Errorf("pool after refresh and release: %d connections, %d idle; want the one connection back, idle", st.TotalConns, st.IdleConns)
+	}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srv.Addr}})
+	defer cc.Close()
+	if got := newWorkerConn(cc).get(t0); got != redis.Cmdable(cc) {
+		t.Errorf("a cluster client's worker sends on %T, want the cluster client", got)
+	}
+}
