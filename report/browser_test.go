@@ -53,7 +53,7 @@ func TestReportBrowser(t *testing.T) {
 // checkInBrowser writes m's page to a file and opens it in a real headless
 // Chromium with the network off: it must load without errors, request
 // nothing but itself, and draw every chart. The screenshot is saved as
-// shot in $ECBENCH_TEST_ARTIFACTS (or a temporary directory).
+// shot in $TEST_ARTIFACTS_DIR (or a temporary directory).
 func checkInBrowser(t *testing.T, m *Model, shot string) {
 	t.Helper()
 	if _, err := exec.LookPath(chromiumPath); err != nil {
@@ -198,7 +198,7 @@ func checkInBrowser(t *testing.T, m *Model, shot string) {
 	t.Logf("page loaded and checked in %v", time.Since(start).Round(time.Millisecond))
 
 	// The screenshot is an artefact, kept even when a check below fails.
-	out := os.Getenv("ECBENCH_TEST_ARTIFACTS")
+	out := os.Getenv("TEST_ARTIFACTS_DIR")
 	if out == "" {
 		out = t.TempDir()
 	} else if err := os.MkdirAll(out, 0o755); err != nil {

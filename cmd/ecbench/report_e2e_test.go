@@ -152,7 +152,7 @@ scenario:
 			t.Fatal(err)
 		}
 		page := string(b)
-		if dir := os.Getenv("ECBENCH_TEST_ARTIFACTS"); dir != "" { // for a person to look at
+		if dir := os.Getenv("TEST_ARTIFACTS_DIR"); dir != "" { // for a person to look at
 			if err := os.MkdirAll(dir, 0o755); err == nil {
 				_ = os.WriteFile(filepath.Join(dir, "report-prometheus-e2e.html"), b, 0o644)
 			}
