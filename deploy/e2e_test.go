@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ecbench/ecbench/internal/proctest"
 	"github.com/ecbench/ecbench/internal/servertest"
 )
 
@@ -70,22 +71,22 @@ func TestEndToEnd(t *testing.T) {
 	aws := startFakeElastiCache(t, targets)
 	env = append(env, aws.env()...)
 	var gens []string
-	var procs []*process
+	var procs []*proctest.Process
 	for i := range generators {
-		p, addr := serve(t, httpc, "/readyz", 15*time.Second, func(addr string) *process {
-			return startProcess(t, fmt.Sprintf("ecbench %d", i), append(slices.Clone(env), "ECBENCH_LISTEN="+addr),
+		p, addr := proctest.Serve(t, httpc, "/readyz", 15*time.Second, func(addr string) *proctest.Process {
+			return proctest.Start(t, fmt.Sprintf("ecbench %d", i), append(slices.Clone(env), "ECBENCH_LISTEN="+addr),
 				ecbench, "run", "--config", cfgFile)
 		})
 		gens = append(gens, addr)
 		procs = append(procs, p)
 	}
 
-	prom, promAddr := serve(t, httpc, "/-/ready", 20*time.Second, func(addr string) *process {
+	prom, promAddr := proctest.Serve(t, httpc, "/-/ready", 20*time.Second, func(addr string) *proctest.Process {
 		cfg := writePromConfig(t, map[string][]string{
 			"ecbench:9478":    gens,
 			"prometheus:9090": {addr},
 		})
-		return startProcess(t, "prometheus", cleanEnv(), prometheus,
+		return proctest.Start(t, "prometheus", proctest.CleanEnv(), prometheus,
 			"--config.file="+cfg,
 			"--storage.tsdb.path="+filepath.Join(t.TempDir(), "data"),
 			"--web.listen-address="+addr,
@@ -102,8 +103,8 @@ func TestEndToEnd(t *testing.T) {
 	time.Sleep(dataWindow)
 	end := time.Now()
 	for _, p := range append(procs, prom) {
-		if p.exited() {
-			t.Fatalf("%s exited:\n%s", p.name, p.out.Tail(4000))
+		if p.Exited() {
+			t.Fatalf("%s exited:\n%s", p.Name, p.Out.Tail(4000))
 		}
 	}
 
@@ -140,7 +141,7 @@ func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Ser
 	if err := yaml.Unmarshal(readFile(t, cfgFile), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	env := cleanEnv("ECBENCH_LOG_LEVEL=warn")
+	env := proctest.CleanEnv("ECBENCH_LOG_LEVEL=warn")
 	targets := map[string]string{}
 	for i, tg := range cfg.Targets {
 		s, ok := engines[tg.Engine]

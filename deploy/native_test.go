@@ -2,13 +2,11 @@ package deploy
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/ecbench/ecbench/internal/promtest"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/metrics"
 )
@@ -19,7 +17,6 @@ import (
 // be accepted and give the recorded counts and quantiles.
 func TestNativeHistogramsIngested(t *testing.T) {
 	t.Parallel()
-	prometheus := tool(t, "prometheus")
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
 	httpc := &http.Client{Transport: transport, Timeout: 10 * time.Second}
@@ -42,21 +39,11 @@ func TestNativeHistogramsIngested(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 
-	_, promAddr := serve(t, httpc, "/-/ready", 20*time.Second, func(addr string) *process {
-		cfg := filepath.Join(t.TempDir(), "prometheus.yml")
-		body := fmt.Sprintf("global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: ecbench\n    static_configs: [{targets: [%q]}]\n", srv.Addr())
-		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return startProcess(t, "prometheus", cleanEnv(), prometheus,
-			"--config.file="+cfg,
-			"--storage.tsdb.path="+filepath.Join(t.TempDir(), "data"),
-			"--web.listen-address="+addr,
-			"--enable-feature=native-histograms",
-			"--log.level=warn",
-		)
+	prom := promtest.Start(t, promtest.Options{
+		Scrape: []string{srv.Addr()},
+		Args:   []string{"--enable-feature=native-histograms"},
 	})
-	papi := promAPI{base: "http://" + promAddr, http: httpc}
+	papi := promAPI{base: prom.URL, http: httpc}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	waitTargetsUp(t, ctx, papi, 1)

@@ -8,19 +8,16 @@ package promtest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ecbench/ecbench/internal/servertest"
+	"github.com/ecbench/ecbench/internal/proctest"
 )
 
 // Tool returns the path of prometheus or promtool on PATH, failing the test
@@ -73,9 +70,7 @@ type Server struct {
 	URL  string // http://127.0.0.1:port
 	Addr string // 127.0.0.1:port
 
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
+	p *proctest.Process
 }
 
 // Start starts Prometheus on a free loopback port, waits until it is ready
@@ -95,11 +90,10 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.WriteFile(cfg, config(opts), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var err error
-	for range 3 {
-		addr := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
-		s := &Server{URL: "http://" + addr, Addr: addr, out: &syncBuffer{}, done: make(chan struct{})}
-		s.cmd = exec.Command(bin, append([]string{
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	p, addr := proctest.Serve(t, client, "/-/ready", 20*time.Second, func(addr string) *proctest.Process {
+		return proctest.Start(t, "prometheus", proctest.CleanEnv(), bin, append([]string{
 			"--config.file=" + cfg,
 			"--storage.tsdb.path=" + opts.DataDir,
 			// Blocks made from old test data must not be deleted as expired.
@@ -107,28 +101,8 @@ func Start(t testing.TB, opts Options) *Server {
 			"--web.listen-address=" + addr,
 			"--log.level=warn",
 		}, opts.Args...)...)
-		s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-		s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := s.cmd.Start(); err != nil {
-			t.Fatalf("start prometheus: %v", err)
-		}
-		go func() { _ = s.cmd.Wait(); close(s.done) }()
-		t.Cleanup(func() {
-			s.Stop()
-			if t.Failed() {
-				t.Logf("prometheus output (tail):\n%s", s.out.tail(4000))
-			}
-		})
-		if err = s.waitReady(20 * time.Second); err == nil {
-			return s
-		}
-		if !errors.Is(err, errExited) {
-			break
-		}
-		t.Logf("%v; retrying on another port:\n%s", err, s.out.tail(2000))
-	}
-	t.Fatal(err)
-	return nil
+	})
+	return &Server{URL: "http://" + addr, Addr: addr, p: p}
 }
 
 // config is a prometheus.yml scraping opts.Scrape as job "ecbench".
@@ -142,63 +116,5 @@ func config(opts Options) []byte {
 	return b.Bytes()
 }
 
-var errExited = errors.New("prometheus exited")
-
-func (s *Server) waitReady(timeout time.Duration) error {
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{}}
-	defer client.CloseIdleConnections()
-	deadline := time.Now().Add(timeout)
-	for {
-		resp, err := client.Get(s.URL + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("HTTP %d", resp.StatusCode)
-		}
-		select {
-		case <-s.done:
-			return fmt.Errorf("%w before %s answered", errExited, s.URL)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("prometheus at %s not ready within %v (last error %v)", s.URL, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// Stop stops the server (SIGTERM, then SIGKILL after 5s) and waits for it.
-// It is safe to call more than once.
-func (s *Server) Stop() {
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.done
-	}
-}
-
-// syncBuffer collects the server's output while a test may read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > n {
-		s = "..." + s[len(s)-n:]
-	}
-	return s
-}
+// Stop stops the server and waits for it. It is safe to call more than once.
+func (s *Server) Stop() { s.p.Stop() }
