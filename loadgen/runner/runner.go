@@ -359,7 +359,7 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 			res.Outcome, res.Class = result.Error, result.ClassOther
 		} else {
 			res.Outcome, res.Class = workload.Outcome(ops[cmd.Op].Op, cmd.Reply)
-			broken = broken || withoutReply(cmd.Reply.Err())
+			broken = broken || res.Outcome == result.Error && withoutReply(cmd.Reply.Err())
 		}
 		cmd.Reply = nil // do not keep the reply alive in the free list
 		if canceled && res.Outcome == result.Error {
@@ -381,11 +381,7 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 	}
 	for _, b := range batches[:nb] {
 		res := result.Result{Op: b.op, Intended: intended, Sent: sent, Done: done, Outcome: b.outcome, Class: b.class}
-		if b.n == 1 {
-			r.cfg.Recorder.Record(res)
-		} else {
-			result.RecordN(r.cfg.Recorder, res, b.n)
-		}
+		result.RecordN(r.cfg.Recorder, res, b.n)
 	}
 	return broken
 }
@@ -402,12 +398,9 @@ type batch struct {
 	n       int
 }
 
-// withoutReply reports whether err is a failure other than a server's
-// reply: the connection it happened on may be unusable.
+// withoutReply reports whether a command's error is a failure other than a
+// server's reply: the connection it happened on may be unusable.
 func withoutReply(err error) bool {
-	if err == nil || errors.Is(err, redis.Nil) {
-		return false
-	}
 	var reply redis.Error
 	return !errors.As(err, &reply)
 }
