@@ -162,7 +162,9 @@ func (h *durationHistogram) observe(d time.Duration, n uint64) {
 }
 
 // classicIndex returns the index of the first bound ≥ v, len(bounds) for
-// +Inf: sort.SearchFloat64s, inlined.
+// +Inf: sort.SearchFloat64s, inlined. slices.BinarySearch measured 3 ns
+// slower per observation here (and nativeKey's scan of 8 bounds likewise),
+// which takes Record over its 100 ns budget.
 func classicIndex(bounds []float64, v float64) int {
 	lo, hi := 0, len(bounds)
 	for lo < hi {
