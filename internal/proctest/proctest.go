@@ -122,7 +122,8 @@ func Serve(t testing.TB, client *http.Client, path string, timeout time.Duration
 	return nil, ""
 }
 
-// Output collects a process' output while the test reads it.
+// Output collects a process' (or a logger's) output while the test reads
+// it.
 type Output struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -132,6 +133,13 @@ func (o *Output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.buf.Write(p)
+}
+
+// String returns everything written.
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
 
 // Tail returns the last n bytes written.
