@@ -1,12 +1,10 @@
 package cloudformation
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,6 +16,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/internal/proctest"
+	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/target"
 )
 
 // Paths the first boot writes, and the unit it installs from the repository.
@@ -149,10 +151,14 @@ func checkGeneratorConfig(t *testing.T, p map[string]string, r *rendered) {
 		if len(cfg.Targets) != 2 {
 			t.Fatalf("%d targets", len(cfg.Targets))
 		}
-		mode := map[string]string{"enabled": config.ModeCluster, "disabled": config.ModeStandalone}[param(r, "ClusterMode")]
-		for i, want := range []struct{ name, engine, endpoint, group string }{
-			{"redis", config.EngineRedis, output(t, r, "RedisEndpoint"), output(t, r, "RedisReplicationGroupId")},
-			{"valkey", config.EngineValkey, output(t, r, "ValkeyEndpoint"), output(t, r, "ValkeyReplicationGroupId")},
+		mode := map[string]target.Mode{"enabled": target.Cluster, "disabled": target.Standalone}[param(r, "ClusterMode")]
+		for i, want := range []struct {
+			name            string
+			engine          engine.Engine
+			endpoint, group string
+		}{
+			{"redis", engine.Redis, output(t, r, "RedisEndpoint"), output(t, r, "RedisReplicationGroupId")},
+			{"valkey", engine.Valkey, output(t, r, "ValkeyEndpoint"), output(t, r, "ValkeyReplicationGroupId")},
 		} {
 			tg := cfg.Targets[i]
 			if tg.Name != want.name || tg.Engine != want.engine || tg.Mode != mode || !slices.Equal(tg.Addrs, []string{want.endpoint}) {
@@ -194,7 +200,7 @@ func checkGeneratorConfig(t *testing.T, p map[string]string, r *rendered) {
 			}
 		}
 		w := cfg.Workloads
-		if len(w) != 1 || strconv.FormatFloat(w[0].Rate.Rate, 'f', 3, 64) != rate ||
+		if len(w) != 1 || w[0].Rate.Type != "constant" || strconv.FormatFloat(w[0].Rate.Params.(*schedule.ConstantParams).Rate, 'f', 3, 64) != rate ||
 			w[0].Values.Size != num(t, r, "ValueSize") || w[0].Seed != 123456789012 {
 			t.Errorf("workloads %+v, want one at %s requests/s (TotalRate/GeneratorCount)", w, rate)
 		}
@@ -221,35 +227,12 @@ func loadCredentialIDs(t *testing.T) []string {
 	return ids
 }
 
-func run(t *testing.T, stdin string, name string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_COLOR=0", "SYSTEMD_COLORS=0")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-func need(t *testing.T, tool, hint string) string {
-	t.Helper()
-	path, err := exec.LookPath(tool)
-	if err != nil {
-		t.Fatalf("%s is needed (%s): %v", tool, hint, err)
-	}
-	return path
-}
-
 // TestUserDataScript checks the first boot script of a few stacks with the
 // tools that read its parts: bash for the script, promtool for Prometheus'
 // config (with the repository's rules), systemd-analyze for the Prometheus
 // unit; and that it installs the repository's unit and provisioning.
 func TestUserDataScript(t *testing.T) {
 	t.Parallel()
-	bash := need(t, "bash", "")
-	promtool := need(t, "promtool", "scripts/install-deps.sh installs it")
-	analyze := need(t, "systemd-analyze", "Debian: apt-get install systemd")
 	l := mustLoad(t)
 	for name, p := range map[string]map[string]string{
 		"defaults": baseParams(),
@@ -267,7 +250,7 @@ func TestUserDataScript(t *testing.T) {
 				t.Fatal(err)
 			}
 			script := userData(t, r)
-			if out, err := run(t, script, bash, "-n"); err != nil || out != "" {
+			if out, err := proctest.Run(t, script, "bash", "-n"); err != nil || out != "" {
 				t.Errorf("bash -n: %v\n%s", err, out)
 			}
 			for _, want := range []string{
@@ -279,14 +262,14 @@ func TestUserDataScript(t *testing.T) {
 					t.Errorf("the user data lacks %q", want)
 				}
 			}
-			checkPrometheus(t, script, promtool)
-			checkPrometheusUnit(t, script, analyze)
+			checkPrometheus(t, script)
+			checkPrometheusUnit(t, script)
 			checkGrafana(t, script)
 		})
 	}
 }
 
-func checkPrometheus(t *testing.T, script, promtool string) {
+func checkPrometheus(t *testing.T, script string) {
 	body, quoted := heredoc(t, script, "/etc/prometheus/prometheus.yml")
 	if !quoted {
 		t.Error("prometheus.yml is written with an unquoted here-document: the shell would expand its $")
@@ -348,7 +331,7 @@ func checkPrometheus(t *testing.T, script, promtool string) {
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := run(t, "", promtool, "check", "config", file); err != nil || !strings.Contains(out, "rules found") {
+	if out, err := proctest.Run(t, "", "promtool", "check", "config", file); err != nil || !strings.Contains(out, "rules found") {
 		t.Errorf("promtool check config: %v\n%s", err, out)
 	}
 }
@@ -379,7 +362,7 @@ func datasourceTimeInterval(t *testing.T) string {
 	return ""
 }
 
-func checkPrometheusUnit(t *testing.T, script, analyze string) {
+func checkPrometheusUnit(t *testing.T, script string) {
 	body, _ := heredoc(t, script, "/etc/systemd/system/prometheus.service")
 	const bin = "ExecStart=/opt/prometheus/prometheus "
 	if !strings.Contains(body, bin) {
@@ -389,7 +372,7 @@ func checkPrometheusUnit(t *testing.T, script, analyze string) {
 	if err := os.WriteFile(file, []byte(strings.Replace(body, bin, "ExecStart=/bin/true ", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := run(t, "", analyze, "verify", file); err != nil || strings.TrimSpace(out) != "" {
+	if out, err := proctest.Run(t, "", "systemd-analyze", "verify", file); err != nil || strings.TrimSpace(out) != "" {
 		t.Errorf("systemd-analyze verify prometheus.service: %v\n%s", err, out)
 	}
 }
@@ -441,7 +424,6 @@ func checkGrafana(t *testing.T, script string) {
 // and key seed: the shares add up to TotalRate, and the seed is a number.
 func TestRateSplit(t *testing.T) {
 	t.Parallel()
-	bash := need(t, "bash", "")
 	l := mustLoad(t)
 	r, err := render(l.raw, baseParams())
 	if err != nil {
@@ -468,7 +450,7 @@ func TestRateSplit(t *testing.T) {
 	} {
 		prog := fmt.Sprintf("set -euo pipefail\nTOTAL_RATE=%d\nGENERATORS=%d\nINSTANCE_ID=i-0123456789abcdef0\n%s\necho \"$RATE $SEED\"\n",
 			tc.total, tc.n, strings.Join(lines, "\n"))
-		out, err := run(t, prog, bash)
+		out, err := proctest.Run(t, prog, "bash")
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}

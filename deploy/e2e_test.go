@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ecbench/ecbench/internal/proctest"
+	"github.com/ecbench/ecbench/internal/promtest"
 	"github.com/ecbench/ecbench/internal/servertest"
 )
 
@@ -47,7 +48,7 @@ const (
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	ecbench := ecbenchBinary(t)
-	prometheus := tool(t, "prometheus")
+	prometheus := promtest.Tool(t, "prometheus")
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
 	httpc := &http.Client{Transport: transport, Timeout: 10 * time.Second}

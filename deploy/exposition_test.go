@@ -10,6 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/metrics"
 	"github.com/ecbench/ecbench/metrics/cloudwatch"
@@ -34,7 +36,7 @@ func exposition(t testing.TB) map[string]family {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := m.Recorder("redis", "kv", []string{"get"}, func() string { return "redis" })
+	r := m.Recorder("redis", "kv", []string{"get"}, func() engine.Engine { return engine.Redis })
 	now := time.Now()
 	r.Record(result.Result{Op: 0, Outcome: result.OK, Intended: now, Sent: now, Done: now.Add(time.Millisecond)})
 	m.AddRunner("redis", "kv", runnerStats{})
@@ -101,7 +103,7 @@ func pollCloudWatch(t testing.TB, reg *prometheus.Registry) {
 	}
 	cw, ec := fake.Clients(t)
 	p, err := cloudwatch.New(reg, cloudwatch.Options{
-		Sources:    []cloudwatch.Source{{Target: "redis", Engine: func() string { return "redis" }, ReplicationGroup: "rg-redis"}},
+		Sources:    []cloudwatch.Source{{Target: "redis", Engine: func() engine.Engine { return engine.Redis }, ReplicationGroup: "rg-redis"}},
 		CloudWatch: cw, ElastiCache: ec,
 	})
 	if err != nil {
@@ -125,20 +127,12 @@ func pollCloudWatch(t testing.TB, reg *prometheus.Registry) {
 // polled reports whether every CloudWatch target of reg has had a
 // successful round.
 func polled(t testing.TB, reg *prometheus.Registry) bool {
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "ecbench_cloudwatch_last_success_timestamp_seconds" {
-			continue
+	t.Helper()
+	mf := metrictest.Family(t, reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
+	for _, m := range mf.GetMetric() {
+		if m.GetGauge().GetValue() == 0 {
+			return false
 		}
-		for _, m := range mf.GetMetric() {
-			if m.GetGauge().GetValue() == 0 {
-				return false
-			}
-		}
-		return len(mf.GetMetric()) > 0
 	}
-	return false
+	return len(mf.GetMetric()) > 0
 }

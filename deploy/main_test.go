@@ -13,10 +13,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-// readmeTestCommand is where a missing tool sends the reader: it installs
-// redis-server, valkey-server, prometheus and promtool.
-const readmeTestCommand = "run the README's test command (./scripts/test.sh or make test), which installs it"
-
 // binDir holds what the tests build once for the whole package.
 var binDir string
 
@@ -57,17 +53,6 @@ func readFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// tool returns the path of a binary the tests need. A missing one fails the
-// test (never skips it) and says how to install it.
-func tool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found on PATH: %s: %v", name, readmeTestCommand, err)
-	}
-	return p
 }
 
 // dockerBuild is the Dockerfile's build command; TestDockerfile checks that

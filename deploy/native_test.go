@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ecbench/ecbench/internal/promtest"
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/metrics"
 )
@@ -26,7 +27,7 @@ func TestNativeHistogramsIngested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() string { return "valkey" })
+	rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() engine.Engine { return engine.Valkey })
 	now := time.Now()
 	// 1000 gets at 1ms, 10 of them batched as one pipeline of 10 at 100ms;
 	// 3 sets answered at once (service time 0).

@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ecbench/ecbench/internal/promtest"
 )
 
 // TestPromtool runs promtool on the Prometheus config (which checks the rule
 // files it names too), on every rule file, and on the rules' unit tests.
 func TestPromtool(t *testing.T) {
 	t.Parallel()
-	promtool := tool(t, "promtool")
+	promtool := promtest.Tool(t, "promtool")
 	dir := repoPath(t, "deploy", "prometheus")
 	rules, err := filepath.Glob(filepath.Join(dir, "rules", "*.rules.yml"))
 	if err != nil || len(rules) == 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecbench/ecbench/failover"
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/internal/servertest"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
@@ -273,47 +274,23 @@ func endToEnd(t *testing.T, engine servertest.Engine) {
 	}
 
 	// The metrics: the last phase in force, the action's moments.
-	gauge := func(name string, labels ...string) float64 {
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != name {
-				continue
-			}
-		metric:
-			for _, m := range mf.GetMetric() {
-				for i, l := range m.GetLabel() {
-					if l.GetValue() != labels[i] {
-						continue metric
-					}
-				}
-				if c := m.GetCounter(); c != nil {
-					return c.GetValue()
-				}
-				return m.GetGauge().GetValue()
-			}
-		}
-		t.Fatalf("no %s%v", name, labels)
-		return 0
-	}
 	for phase, want := range map[string]float64{"steady": 0, "failover": 0, "recovery": 1} {
-		if got := gauge("ecbench_phase_info", phase); got != want {
+		if got := metrictest.Value(t, reg, "ecbench_phase_info", map[string]string{"phase": phase}); got != want {
 			t.Errorf("ecbench_phase_info{phase=%q} = %v, want %v", phase, got, want)
 		}
 	}
 	seconds := func(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
-	if got := gauge("ecbench_phase_start_timestamp_seconds"); math.Abs(got-seconds(at(2500*time.Millisecond))) > 1e-6 {
+	action := map[string]string{"action": "failover", "phase": "failover"}
+	if got := metrictest.Value(t, reg, "ecbench_phase_start_timestamp_seconds", nil); math.Abs(got-seconds(at(2500*time.Millisecond))) > 1e-6 {
 		t.Errorf("ecbench_phase_start_timestamp_seconds = %v", got)
 	}
-	if got := gauge("ecbench_action_requested_timestamp_seconds", "failover", "failover"); math.Abs(got-seconds(res.Requested)) > 1e-6 {
+	if got := metrictest.Value(t, reg, "ecbench_action_requested_timestamp_seconds", action); math.Abs(got-seconds(res.Requested)) > 1e-6 {
 		t.Errorf("requested timestamp %v, want %v", got, seconds(res.Requested))
 	}
-	if got := gauge("ecbench_action_completed_timestamp_seconds", "failover", "failover"); math.Abs(got-seconds(res.Completed)) > 1e-6 {
+	if got := metrictest.Value(t, reg, "ecbench_action_completed_timestamp_seconds", action); math.Abs(got-seconds(res.Completed)) > 1e-6 {
 		t.Errorf("completed timestamp %v, want %v", got, seconds(res.Completed))
 	}
-	if got := gauge("ecbench_actions_total", "failover", "ok"); got != 1 {
+	if got := metrictest.Value(t, reg, "ecbench_actions_total", map[string]string{"action": "failover", "result": "ok"}); got != 1 {
 		t.Errorf("ecbench_actions_total{result=ok} = %v", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 )
 
@@ -58,7 +59,7 @@ func BenchmarkScrape(b *testing.B) {
 			for i := range ops {
 				ops[i] = fmt.Sprintf("op%d", i)
 			}
-			r := m.Recorder(target, fmt.Sprintf("w%d", w), ops, fixedEngine(target))
+			r := m.Recorder(target, fmt.Sprintf("w%d", w), ops, fixedEngine(engine.Engine(target)))
 			for i := range ops {
 				for k := range 50 {
 					r.Record(res(i, result.OK, result.ClassNone, 0, time.Duration(k+1)*37*time.Microsecond))

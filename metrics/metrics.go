@@ -10,18 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// unknownEngine is the engine label value before detection, and whenever a
-// caller reports an empty engine: an empty label value would make the series
-// indistinguishable from one without the label.
-const unknownEngine = "unknown"
-
-func engineLabel(e string) string {
-	if e == "" {
-		return unknownEngine
-	}
-	return e
-}
-
 // latencyBuckets are the classic bucket bounds: 50µs to 10s, 10 per decade,
 // on the R10 preferred-number series (ISO 3):
 //

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/probe"
 	"github.com/ecbench/ecbench/loadgen/result"
 )
@@ -83,8 +84,8 @@ func NewProbes(reg prometheus.Registerer) (*Probes, error) {
 // is detected at run time and may change (an in-place migration), and a
 // flip back reuses the series built before.
 type engineCache[B any] struct {
-	engine func() string
-	build  func(engine string) *B
+	engine func() engine.Engine
+	build  func(label string) *B
 
 	bound atomic.Pointer[bound[B]]
 	mu    sync.Mutex
@@ -96,17 +97,17 @@ type bound[B any] struct {
 	b      *B
 }
 
-func newEngineCache[B any](engine func() string, build func(string) *B) *engineCache[B] {
-	if engine == nil {
-		engine = func() string { return unknownEngine }
+func newEngineCache[B any](engineOf func() engine.Engine, build func(string) *B) *engineCache[B] {
+	if engineOf == nil {
+		engineOf = func() engine.Engine { return engine.Unknown }
 	}
-	c := &engineCache[B]{engine: engine, build: build, cache: make(map[string]*B)}
+	c := &engineCache[B]{engine: engineOf, build: build, cache: make(map[string]*B)}
 	c.current()
 	return c
 }
 
 func (c *engineCache[B]) current() *B {
-	e := engineLabel(c.engine())
+	e := c.engine().Label()
 	if b := c.bound.Load(); b != nil && b.engine == e {
 		return b.b
 	}
@@ -131,8 +132,8 @@ type IntegrityRecorder struct {
 // called on every report and must be cheap (target.Target.Engine); nil or ""
 // means "unknown". Every verdict's series is created at zero when an engine
 // is first seen.
-func (p *Probes) Integrity(target string, engine func() string) *IntegrityRecorder {
-	return &IntegrityRecorder{series: newEngineCache(engine, func(e string) *[]prometheus.Counter {
+func (p *Probes) Integrity(target string, engineOf func() engine.Engine) *IntegrityRecorder {
+	return &IntegrityRecorder{series: newEngineCache(engineOf, func(e string) *[]prometheus.Counter {
 		cs := make([]prometheus.Counter, len(probe.CheckResults))
 		for _, r := range probe.CheckResults {
 			cs[r] = p.checks.WithLabelValues(target, e, r.String())
@@ -153,7 +154,7 @@ type AvailabilityRecorder struct {
 	series *engineCache[availabilitySeries]
 
 	target     string
-	engine     func() string
+	engine     func() engine.Engine
 	available  atomic.Bool
 	lastOutage atomic.Uint64 // float64 bits of the last outage's seconds
 }
@@ -168,12 +169,12 @@ type availabilitySeries struct {
 // Availability returns the sink for the availability probe of target, and
 // exports its gauges. engine is as for Integrity. Adding a recorder for a
 // target that already has one replaces its gauges (a restarted probe).
-func (p *Probes) Availability(target string, engine func() string) *AvailabilityRecorder {
-	if engine == nil {
-		engine = func() string { return unknownEngine }
+func (p *Probes) Availability(target string, engineOf func() engine.Engine) *AvailabilityRecorder {
+	if engineOf == nil {
+		engineOf = func() engine.Engine { return engine.Unknown }
 	}
-	r := &AvailabilityRecorder{target: target, engine: engine}
-	r.series = newEngineCache(engine, func(e string) *availabilitySeries {
+	r := &AvailabilityRecorder{target: target, engine: engineOf}
+	r.series = newEngineCache(engineOf, func(e string) *availabilitySeries {
 		s := &availabilitySeries{
 			latency:       p.latency.WithLabelValues(target, e),
 			outageSeconds: p.outageSeconds.WithLabelValues(target, e),
@@ -263,12 +264,12 @@ func (c *availabilityCollector) Collect(ch chan<- prometheus.Metric) {
 	rs := append([]*AvailabilityRecorder(nil), c.recorders...)
 	c.mu.Unlock()
 	for _, r := range rs {
-		engine := engineLabel(r.engine())
+		label := r.engine().Label()
 		available := 0.0
 		if r.available.Load() {
 			available = 1
 		}
-		ch <- prometheus.MustNewConstMetric(c.available, prometheus.GaugeValue, available, r.target, engine)
-		ch <- prometheus.MustNewConstMetric(c.lastOutage, prometheus.GaugeValue, math.Float64frombits(r.lastOutage.Load()), r.target, engine)
+		ch <- prometheus.MustNewConstMetric(c.available, prometheus.GaugeValue, available, r.target, label)
+		ch <- prometheus.MustNewConstMetric(c.lastOutage, prometheus.GaugeValue, math.Float64frombits(r.lastOutage.Load()), r.target, label)
 	}
 }

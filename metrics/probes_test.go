@@ -12,8 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 
+	"github.com/ecbench/ecbench/internal/metrictest"
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/probe"
 	"github.com/ecbench/ecbench/loadgen/result"
 )
@@ -29,16 +30,16 @@ func newTestProbes(t *testing.T) (*prometheus.Registry, *Probes) {
 }
 
 // switchableEngine is an engine func whose answer the test changes.
-type switchableEngine struct{ v atomic.Pointer[string] }
+type switchableEngine struct{ v atomic.Pointer[engine.Engine] }
 
-func newSwitchableEngine(e string) *switchableEngine {
+func newSwitchableEngine(e engine.Engine) *switchableEngine {
 	s := &switchableEngine{}
 	s.set(e)
 	return s
 }
 
-func (s *switchableEngine) set(e string) { s.v.Store(&e) }
-func (s *switchableEngine) get() string  { return *s.v.Load() }
+func (s *switchableEngine) set(e engine.Engine) { s.v.Store(&e) }
+func (s *switchableEngine) get() engine.Engine  { return *s.v.Load() }
 
 const checksHeader = `# HELP ecbench_integrity_checks_total Acknowledged writes of the integrity probe read back, by verdict: verified, lost (key gone), stale (an older record), corrupted (checksum mismatch) or unchecked (never read back: ecbench stopped without a state file).
 # TYPE ecbench_integrity_checks_total counter
@@ -47,11 +48,11 @@ const checksHeader = `# HELP ecbench_integrity_checks_total Acknowledged writes 
 func TestIntegrityChecks(t *testing.T) {
 	t.Parallel()
 	reg, p := newTestProbes(t)
-	engine := newSwitchableEngine("")
-	r := p.Integrity("primary", engine.get)
+	current := newSwitchableEngine("")
+	r := p.Integrity("primary", current.get)
 	r.Checked(probe.Verified, 100, 0, 99)
 	r.Checked(probe.Lost, 251, 100, 350)
-	engine.set("valkey") // an in-place migration
+	current.set("valkey") // an in-place migration
 	r.Checked(probe.Verified, 3, 351, 353)
 	r.Checked(probe.Stale, 2, 354, 355)
 	r.Checked(probe.Corrupted, 1, 356, 356)
@@ -98,7 +99,7 @@ func probeErrorsExposition(target, engine string, nonzero map[result.Class]int) 
 func TestAvailabilityMetrics(t *testing.T) {
 	t.Parallel()
 	reg, p := newTestProbes(t)
-	r := p.Availability("primary", func() string { return "redis" })
+	r := p.Availability("primary", fixedEngine(engine.Redis))
 
 	gauges := func(available, last float64) string {
 		return fmt.Sprintf(`# HELP ecbench_last_outage_seconds Duration of the last finished outage in seconds, i.e. the time the target took to recover; 0 before the first.
@@ -141,7 +142,7 @@ ecbench_outages_total{engine="redis",target="primary"} %d
 		map[result.Class]int{result.ClassTimeout: 1, result.ClassReadonly: 1, result.ClassOther: 1}),
 		"ecbench_target_available", "ecbench_last_outage_seconds", "ecbench_outages_total", "ecbench_probe_errors_total")
 
-	h := probeHistogram(t, reg, "ecbench_outage_seconds", "primary", "redis")
+	h := metrictest.Histogram(t, reg, "ecbench_outage_seconds", map[string]string{"target": "primary", "engine": "redis"})
 	if h.GetSampleCount() != 1 || h.GetSampleSum() != 1.5 {
 		t.Errorf("outage histogram: count %d sum %g, want 1 and 1.5", h.GetSampleCount(), h.GetSampleSum())
 	}
@@ -154,7 +155,7 @@ ecbench_outages_total{engine="redis",target="primary"} %d
 			t.Errorf("outage bucket le=%g: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), want)
 		}
 	}
-	lat := probeHistogram(t, reg, "ecbench_probe_latency_seconds", "primary", "redis")
+	lat := metrictest.Histogram(t, reg, "ecbench_probe_latency_seconds", map[string]string{"target": "primary", "engine": "redis"})
 	if got, want := lat.GetSampleSum(), (2+100+1+1+3)*1e-3; lat.GetSampleCount() != 5 || math.Abs(got-want) > 1e-12 {
 		t.Errorf("latency histogram: count %d sum %g, want 5 and %g", lat.GetSampleCount(), got, want)
 	}
@@ -181,10 +182,10 @@ func TestOutageBuckets(t *testing.T) {
 func TestAvailabilityGaugesFollowEngine(t *testing.T) {
 	t.Parallel()
 	reg, p := newTestProbes(t)
-	engine := newSwitchableEngine("redis")
-	r := p.Availability("primary", engine.get)
+	current := newSwitchableEngine("redis")
+	r := p.Availability("primary", current.get)
 	r.Probe(true, result.ClassNone, time.Millisecond)
-	engine.set("valkey")
+	current.set("valkey")
 	want := `# HELP ecbench_target_available Whether the last availability probe (a write and a read back) succeeded (1) or not (0); 0 before the first probe.
 # TYPE ecbench_target_available gauge
 ecbench_target_available{engine="valkey",target="primary"} 1
@@ -193,7 +194,7 @@ ecbench_target_available{engine="valkey",target="primary"} 1
 		t.Error(err)
 	}
 	// A restarted probe for the same target replaces the old one's gauges.
-	p.Availability("primary", engine.get)
+	p.Availability("primary", current.get)
 	want = strings.Replace(want, "} 1", "} 0", 1)
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_target_available"); err != nil {
 		t.Error(err)
@@ -239,13 +240,13 @@ func populatedProbes(t *testing.T) *prometheus.Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := p.Availability("primary", func() string { return "redis" })
+	a := p.Availability("primary", fixedEngine(engine.Redis))
 	a.Probe(false, result.ClassTimeout, 100*time.Millisecond)
 	a.OutageStart(probe.Outage{})
 	a.Probe(true, result.ClassNone, time.Millisecond)
 	a.OutageEnd(probe.Outage{Duration: 1200 * time.Millisecond})
 	p.Availability("replica", nil)
-	in := p.Integrity("primary", func() string { return "redis" })
+	in := p.Integrity("primary", fixedEngine(engine.Redis))
 	for _, r := range probe.CheckResults {
 		in.Checked(r, 1, 0, 0)
 	}
@@ -267,37 +268,12 @@ func TestProbesPromtoolCheckMetrics(t *testing.T) {
 		"ecbench_probe_errors_total")
 }
 
-// probeHistogram returns the histogram name{target, engine}.
-func probeHistogram(t *testing.T, g prometheus.Gatherer, name, target, engine string) *dto.Histogram {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if len(labels) == 2 && labels["target"] == target && labels["engine"] == engine {
-				return m.GetHistogram()
-			}
-		}
-	}
-	t.Fatalf("no %s{target=%q,engine=%q}", name, target, engine)
-	return nil
-}
-
 func BenchmarkAvailabilityProbe(b *testing.B) {
 	p, err := NewProbes(prometheus.NewRegistry())
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := p.Availability("t", func() string { return "redis" })
+	r := p.Availability("t", fixedEngine(engine.Redis))
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Probe(true, result.ClassNone, time.Millisecond)

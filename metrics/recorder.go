@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 )
 
@@ -24,7 +25,7 @@ type Recorder struct {
 	target   string
 	workload string
 	ops      []string
-	engine   func() string
+	engine   func() engine.Engine
 
 	// bound is the series set for the engine seen last. Record rebinds only
 	// when the engine changes; cache keeps every set built so far so that a
@@ -60,16 +61,16 @@ type opSeries struct {
 // All series for the current engine are created when it is first seen,
 // including every ecbench_ops_total outcome and every ecbench_op_errors_total
 // class at zero, so rate() and increase() see the first event of each.
-func (m *Metrics) Recorder(target, workload string, ops []string, engine func() string) *Recorder {
-	if engine == nil {
-		engine = func() string { return unknownEngine }
+func (m *Metrics) Recorder(target, workload string, ops []string, engineOf func() engine.Engine) *Recorder {
+	if engineOf == nil {
+		engineOf = func() engine.Engine { return engine.Unknown }
 	}
 	r := &Recorder{
 		m:        m,
 		target:   target,
 		workload: workload,
 		ops:      append([]string(nil), ops...),
-		engine:   engine,
+		engine:   engineOf,
 		cache:    make(map[string]*binding),
 	}
 	r.iv.init(time.Now())
@@ -115,10 +116,7 @@ func (r *Recorder) RecordN(res result.Result, n int) {
 
 // current returns the binding for the engine reported now.
 func (r *Recorder) current() *binding {
-	e := r.engine()
-	if e == "" {
-		e = unknownEngine
-	}
+	e := r.engine().Label()
 	if b := r.bound.Load(); b != nil && b.engine == e {
 		return b
 	}

@@ -14,9 +14,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/ecbench/ecbench/internal/metrictest"
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 )
 
@@ -44,7 +45,7 @@ func newTestMetrics(t testing.TB) (*prometheus.Registry, *Metrics) {
 	return reg, m
 }
 
-func fixedEngine(e string) func() string { return func() string { return e } }
+func fixedEngine(e engine.Engine) func() engine.Engine { return func() engine.Engine { return e } }
 
 const opsHeader = `# HELP ecbench_ops_total Scheduled requests by outcome: ok (answered), miss (a read found no key), error (failed, see ecbench_op_errors_total) or dropped (never sent because the in-flight bound was reached).
 # TYPE ecbench_ops_total counter
@@ -184,7 +185,7 @@ func TestRecordHistograms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := gatherHistogram(t, reg, tt.name, map[string]string{
+			h := metrictest.Histogram(t, reg, tt.name, map[string]string{
 				"target": "primary", "engine": "valkey", "workload": "cache", "op": "get",
 			})
 			if got, want := h.GetSampleCount(), uint64(len(tt.want)); got != want {
@@ -263,46 +264,19 @@ func TestLatencyBuckets(t *testing.T) {
 	}
 }
 
-func gatherHistogram(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) *dto.Histogram {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range mf.GetMetric() {
-			if len(m.GetLabel()) != len(labels) {
-				continue
-			}
-			for _, l := range m.GetLabel() {
-				if labels[l.GetName()] != l.GetValue() {
-					continue metric
-				}
-			}
-			return m.GetHistogram()
-		}
-	}
-	t.Fatalf("no %s%v", name, labels)
-	return nil
-}
-
 // The engine label is detected at run time; a change rebinds the recorder to
 // new series, and the old engine's series keep their counts.
 func TestRecordEngineChange(t *testing.T) {
 	t.Parallel()
 	reg, m := newTestMetrics(t)
-	var engine atomic.Pointer[string]
-	set := func(e string) { engine.Store(&e) }
+	var current atomic.Pointer[engine.Engine]
+	set := func(e engine.Engine) { current.Store(&e) }
 	set("")
-	r := m.Recorder("primary", "cache", []string{"get"}, func() string { return *engine.Load() })
+	r := m.Recorder("primary", "cache", []string{"get"}, func() engine.Engine { return *current.Load() })
 
 	ok := res(0, result.OK, result.ClassNone, 0, time.Millisecond)
 	steps := []struct {
-		engine string
+		engine engine.Engine
 		n      int
 	}{
 		{"", 1}, // before detection: "unknown"
@@ -341,7 +315,7 @@ ecbench_ops_total{engine="valkey",op="get",outcome="ok",target="primary",workloa
 		t.Error(err)
 	}
 	for _, e := range []string{"unknown", "redis", "valkey"} {
-		h := gatherHistogram(t, reg, "ecbench_op_latency_seconds", map[string]string{
+		h := metrictest.Histogram(t, reg, "ecbench_op_latency_seconds", map[string]string{
 			"target": "primary", "engine": e, "workload": "cache", "op": "get",
 		})
 		want := map[string]uint64{"unknown": 1, "redis": 3, "valkey": 1}[e]
@@ -355,9 +329,9 @@ ecbench_ops_total{engine="valkey",op="get",outcome="ok",target="primary",workloa
 func TestRecordConcurrentEngineFlips(t *testing.T) {
 	t.Parallel()
 	_, m := newTestMetrics(t)
-	engines := []string{"unknown", "redis", "valkey"}
+	engines := []engine.Engine{engine.Unknown, engine.Redis, engine.Valkey}
 	var tick atomic.Uint64
-	r := m.Recorder("t", "w", []string{"get"}, func() string { return engines[tick.Load()%3] })
+	r := m.Recorder("t", "w", []string{"get"}, func() engine.Engine { return engines[tick.Load()%3] })
 
 	const workers, each = 4, 500
 	var wg sync.WaitGroup
@@ -374,7 +348,7 @@ func TestRecordConcurrentEngineFlips(t *testing.T) {
 	wg.Wait()
 	var total float64
 	for _, e := range engines {
-		total += testutil.ToFloat64(m.ops.WithLabelValues("t", e, "w", "get", "ok"))
+		total += testutil.ToFloat64(m.ops.WithLabelValues("t", e.Label(), "w", "get", "ok"))
 	}
 	if total != workers*each {
 		t.Errorf("recorded %v, want %d", total, workers*each)
@@ -449,19 +423,12 @@ func TestNewRegistersOnce(t *testing.T) {
 func TestBuildInfo(t *testing.T) {
 	t.Parallel()
 	reg, _ := newTestMetrics(t)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == "ecbench_build_info" })
-	if i < 0 {
+	mf := metrictest.Family(t, reg, "ecbench_build_info")
+	if mf == nil {
 		t.Fatal("no ecbench_build_info")
 	}
-	m := mfs[i].GetMetric()[0]
-	labels := map[string]string{}
-	for _, l := range m.GetLabel() {
-		labels[l.GetName()] = l.GetValue()
-	}
+	m := mf.GetMetric()[0]
+	labels := metrictest.Labels(m)
 	if labels["version"] != "v1.2.3" || !strings.HasPrefix(labels["goversion"], "go") || m.GetGauge().GetValue() != 1 {
 		t.Errorf("build info %v = %v", labels, m.GetGauge().GetValue())
 	}
@@ -523,7 +490,7 @@ func TestLagRecorder(t *testing.T) {
 	if m.LagRecorder("valkey", "kv").h != l.h {
 		t.Error("a second LagRecorder for the same pair has its own series")
 	}
-	h := gatherHistogram(t, reg, "ecbench_dispatch_lag_seconds", map[string]string{"target": "valkey", "workload": "kv"})
+	h := metrictest.Histogram(t, reg, "ecbench_dispatch_lag_seconds", map[string]string{"target": "valkey", "workload": "kv"})
 	if h.GetSampleCount() != 5 || math.Abs(h.GetSampleSum()-0.070043) > 1e-12 {
 		t.Errorf("count %d sum %v, want 5 and 0.070043", h.GetSampleCount(), h.GetSampleSum())
 	}

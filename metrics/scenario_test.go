@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/loadgen/scenario"
 )
 
@@ -162,14 +163,7 @@ func TestScenarioOnePhaseAtATime(t *testing.T) {
 		}
 	})
 	for range 200 {
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != "ecbench_phase_info" {
-				continue
-			}
+		if mf := metrictest.Family(t, reg, "ecbench_phase_info"); mf != nil {
 			ones := 0
 			for _, m := range mf.GetMetric() {
 				ones += int(m.GetGauge().GetValue())

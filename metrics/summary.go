@@ -96,7 +96,7 @@ func (r *Recorder) TakeSummary(now time.Time) Summary {
 	s := Summary{
 		Target:   r.target,
 		Workload: r.workload,
-		Engine:   engineLabel(r.engine()),
+		Engine:   r.engine().Label(),
 		Interval: now.Sub(since),
 		OK:       outcomes[result.OK],
 		Miss:     outcomes[result.Miss],

@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // TargetState is a target's identity and health as last observed. It is read
@@ -13,7 +15,7 @@ import (
 // copy), never from a round trip to the server.
 type TargetState struct {
 	Name    string           // the configured target name
-	Engine  string           // "redis", "valkey" or "unknown"; empty means "unknown"
+	Engine  engine.Engine    // empty means engine.Unknown
 	Version string           // server version, e.g. "7.2.4"
 	Mode    string           // e.g. "standalone" or "cluster"
 	Role    string           // e.g. "master" or "replica"
@@ -103,15 +105,15 @@ func (c *targetCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Unlock()
 	for _, state := range states {
 		t := state()
-		engine := engineLabel(t.Engine)
+		label := t.Engine.Label()
 		if t.Known {
-			ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, t.Name, engine, t.Version, t.Mode, t.Role)
+			ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, t.Name, label, t.Version, t.Mode, t.Role)
 		}
 		up := 0.0
 		if t.Up {
 			up = 1
 		}
-		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, t.Name, engine)
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, t.Name, label)
 		if t.Pool == nil {
 			continue
 		}
@@ -122,7 +124,7 @@ func (c *targetCollector) Collect(ch chan<- prometheus.Metric) {
 			if pp := t.Pool.PipelineStats; pp != nil {
 				v += p.value((*redis.PoolStats)(pp))
 			}
-			ch <- prometheus.MustNewConstMetric(p.desc, p.typ, v, t.Name, engine)
+			ch <- prometheus.MustNewConstMetric(p.desc, p.typ, v, t.Name, label)
 		}
 	}
 }

@@ -46,7 +46,7 @@ const checkFigures = `Array.from(document.querySelectorAll('figure')).map(f => {
 // Chromium with the network off, and checks that it loads without errors,
 // requests nothing but itself, and draws every chart.
 func TestReportBrowser(t *testing.T) {
-	m := Build(readTestRun(t), testTable(), Options{})
+	m := build(readTestRun(t), testTable(), Options{})
 	checkInBrowser(t, &m, "report-browser.png")
 }
 

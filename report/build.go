@@ -8,12 +8,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/results"
 )
 
 // Build computes the page's model from a run (a results directory, or
-// several merged) and its summary table.
-func Build(run *results.Run, table Table, opts Options) Model {
+// opts.Merged runs merged), its summary table the same comparison that
+// `ecbench compare` prints.
+func Build(run *results.Run, opts Options) Model {
+	return build(run, TableOf(run, opts.Merged), opts)
+}
+
+// build is Build with the summary table given.
+func build(run *results.Run, table Table, opts Options) Model {
 	v := view{xlabel: "time since run start (s)", spectrum: "whole run"}
 	if len(run.Meta.MergedStarts) > 0 {
 		v.xlabel = "time, merged runs one after another (s)"
@@ -50,11 +57,11 @@ func (v view) timeChart(id, title, ylabel string, logY bool) Chart {
 type builder struct {
 	run    *results.Run
 	colors map[string]int
-	engine map[string]string
+	engine map[string]engine.Engine
 }
 
 func newBuilder(run *results.Run) *builder {
-	b := &builder{run: run, colors: map[string]int{}, engine: map[string]string{}}
+	b := &builder{run: run, colors: map[string]int{}, engine: map[string]engine.Engine{}}
 	for i, t := range run.Targets {
 		b.colors[t.Name] = i
 		b.engine[t.Name] = t.Engine

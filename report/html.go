@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -150,3 +152,28 @@ nav a { margin-right: 1em; }
 {{if .SVG}}{{.SVG}}{{else}}<p class="nodata">{{.Chart.Title}}: no data</p>{{end}}
 </figure>{{end}}
 `))
+
+// WriteFile writes the page to path: next to its final name first, then
+// renamed, so that a failed run never leaves half a report.
+func WriteFile(path string, m *Model) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err := HTML(f, m); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

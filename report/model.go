@@ -126,6 +126,9 @@ type Options struct {
 	// most requests (ok, miss, error and dropped, all targets) and lists the
 	// others in Workload.OmittedOps; 0 keeps every op.
 	MaxOps int
+	// Merged is how many results directories were merged into the run (0
+	// or 1: a single run), said in the summary table's note.
+	Merged int
 }
 
 // DefaultMaxOps is the --max-ops default: a dozen ops of two charts each

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
@@ -55,7 +57,7 @@ type PromQuery struct {
 // ready for the report.
 //
 // Why a *results.Run: the page's workload charts and the summary table
-// (cmd/ecbench's verdicts, shared with `ecbench compare`) are built from a
+// (package comparison's verdicts, shared with `ecbench compare`) are built from a
 // Run, so the Prometheus data is converted into one rather than given a
 // second path through the same charts and statistics. Each step becomes
 // an Interval of Step seconds (counts = rate × step, latency percentiles from
@@ -92,6 +94,22 @@ func QueryPrometheus(ctx context.Context, api v1.API, q PromQuery) (*Prometheus,
 		return nil, fmt.Errorf("prometheus %s: %w", q.Source, err)
 	}
 	return p, nil
+}
+
+// ReadPrometheus is QueryPrometheus against the server at address (its URL,
+// credentials included), with a client of its own whose connections are
+// closed when it returns.
+func ReadPrometheus(ctx context.Context, address string, q PromQuery) (*Prometheus, error) {
+	transport := &http.Transport{}
+	if t, ok := api.DefaultRoundTripper.(*http.Transport); ok {
+		transport = t.Clone()
+	}
+	defer transport.CloseIdleConnections()
+	client, err := api.NewClient(api.Config{Address: address, RoundTripper: transport})
+	if err != nil {
+		return nil, fmt.Errorf("prometheus %s: %w", q.Source, err)
+	}
+	return QueryPrometheus(ctx, v1.NewAPI(client), q)
 }
 
 func queryPrometheus(ctx context.Context, api v1.API, q PromQuery) (*Prometheus, error) {

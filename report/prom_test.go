@@ -50,11 +50,11 @@ func TestReportPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := p.Build(Table{}, Options{MaxOps: 2})
+	m := p.build(Table{}, Options{MaxOps: 2})
 
 	t.Run("golden", func(t *testing.T) {
 		golden(t, "prometheus.golden", dump(&m)+dumpRun(p.Run))
-		if again := p.Build(Table{}, Options{MaxOps: 2}); dump(&again) != dump(&m) {
+		if again := p.build(Table{}, Options{MaxOps: 2}); dump(&again) != dump(&m) {
 			t.Error("Build is not deterministic")
 		}
 	})
@@ -116,7 +116,7 @@ func TestReportPrometheus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := p.Build(Table{}, Options{})
+		m := p.build(Table{}, Options{})
 		want := "the step 5s is shorter than the scrape interval 10s: neighbouring points repeat the same samples"
 		if !slices.Contains(m.Warnings, want) || p.RateWindow != 40*time.Second {
 			t.Errorf("warnings %q, rate window %v; want %q and 40s", m.Warnings, p.RateWindow, want)

@@ -14,7 +14,19 @@ import (
 // summary table computed from p.Run. Time charts span the whole window
 // with clock times, shade the scenario's phases and break where ecbench
 // had no samples; a Servers section holds the CloudWatch metrics.
-func (p *Prometheus) Build(table Table, opts Options) Model {
+func (p *Prometheus) Build(opts Options) Model {
+	t := TableOf(p.Run, 0)
+	if t.Ratio != "" {
+		t.Note = fmt.Sprintf("From Prometheus: latency is from each request's intended start, at the classic buckets' resolution "+
+			"(interpolated within a bucket, like histogram_quantile; max is the upper bound of the highest bucket with requests). "+
+			"Throughput is the mean over the %v steps with data. Ratios are %s; verdicts use 95%% confidence intervals from those steps.",
+			p.Query.Step, t.Ratio)
+	}
+	return p.build(t, opts)
+}
+
+// build is Build with the summary table given.
+func (p *Prometheus) build(table Table, opts Options) Model {
 	from, to := p.Query.From.UTC(), p.Query.To.UTC()
 	v := view{
 		xlabel:   clockLabel(from, to),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/results"
 )
 
@@ -170,7 +171,7 @@ func (c *converter) targets(engines, identities model.Matrix) {
 	for _, s := range engines {
 		name := string(s.Metric["target"])
 		if n := len(s.Values); n > 0 && s.Values[n-1].Timestamp >= latest[name].last {
-			latest[name] = seen{results.Target{Name: name, Engine: string(s.Metric["engine"])}, s.Values[n-1].Timestamp}
+			latest[name] = seen{results.Target{Name: name, Engine: engine.Engine(s.Metric["engine"])}, s.Values[n-1].Timestamp}
 		}
 	}
 	var ids []seen
@@ -180,7 +181,7 @@ func (c *converter) targets(engines, identities model.Matrix) {
 			continue
 		}
 		m := s.Metric
-		ids = append(ids, seen{results.Target{Name: string(m["target"]), Engine: string(m["engine"]),
+		ids = append(ids, seen{results.Target{Name: string(m["target"]), Engine: engine.Engine(m["engine"]),
 			Version: string(m["version"]), Mode: string(m["mode"]), Role: string(m["role"])}, s.Values[n-1].Timestamp})
 	}
 	slices.SortStableFunc(ids, func(a, b seen) int {
@@ -217,9 +218,9 @@ func (c *converter) finish(buckets, classes model.Vector) error {
 		k := keyOf(s.Metric)
 		byKey[k] = append(byKey[k], bucket{le, float64(s.Value)})
 	}
-	engine := map[string]string{}
+	engines := map[string]engine.Engine{}
 	for _, t := range c.p.Run.Targets {
-		engine[t.Name] = t.Engine
+		engines[t.Name] = t.Engine
 	}
 	step := c.p.Query.Step.Seconds()
 	keys := make([]seriesKey, 0, len(c.rows))
@@ -230,7 +231,7 @@ func (c *converter) finish(buckets, classes model.Vector) error {
 		return cmp.Or(cmp.Compare(a.workload, b.workload), cmp.Compare(a.op, b.op), cmp.Compare(a.target, b.target))
 	})
 	for _, k := range keys {
-		s := results.Series{Target: k.target, Engine: engine[k.target], Workload: k.workload, Op: k.op, IntervalSeconds: step}
+		s := results.Series{Target: k.target, Engine: engines[k.target], Workload: k.workload, Op: k.op, IntervalSeconds: step}
 		for _, iv := range c.rows[k] {
 			if iv.Max <= 0 { // no request finished in the step: no latency
 				iv.Mean, iv.P50, iv.P95, iv.P99, iv.P999, iv.Max = 0, 0, 0, 0, 0, 0

@@ -16,6 +16,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/results"
 )
 
@@ -50,8 +51,8 @@ func histOf(t testing.TB, ds ...time.Duration) results.Histogram {
 func testRun(t testing.TB) *results.Run {
 	t.Helper()
 	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	series := func(target, engine, op string, base time.Duration, rate uint64) results.Series {
-		s := results.Series{Target: target, Engine: engine, Workload: "kv", Op: op, Seconds: 6, IntervalSeconds: 1}
+	series := func(target, eng, op string, base time.Duration, rate uint64) results.Series {
+		s := results.Series{Target: target, Engine: engine.Engine(eng), Workload: "kv", Op: op, Seconds: 6, IntervalSeconds: 1}
 		var lat []time.Duration
 		for i := range 1000 { // a long-tailed spectrum: base .. base*~20
 			lat = append(lat, base+time.Duration(i*i)*base/50000)
@@ -191,9 +192,9 @@ func golden(t *testing.T, name, got string) {
 
 func TestReportModelGolden(t *testing.T) {
 	run := readTestRun(t)
-	m := Build(run, testTable(), Options{})
+	m := build(run, testTable(), Options{})
 	golden(t, "model.golden", dump(&m))
-	if again := Build(run, testTable(), Options{}); dump(&again) != dump(&m) {
+	if again := build(run, testTable(), Options{}); dump(&again) != dump(&m) {
 		t.Error("Build is not deterministic")
 	}
 }
@@ -206,7 +207,7 @@ func TestReportModelMerged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := Build(run, Table{}, Options{})
+	m := build(run, Table{}, Options{})
 	tp := m.Workloads[0].Throughput
 	var points, breaks int
 	for _, p := range tp.Lines[0].Points {
@@ -223,7 +224,7 @@ func TestReportModelMerged(t *testing.T) {
 		t.Errorf("x label %q", tp.XLabel)
 	}
 	// Twice the samples: the spectrum reaches one step further.
-	single := Build(a, Table{}, Options{})
+	single := build(a, Table{}, Options{})
 	if n, n1 := len(m.Workloads[0].Ops[0].Spectrum.Lines[0].Points), len(single.Workloads[0].Ops[0].Spectrum.Lines[0].Points); n <= n1 {
 		t.Errorf("merged spectrum has %d points, single %d", n, n1)
 	}
@@ -255,7 +256,7 @@ var (
 func TestReportHTML(t *testing.T) {
 	t.Parallel()
 	run := testRun(t)
-	m := Build(run, testTable(), Options{})
+	m := build(run, testTable(), Options{})
 	var b bytes.Buffer
 	if err := HTML(&b, &m); err != nil {
 		t.Fatal(err)
@@ -334,7 +335,7 @@ func checkNesting(t *testing.T, page string) {
 
 func TestReportEmptyRun(t *testing.T) {
 	t.Parallel()
-	m := Build(&results.Run{}, Table{}, Options{})
+	m := build(&results.Run{}, Table{}, Options{})
 	var b bytes.Buffer
 	if err := HTML(&b, &m); err != nil {
 		t.Fatal(err)
@@ -346,7 +347,7 @@ func TestReportEmptyRun(t *testing.T) {
 
 func TestReportWriteCharts(t *testing.T) {
 	t.Parallel()
-	m := Build(testRun(t), testTable(), Options{})
+	m := build(testRun(t), testTable(), Options{})
 	for _, tt := range []struct {
 		format string
 		magic  string
@@ -389,7 +390,7 @@ func TestReportGaps(t *testing.T) {
 			s.Intervals = slices.DeleteFunc(s.Intervals, func(iv results.Interval) bool { return iv.T == 4 || iv.T == 5 })
 		}
 	}
-	m := Build(run, Table{}, Options{})
+	m := build(run, Table{}, Options{})
 	want := map[string]string{
 		"throughput-kv valkey (valkey)":      "2,1656 3,1658 4,NaN 6,1664 7,1666",
 		"latency-kv-get valkey (valkey) p50": "2,0.18 3,0.18 4,NaN 6,0.18 7,0.18",
@@ -440,7 +441,7 @@ func TestReportMaxOps(t *testing.T) {
 		{2, []string{"get", "set"}, nil},
 		{1, []string{"get"}, []string{"set"}},
 	} {
-		m := Build(run, Table{}, Options{MaxOps: tt.max})
+		m := build(run, Table{}, Options{MaxOps: tt.max})
 		var kept []string
 		for _, o := range m.Workloads[0].Ops {
 			kept = append(kept, o.Name)

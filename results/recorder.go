@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 )
 
@@ -12,14 +13,10 @@ var _ result.Recorder = (*Recorder)(nil)
 // intervalLen is the length of one interval row.
 const intervalLen = time.Second
 
-// unknownEngine is the engine of a recorder whose target was never
-// identified; the same value the metrics use.
-const unknownEngine = "unknown"
-
 // Recorder keeps what one (target, workload) runner measured after warm-up,
-// for the results directory. It implements result.Recorder; the caller
-// hands each result to it and to the Prometheus recorder (a
-// result.RecorderFunc calling both).
+// for the results directory. It implements result.Recorder and
+// result.BatchRecorder; the bench hands each result to it and to the
+// Prometheus recorder (internal/app's tee of the two).
 //
 // Record takes one short per-op mutex (a few counter increments and up to
 // three HdrHistogram updates, tens of nanoseconds) and never allocates. Once
@@ -36,7 +33,7 @@ type Recorder struct {
 	ops []opRecorder // indexed by result.Result.Op
 
 	mu     sync.Mutex // guards engine and end
-	engine string
+	engine engine.Engine
 	end    time.Time // zero: the window ends when Series is called
 }
 
@@ -64,11 +61,11 @@ func NewRecorder(target, workload string, ops []string, start, warmupEnd time.Ti
 	return r
 }
 
-// SetEngine sets the engine as detected ("redis", "valkey"); it may be called
-// at any time. An empty engine, or none set, is "unknown".
-func (r *Recorder) SetEngine(engine string) {
+// SetEngine sets the engine as detected; it may be called at any time. An
+// empty engine, or none set, is engine.Unknown.
+func (r *Recorder) SetEngine(e engine.Engine) {
 	r.mu.Lock()
-	r.engine = engine
+	r.engine = e
 	r.mu.Unlock()
 }
 
@@ -127,10 +124,10 @@ func (r *Recorder) interval(t time.Time) int64 {
 // (cloning histograms, summarising the open seconds).
 func (r *Recorder) Series() []Series {
 	r.mu.Lock()
-	engine, end := r.engine, r.end
+	eng, end := r.engine, r.end
 	r.mu.Unlock()
-	if engine == "" {
-		engine = unknownEngine
+	if eng == "" {
+		eng = engine.Unknown
 	}
 	if end.IsZero() {
 		end = time.Now()
@@ -143,7 +140,7 @@ func (r *Recorder) Series() []Series {
 		if !ok {
 			continue
 		}
-		s.Target, s.Engine, s.Workload = r.target, engine, r.workload
+		s.Target, s.Engine, s.Workload = r.target, eng, r.workload
 		s.Seconds = max(end.Sub(r.warmupEnd), 0).Seconds()
 		out = append(out, s)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // SchemaVersion is the version of run.json this package writes and the
@@ -103,11 +105,11 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 
 // Target is one benchmarked endpoint as it was detected during the run.
 type Target struct {
-	Name    string `json:"name"`    // from the configuration
-	Engine  string `json:"engine"`  // "redis", "valkey" or "unknown"
-	Version string `json:"version"` // the server's version
-	Mode    string `json:"mode"`    // "standalone" or "cluster"
-	Role    string `json:"role"`    // "master" or "replica"
+	Name    string        `json:"name"`    // from the configuration
+	Engine  engine.Engine `json:"engine"`  // Redis, Valkey or Unknown
+	Version string        `json:"version"` // the server's version
+	Mode    string        `json:"mode"`    // "standalone" or "cluster"
+	Role    string        `json:"role"`    // "master" or "replica"
 }
 
 // Series is what one op of one workload saw on one target after warm-up.
@@ -117,10 +119,10 @@ type Target struct {
 // (requests in flight at the end). Intervals cover only the whole seconds of
 // the measured window, so their sums can be slightly below the counts.
 type Series struct {
-	Target   string `json:"target"`
-	Engine   string `json:"engine"`
-	Workload string `json:"workload"`
-	Op       string `json:"op"`
+	Target   string        `json:"target"`
+	Engine   engine.Engine `json:"engine"`
+	Workload string        `json:"workload"`
+	Op       string        `json:"op"`
 
 	OK      uint64 `json:"ok"`
 	Miss    uint64 `json:"miss"`
@@ -177,6 +179,14 @@ type Generator struct {
 	Dropped                                         uint64 // requests not sent: the in-flight bound was reached
 	MaxInFlight                                     int64  // the in-flight bound (closed loop: the worker count)
 }
+
+// SaturationLag is the schedule lag past which the generator, not the
+// engine, set the pace: past it (or with any request dropped) the numbers
+// describe ecbench, not the engine.
+const SaturationLag = 50 * time.Millisecond
+
+// Bound reports whether the generator was the bottleneck of this runner.
+func (g Generator) Bound() bool { return g.Dropped > 0 || g.MaxScheduleLag > SaturationLag }
 
 // generatorJSON is Generator's JSON shape: the lag as a Go duration string.
 type generatorJSON struct {

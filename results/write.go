@@ -61,7 +61,7 @@ func intervalsCSV(series []Series) ([]byte, error) {
 			s := &series[i]
 			for _, iv := range s.Intervals {
 				err := w.Write([]string{
-					s.Target, s.Engine, s.Workload, s.Op,
+					s.Target, string(s.Engine), s.Workload, s.Op,
 					strconv.FormatInt(iv.T, 10), u(iv.OK), u(iv.Miss), u(iv.Errors), u(iv.Dropped),
 					f(iv.Mean), f(iv.P50), f(iv.P95), f(iv.P99), f(iv.P999), f(iv.Max),
 				})
@@ -86,7 +86,7 @@ func summaryCSV(series []Series) ([]byte, error) {
 			s := &series[i]
 			st := s.Stats()
 			err := w.Write([]string{
-				s.Target, s.Engine, s.Workload, s.Op, u(s.OK), u(s.Miss), u(s.Errors), u(s.Dropped),
+				s.Target, string(s.Engine), s.Workload, s.Op, u(s.OK), u(s.Miss), u(s.Errors), u(s.Dropped),
 				u(st.Ops), f(st.Throughput), f(st.ErrorRate),
 				f(st.Mean), f(st.P50), f(st.P95), f(st.P99), f(st.P999), f(st.Max),
 				f(st.ServiceP50), f(st.ServiceP99),

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/results"
 )
@@ -18,7 +19,10 @@ import (
 func recordedRun(t *testing.T) *results.Run {
 	t.Helper()
 	var series []results.Series
-	for _, target := range []struct{ name, engine string }{{"a", "redis"}, {"b", "valkey"}} {
+	for _, target := range []struct {
+		name   string
+		engine engine.Engine
+	}{{"a", "redis"}, {"b", "valkey"}} {
 		r := results.NewRecorder(target.name, "cache", []string{"get", "set"}, at(0), at(1))
 		for i := range 300 {
 			due := 1 + float64(i)/100

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/internal/app"
 	"github.com/ecbench/ecbench/internal/servertest"
 	"github.com/ecbench/ecbench/results"
 )
@@ -30,8 +30,7 @@ func benchFlagConfig(t *testing.T, args []string, env []string) (*config.Config,
 	if err := fs.Parse(joinAWSFile(args)); err != nil {
 		t.Fatalf("flags %v: %v", args, err)
 	}
-	cfg, _, err := benchConfig(fs, *path, legacy, env)
-	return cfg, err
+	return benchConfig(fs, *path, legacy, env)
 }
 
 // TestLegacyFlagsAreAConfig checks that the original tool's flags describe
@@ -85,7 +84,7 @@ func TestLegacyFlagSelections(t *testing.T) {
 			}
 			var got []string
 			for _, w := range cfg.Workloads {
-				got = append(got, w.Type)
+				got = append(got, string(w.Type))
 			}
 			if !reflect.DeepEqual(got, tt.types) {
 				t.Errorf("workload types %v, want %v", got, tt.types)
@@ -233,73 +232,6 @@ func TestBenchAndCompare(t *testing.T) {
 	}
 }
 
-// TestBenchWarmupExcluded runs an open-loop workload with a warm-up: the
-// warm-up's requests are in Prometheus but not in the results.
-func TestBenchWarmupExcluded(t *testing.T) {
-	t.Parallel()
-	vs := servertest.Start(t, servertest.Valkey)
-	cfg, err := config.Load(writeConfig(t, fmt.Sprintf(`
-targets: [{name: valkey, addrs: [%q]}]
-workloads:
-  - {name: kv, ops: {get: 1}, rate: {type: constant, rate: 500}}
-bench: {warmup: 1s, duration: 2s}
-`, vs.Addr)), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &syncBuffer{}
-	zl, _ := newLogger("info", "json", log)
-	var out bytes.Buffer
-	b, err := newBench(cfg, zl, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.close()
-	run, err := b.run(context.Background(), []string{"ecbench", "bench"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var measured uint64
-	for _, s := range run.Series {
-		measured += s.OK + s.Miss + s.Errors + s.Dropped
-	}
-	mfs, err := b.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*dto.MetricFamily{}
-	for _, mf := range mfs {
-		byName[mf.GetName()] = mf
-	}
-	exported := uint64(value(byName, "ecbench_ops_total", labels("target", "valkey", "workload", "kv")))
-	// 500/s: about 500 warm-up requests and 1000 measured ones.
-	if measured < 900 || measured > 1100 {
-		t.Errorf("%d requests in the results, want about 1000 (2s at 500/s)", measured)
-	}
-	if warm := exported - measured; warm < 400 || warm > 600 {
-		t.Errorf("Prometheus counted %d, the results %d: the warm-up difference %d is not about 500", exported, measured, warm)
-	}
-	mustContain(t, "progress log", log.String(), `"msg":"progress","phase":"warm-up"`, `"msg":"progress","phase":"measure"`)
-
-	// Every request's schedule lag: the measured ones in the results, all
-	// of them in the Prometheus histogram.
-	if len(run.Generator) != 1 {
-		t.Fatalf("generators %+v", run.Generator)
-	}
-	g := run.Generator[0]
-	if g.ScheduleLagP50 <= 0 || g.ScheduleLagP50 > g.ScheduleLagP99 || g.ScheduleLagP99 > g.ScheduleLagP999 ||
-		g.ScheduleLagP999 > g.MaxScheduleLag+g.MaxScheduleLag/500 {
-		t.Errorf("lag quantiles p50 %v p99 %v p99.9 %v max %v: want 0 < p50 <= p99 <= p99.9 <= max", g.ScheduleLagP50, g.ScheduleLagP99, g.ScheduleLagP999, g.MaxScheduleLag)
-	}
-	var lagCount uint64
-	for _, m := range byName["ecbench_dispatch_lag_seconds"].GetMetric() {
-		lagCount += m.GetHistogram().GetSampleCount()
-	}
-	if lagCount != exported {
-		t.Errorf("ecbench_dispatch_lag_seconds counted %d dispatches, ecbench_ops_total %d requests", lagCount, exported)
-	}
-}
-
 // TestBenchSequential runs the engines one after the other: the second
 // target's measured window starts after the first one's ended.
 func TestBenchSequential(t *testing.T) {
@@ -335,10 +267,12 @@ func TestBenchSequential(t *testing.T) {
 func TestProgressOnTerminal(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	p := newProgress(&out, nil, true, "measure", "kv", 0, 1000)
-	lines := []progressLine{{target: "redis", engine: "redis", done: 10, rate: 5000, p99: 1500 * time.Microsecond}, {target: "valkey", engine: "valkey", done: 12}}
-	p.show(time.Second, lines, false)
-	p.show(2*time.Second, lines, true)
+	p := &progress{out: &out, tty: true}
+	pr := app.Progress{Phase: app.PhaseMeasure, Workload: "kv", Started: time.Now(), Requests: 1000, Elapsed: time.Second,
+		Targets: []app.TargetProgress{{Target: "redis", Engine: "redis", Done: 10, Rate: 5000, P99: 1500 * time.Microsecond}, {Target: "valkey", Engine: "valkey", Done: 12}}}
+	p.show(pr)
+	pr.Elapsed, pr.Final = 2*time.Second, true
+	p.show(pr)
 	got := out.String()
 	if strings.Count(got, "\x1b[2K") != 4 || !strings.Contains(got, "\x1b[2A") {
 		t.Errorf("lines are not redrawn in place: %q", got)

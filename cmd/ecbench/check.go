@@ -6,12 +6,12 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
-	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/internal/app"
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -40,28 +40,17 @@ func connectAll(cfg *config.Config, stdout io.Writer) int {
 	fmt.Fprintln(tw, "TARGET\tENGINE\tVERSION\tMODE\tROLE\tSTATUS")
 	code := exitOK
 	for _, tc := range cfg.Targets {
-		info, err := detectOnce(tc)
+		info, err := app.Detect(tc)
 		status := "ok"
 		if err != nil {
 			status, code = "error: "+err.Error(), exitFailed
-		} else if tc.Engine != "" && tc.Engine != info.Engine {
-			status = fmt.Sprintf("warning: declared engine %s, detected %s", tc.Engine, info.Engine)
+		} else if w := app.EngineMismatch(engine.Engine(tc.Engine), info.Engine); w != "" {
+			status = "warning: " + w
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", tc.Name, orDash(info.Engine), orDash(info.Version), orDash(info.Mode), orDash(info.Role), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", tc.Name, orDash(string(info.Engine)), orDash(info.Version), orDash(info.Mode), orDash(info.Role), status)
 	}
 	_ = tw.Flush()
 	return code
-}
-
-func detectOnce(tc config.Target) (target.Info, error) {
-	t, err := target.New(targetOptions(tc, nil))
-	if err != nil {
-		return target.Info{}, err
-	}
-	defer t.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), tc.DialTimeout+tc.ReadTimeout+time.Second)
-	defer cancel()
-	return t.Detect(ctx)
 }
 
 func orDash(s string) string {

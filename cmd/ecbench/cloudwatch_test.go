@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/internal/servertest"
 )
 
@@ -62,11 +64,12 @@ cloudwatch:
 	end := time.Now()
 
 	mfs := scrape(t, p.addr)
-	got := samples(mfs["ecbench_cloudwatch_value"])
+	scraped := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return slices.Collect(maps.Values(mfs)), nil })
+	got := metrictest.Values(t, scraped, "ecbench_cloudwatch_value")
 	want := map[string]float64{
-		`cluster="rg-valkey-001",engine="valkey",metric="EngineCPUUtilization",node="0001",stat="Average",target="valkey"`: 12.5,
-		`cluster="rg-valkey-002",engine="valkey",metric="EngineCPUUtilization",node="0001",stat="Average",target="valkey"`: 3.25,
-		`cluster="rg-valkey-001",engine="valkey",metric="CurrConnections",node="0001",stat="Average",target="valkey"`:      51,
+		"cluster=rg-valkey-001,engine=valkey,metric=EngineCPUUtilization,node=0001,stat=Average,target=valkey,": 12.5,
+		"cluster=rg-valkey-002,engine=valkey,metric=EngineCPUUtilization,node=0001,stat=Average,target=valkey,": 3.25,
+		"cluster=rg-valkey-001,engine=valkey,metric=CurrConnections,node=0001,stat=Average,target=valkey,":      51,
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("ecbench_cloudwatch_value:\n%v\nwant\n%v", got, want)
@@ -76,7 +79,7 @@ cloudwatch:
 	}
 	// The fake dates each datapoint two periods before the window's end,
 	// which is the round's time aligned down to the minute.
-	for k, at := range samples(mfs["ecbench_cloudwatch_value_timestamp_seconds"]) {
+	for k, at := range metrictest.Values(t, scraped, "ecbench_cloudwatch_value_timestamp_seconds") {
 		if int64(at)%60 != 0 || at < float64(start.Add(-4*time.Minute).Unix()) || at > float64(end.Unix()) {
 			t.Errorf("ecbench_cloudwatch_value_timestamp_seconds{%s} = %v", k, at)
 		}
@@ -143,18 +146,4 @@ cloudwatch: {enabled: false, poll_interval: 10s}
 			t.Errorf("%s exported with CloudWatch polling off", name)
 		}
 	}
-}
-
-// samples returns the gauge values of a family by their labels, written as
-// name="value" pairs in label order.
-func samples(mf *dto.MetricFamily) map[string]float64 {
-	out := map[string]float64{}
-	for _, m := range mf.GetMetric() {
-		var ls []string
-		for _, l := range m.GetLabel() {
-			ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-		}
-		out[strings.Join(ls, ",")] = m.GetGauge().GetValue()
-	}
-	return out
 }

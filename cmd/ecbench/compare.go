@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
+	"github.com/ecbench/ecbench/comparison"
 	"github.com/ecbench/ecbench/results"
 )
 
@@ -13,10 +16,8 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlagsAndArgs(fs, args); !ok {
 		return code
 	}
-	switch *format {
-	case "text", "markdown", "csv":
-	default:
-		fmt.Fprintf(stderr, "ecbench compare: --format: must be one of text, markdown, csv; got %q\n", *format)
+	if !slices.Contains(comparison.Formats, *format) {
+		fmt.Fprintf(stderr, "ecbench compare: --format: must be one of %s; got %q\n", strings.Join(comparison.Formats, ", "), *format)
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -24,28 +25,12 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	runs := make([]*results.Run, 0, fs.NArg())
-	for _, dir := range fs.Args() {
-		r, err := results.Read(dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
-			return exitUsage
-		}
-		runs = append(runs, r)
+	run, merged, err := results.ReadAll(fs.Args()...)
+	if err != nil {
+		fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
+		return exitUsage
 	}
-	run := runs[0]
-	if len(runs) > 1 {
-		merged, err := results.Merge(runs...)
-		if err != nil {
-			fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
-			return exitUsage
-		}
-		run = merged
-		if *format == "text" {
-			fmt.Fprintf(stdout, "%d runs merged (histograms merged, intervals pooled)\n\n", len(runs))
-		}
-	}
-	if err := printComparison(stdout, run, *format); err != nil {
+	if err := comparison.Write(stdout, comparison.Of(run), *format, merged); err != nil {
 		fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
 		return exitFailed
 	}

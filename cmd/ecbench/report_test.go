@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecbench/ecbench/internal/e2etest"
 	"github.com/ecbench/ecbench/results"
 )
 
@@ -22,8 +23,8 @@ func writeReportResults(t *testing.T, name string, run *results.Run) string {
 
 func TestReportCommand(t *testing.T) {
 	t.Parallel()
-	one := writeReportResults(t, "one", syntheticRun(1.2, 0))
-	two := writeReportResults(t, "two", syntheticRun(1.2, 0))
+	one := writeReportResults(t, "one", e2etest.SyntheticRun(1.2, 0))
+	two := writeReportResults(t, "two", e2etest.SyntheticRun(1.2, 0))
 	for _, tt := range []struct {
 		name   string
 		args   func(out, charts string) []string
@@ -78,7 +79,7 @@ func TestReportCommand(t *testing.T) {
 
 func TestReportCommandBadInput(t *testing.T) {
 	t.Parallel()
-	dir := writeReportResults(t, "one", syntheticRun(1.2, 0))
+	dir := writeReportResults(t, "one", e2etest.SyntheticRun(1.2, 0))
 	out := filepath.Join(t.TempDir(), "report.html")
 	missing := filepath.Join(t.TempDir(), "nope")
 	for _, tt := range []struct {

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	"github.com/ecbench/ecbench/report"
@@ -171,28 +168,12 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 func (src *promSource) model(ctx context.Context, opts report.Options) (report.Model, error) {
 	ctx, cancel := context.WithTimeout(ctx, src.timeout)
 	defer cancel()
-	transport := &http.Transport{}
-	if t, ok := api.DefaultRoundTripper.(*http.Transport); ok {
-		transport = t.Clone()
-	}
-	defer transport.CloseIdleConnections()
-	client, err := api.NewClient(api.Config{Address: src.url.String(), RoundTripper: transport})
-	if err != nil {
-		return report.Model{}, fmt.Errorf("prometheus %s: %w", src.display, err)
-	}
-	p, err := report.QueryPrometheus(ctx, v1.NewAPI(client), report.PromQuery{From: src.from, To: src.to, Step: src.step, Source: src.display})
+	p, err := report.ReadPrometheus(ctx, src.url.String(), report.PromQuery{From: src.from, To: src.to, Step: src.step, Source: src.display})
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (--timeout %v)", err, src.timeout)
 		}
 		return report.Model{}, err
 	}
-	t := reportTable(p.Run, 0)
-	if t.Ratio != "" {
-		t.Note = fmt.Sprintf("From Prometheus: latency is from each request's intended start, at the classic buckets' resolution "+
-			"(interpolated within a bucket, like histogram_quantile; max is the upper bound of the highest bucket with requests). "+
-			"Throughput is the mean over the %v steps with data. Ratios are %s; verdicts use 95%% confidence intervals from those steps.",
-			p.Query.Step, t.Ratio)
-	}
-	return p.Build(t, opts), nil
+	return p.Build(opts), nil
 }

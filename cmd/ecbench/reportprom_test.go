@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecbench/ecbench/internal/e2etest"
 	"github.com/ecbench/ecbench/internal/servertest"
 )
 
@@ -86,7 +87,7 @@ func FuzzReportTime(f *testing.F) {
 // nothing.
 func TestReportPrometheusBadInput(t *testing.T) {
 	t.Parallel()
-	dir := writeReportResults(t, "one", syntheticRun(1.2, 0))
+	dir := writeReportResults(t, "one", e2etest.SyntheticRun(1.2, 0))
 	out := filepath.Join(t.TempDir(), "report.html")
 	prom := []string{"report", "-o", out, "--prometheus", "http://127.0.0.1:9090"}
 	for _, tt := range []struct {

@@ -3,9 +3,7 @@ package systemd
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecbench/ecbench/internal/proctest"
 )
 
 const unitFile = "ecbench.service"
@@ -65,19 +65,11 @@ func readUnit(t *testing.T) ([]byte, unit) {
 }
 
 // systemdAnalyze runs systemd-analyze with args. It needs no running systemd:
-// verify and security --offline read unit files only.
+// verify, security --offline and syscall-filter read unit files and their own
+// tables only.
 func systemdAnalyze(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Fatalf("systemd-analyze is needed to check the unit (Debian: apt-get install systemd): %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_COLOR=0", "SYSTEMD_COLORS=0", "SYSTEMD_PAGER=")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return proctest.Run(t, "", "systemd-analyze", args...)
 }
 
 // checkableCopy writes the unit to a temporary directory with ExecStart's

@@ -1,7 +1,15 @@
 //go:build tools
 
-// Package deps pins the project's chosen libraries in go.mod while the code
-// that uses them lands, so that parallel work shares one set of versions.
+// Package deps named the project's chosen libraries before the code that
+// uses them landed, so that `go mod tidy` kept them in go.mod and parallel
+// work shared one set of versions. That code has landed: ecbench's own
+// packages and tests now import every package named here (compose-go's
+// loader through its cli package) and keep the modules in go.mod without
+// this file. It never named every library: go-redis was imported before the
+// file existed, and go-systemd and client_golang's Prometheus HTTP API client
+// came with the code that uses them. The tools build constraint keeps the file
+// out of every build; only module commands that read every build tag, such as
+// `go mod tidy`, see it.
 package deps
 
 import (
@@ -21,7 +29,6 @@ import (
 	_ "github.com/prometheus/client_model/go"
 	_ "github.com/prometheus/common/expfmt"
 	_ "github.com/spf13/pflag"
-	_ "github.com/spf13/viper"
 	_ "go.uber.org/goleak"
 	_ "go.uber.org/zap"
 	_ "golang.org/x/term"

@@ -1,12 +1,14 @@
-// Package proctest runs real child processes for tests (Prometheus, an
-// ecbench daemon): each in its own process group, stopped when the test
-// ends, its output kept and shown if the test failed, and, for servers,
-// started on a free loopback port and retried on another one if the port was
-// taken in between.
+// Package proctest runs real child processes for tests. A long-lived one
+// (Prometheus, an ecbench daemon) runs in its own process group, is stopped
+// when the test ends, has its output kept and shown if the test failed, and,
+// for a server, is started on a free loopback port and retried on another one
+// if the port was taken in between. A short one (a checker such as
+// systemd-analyze or promtool, bash on a script) is run to its end with Run.
 package proctest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -163,4 +165,25 @@ func CleanEnv(extra ...string) []string {
 		}
 	}
 	return append(env, extra...)
+}
+
+// Run runs the tool name, looked up on PATH, with args and stdin to its end,
+// at most 20s, and returns what it wrote to stdout and stderr together. A
+// tool missing from PATH fails the test: the README's test command (which
+// runs scripts/install-deps.sh) installs every one the tests use, and a test
+// never silently skips. systemd's tools are told to write no colour codes
+// and use no pager, so that their output can be compared as text.
+func Run(t testing.TB, stdin, name string, args ...string) (string, error) {
+	t.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found on PATH: run the README's test command (./scripts/test.sh or make test), which installs it: %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = CleanEnv("SYSTEMD_LOG_COLOR=0", "SYSTEMD_COLORS=0", "SYSTEMD_PAGER=")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

@@ -92,9 +92,9 @@ func NewNetns(t testing.TB) (*Netns, error) {
 func (n *Netns) Start(engine Engine, directives ...string) *Server {
 	t := n.t
 	t.Helper()
-	bin, err := exec.LookPath(engine.Binary())
+	bin, err := exec.LookPath(Binary(engine))
 	if err != nil {
-		t.Fatalf("%s not found on PATH: %v", engine.Binary(), err)
+		t.Fatalf("%s not found on PATH: %v", Binary(engine), err)
 	}
 	s := &Server{Engine: engine, Dir: t.TempDir(), t: t, Port: 6379}
 	s.Addr = net.JoinHostPort(n.NSIP, strconv.Itoa(s.Port))
@@ -108,7 +108,7 @@ func (n *Netns) Start(engine Engine, directives ...string) *Server {
 	}, prefixDirectives(directives)...)
 	argv := append([]string{"netns", "exec", n.Name, bin, "--port", strconv.Itoa(s.Port)}, s.args...)
 	if err := s.launchCommand("ip", argv); err != nil {
-		t.Fatalf("start %s in %s: %v", engine.Binary(), n.Name, err)
+		t.Fatalf("start %s in %s: %v", Binary(engine), n.Name, err)
 	}
 	t.Cleanup(s.Stop)
 	return s
@@ -130,7 +130,7 @@ func (s *Server) launchCommand(name string, argv []string) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-done:
-			return fmt.Errorf("%s exited at start: %s", s.Engine.Binary(), s.logTail())
+			return fmt.Errorf("%s exited at start: %s", Binary(s.Engine), s.logTail())
 		default:
 		}
 		if s.ping() == nil {
@@ -139,7 +139,7 @@ func (s *Server) launchCommand(name string, argv []string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.kill()
-	return fmt.Errorf("%s did not answer PING within 10s: %s", s.Engine.Binary(), s.logTail())
+	return fmt.Errorf("%s did not answer PING within 10s: %s", Binary(s.Engine), s.logTail())
 }
 
 // Partition cuts the link: the namespace's end goes down, so the host's end

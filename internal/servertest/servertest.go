@@ -19,22 +19,25 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
-// Engine names a server binary.
-type Engine string
+// Engine is the engine a server runs: loadgen's own type, so that tests
+// compare it with what a target detects without conversions.
+type Engine = engine.Engine
 
 // The engines tests run against.
 const (
-	Redis  Engine = "redis"
-	Valkey Engine = "valkey"
+	Redis  = engine.Redis
+	Valkey = engine.Valkey
 )
 
 // Engines lists both engines, for table tests that cover each.
 var Engines = []Engine{Redis, Valkey}
 
 // Binary returns the server executable's name.
-func (e Engine) Binary() string { return string(e) + "-server" }
+func Binary(e Engine) string { return string(e) + "-server" }
 
 // Server is one running engine process.
 type Server struct {
@@ -54,9 +57,9 @@ type Server struct {
 // PING, and stops it when the test ends.
 func Start(t testing.TB, engine Engine, directives ...string) *Server {
 	t.Helper()
-	bin, err := exec.LookPath(engine.Binary())
+	bin, err := exec.LookPath(Binary(engine))
 	if err != nil {
-		t.Fatalf("%s not found on PATH: run the README's test command (make test), which installs it: %v", engine.Binary(), err)
+		t.Fatalf("%s not found on PATH: run the README's test command (make test), which installs it: %v", Binary(engine), err)
 	}
 	s := &Server{Engine: engine, Dir: t.TempDir(), t: t}
 	s.args = append([]string{
@@ -76,7 +79,7 @@ func Start(t testing.TB, engine Engine, directives ...string) *Server {
 			return s
 		}
 	}
-	t.Fatalf("start %s: %v", engine.Binary(), lastErr)
+	t.Fatalf("start %s: %v", Binary(engine), lastErr)
 	return nil
 }
 
@@ -154,7 +157,7 @@ func (s *Server) Stop() { s.kill() }
 // Restart starts the server again on the same port after Kill.
 func (s *Server) Restart() {
 	s.t.Helper()
-	bin, err := exec.LookPath(s.Engine.Binary())
+	bin, err := exec.LookPath(Binary(s.Engine))
 	if err != nil {
 		s.t.Fatalf("%v", err)
 	}
@@ -165,7 +168,7 @@ func (s *Server) Restart() {
 		}
 		time.Sleep(100 * time.Millisecond) // the port may linger briefly
 	}
-	s.t.Fatalf("restart %s on %s: %v", s.Engine.Binary(), s.Addr, lastErr)
+	s.t.Fatalf("restart %s on %s: %v", Binary(s.Engine), s.Addr, lastErr)
 }
 
 // Pause makes the server stop answering clients for d (CLIENT PAUSE ALL).

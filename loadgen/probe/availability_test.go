@@ -269,7 +269,7 @@ func TestRecoveryReReadsEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tg.Close() })
-	if in, err := tg.Detect(ctxFor(t, 5*time.Second)); err != nil || in.Engine != target.EngineRedis {
+	if in, err := tg.Detect(ctxFor(t, 5*time.Second)); err != nil || in.Engine != servertest.Redis {
 		t.Fatalf("Detect = %+v, %v; want redis", in, err)
 	}
 
@@ -308,7 +308,7 @@ func TestRecoveryReReadsEngine(t *testing.T) {
 	s.RestartAs(servertest.Valkey)
 	select {
 	case in := <-detected:
-		if in.Engine != target.EngineValkey || tg.Engine() != target.EngineValkey {
+		if in.Engine != servertest.Valkey || tg.Engine() != servertest.Valkey {
 			t.Errorf("after the migration Detect = %+v, Engine() = %q; want valkey", in, tg.Engine())
 		}
 	case <-time.After(5 * time.Second):

@@ -53,7 +53,7 @@ type Timeline struct {
 func (t Timeline) Length() time.Duration {
 	var l time.Duration
 	for _, p := range t.Phases {
-		l = addSat(l, p.Duration)
+		l = schedule.AddSat(l, p.Duration)
 	}
 	return l
 }
@@ -108,7 +108,7 @@ func (t Timeline) position(elapsed time.Duration) (cycle int64, index int, start
 	var at time.Duration
 	last := len(t.Phases) - 1
 	for i := range last {
-		end := addSat(at, t.Phases[i].Duration)
+		end := schedule.AddSat(at, t.Phases[i].Duration)
 		if end > elapsed {
 			return cycle, i, base + at
 		}
@@ -123,21 +123,9 @@ func (t Timeline) offsets() []time.Duration {
 	var at time.Duration
 	for i, p := range t.Phases {
 		out[i] = at
-		at = addSat(at, p.Duration)
+		at = schedule.AddSat(at, p.Duration)
 	}
 	return out
-}
-
-// addSat adds the non-negative part of d to t, saturating rather than
-// wrapping.
-func addSat(t, d time.Duration) time.Duration {
-	if d <= 0 {
-		return t
-	}
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
 }
 
 // Validate returns every problem with t at once, one per line, each with its

@@ -89,3 +89,35 @@ func (b Burst) Rate(elapsed time.Duration) float64 {
 	}
 	return peak
 }
+
+// BurstParams configure a Burst:
+//
+//	rate: {type: burst, base: 10, peak: 1000, period: 1m, length: 5s}
+type BurstParams struct {
+	Base   float64       `mapstructure:"base"` // requests per second
+	Peak   float64       `mapstructure:"peak"`
+	Period time.Duration `mapstructure:"period"`
+	Length time.Duration `mapstructure:"length"`
+}
+
+var burstType = Type{Name: "burst", New: func() Params { return &BurstParams{} }}
+
+var _ Params = (*BurstParams)(nil)
+
+// Check checks the rates and the durations: base < peak, length < period.
+func (p *BurstParams) Check(ps Problems) {
+	c := checker{ps, "burst"}
+	okBase := c.rate("base", p.Base, false)
+	if c.required("peak") && c.rate("peak", p.Peak, true) && okBase && p.Peak <= p.Base {
+		c.Add("peak", "must be > base (%v), got %v", p.Base, p.Peak)
+	}
+	okPeriod := c.required("period") && c.positive("period", p.Period)
+	if c.required("length") && c.positive("length", p.Length) && okPeriod && p.Length >= p.Period {
+		c.Add("length", "must be < period (%v), got %v", p.Period, p.Length)
+	}
+}
+
+// Schedule returns the Burst.
+func (p *BurstParams) Schedule() Schedule {
+	return Burst{Base: p.Base, Peak: p.Peak, Period: p.Period, Length: p.Length}
+}

@@ -41,3 +41,20 @@ func (c Constant) due(x float64) (time.Duration, bool) {
 
 // Rate returns PerSecond.
 func (c Constant) Rate(time.Duration) float64 { return rate(c.PerSecond) }
+
+// ConstantParams configure a Constant:
+//
+//	rate: {type: constant, rate: 1000}
+type ConstantParams struct {
+	Rate float64 `mapstructure:"rate"` // requests per second
+}
+
+var constantType = Type{Name: "constant", New: func() Params { return &ConstantParams{Rate: 1000} }}
+
+var _ Params = (*ConstantParams)(nil)
+
+// Check checks the rate.
+func (p *ConstantParams) Check(ps Problems) { checker{ps, "constant"}.rate("rate", p.Rate, true) }
+
+// Schedule returns Constant{Rate}.
+func (p *ConstantParams) Schedule() Schedule { return Constant{PerSecond: p.Rate} }

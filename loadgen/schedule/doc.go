@@ -27,4 +27,14 @@
 // 0, and each type documents what a zero duration means. Due reports ok=false
 // rather than overflow a time.Duration, and Count and Rate treat a negative
 // elapsed time as 0.
+//
+// # Configured schedules
+//
+// Each type of schedule a configuration can name (constant, ramp, steps,
+// burst, sine, and closed loop, which has none) is a Type: its name and its
+// Params, a struct whose mapstructure tags are the configuration's keys,
+// filled with the type's defaults by New, checked by Check and turned into a
+// Schedule by Schedule. A Spec is a type's name with its parameters; its
+// Schedule method is what runners are given. A type's entry lives beside its
+// schedule in the type's own file, and Types lists them in registry.go.
 package schedule

@@ -23,7 +23,10 @@ type Hold struct {
 	Of Finite
 }
 
-var _ Schedule = Hold{}
+var (
+	_ Schedule = Hold{}
+	_ inverse  = Hold{}
+)
 
 // Count returns the integral of Rate from 0 to elapsed.
 func (h Hold) Count(elapsed time.Duration) float64 {
@@ -38,15 +41,17 @@ func (h Hold) Count(elapsed time.Duration) float64 {
 }
 
 // Due returns the moment Count passes n; see Hold.
-func (h Hold) Due(n int64) (time.Duration, bool) {
-	if n < 0 {
+func (h Hold) Due(n int64) (time.Duration, bool) { return h.due(float64(n)) }
+
+func (h Hold) due(x float64) (time.Duration, bool) {
+	if x < 0 {
 		return 0, true
 	}
 	if h.Of == nil {
 		return 0, false
 	}
 	l := max(h.Of.Length(), 0)
-	x, end := float64(n), h.Of.Count(l)
+	end := h.Of.Count(l)
 	if x < end {
 		return dueWithin(h.Of, x, l), true
 	}

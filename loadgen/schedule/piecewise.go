@@ -79,7 +79,7 @@ func NewPiecewise(base Schedule, segs []Segment) Piecewise {
 		counts: make([]float64, len(segs)+1),
 	}
 	for i, s := range p.segs {
-		p.starts[i+1] = addSat(p.starts[i], s.For)
+		p.starts[i+1] = AddSat(p.starts[i], s.For)
 		p.counts[i+1] = p.counts[i] + p.in(i, p.starts[i+1])
 	}
 	return p
@@ -206,84 +206,4 @@ func passing(s Schedule, x float64, lo, hi time.Duration) (time.Duration, bool) 
 		return hi, false
 	}
 	return min(max(at, lo), hi), true
-}
-
-// solve returns inf{t : s.Count(t) > x} for a real x >= 0, as Due does for a
-// whole one: by s's real-valued inverse where it has one, and otherwise by a
-// binary search on Count over all time.Durations (63 steps). Repeat and
-// Hold get their inverse here, the same formulas as their Due.
-func solve(s Schedule, x float64) (time.Duration, bool) {
-	switch v := s.(type) {
-	case inverse:
-		return v.due(x)
-	case Repeat:
-		return repeatDue(v, x)
-	case Hold:
-		return holdDue(v, x)
-	}
-	return search(s, x, 0, math.MaxInt64)
-}
-
-// repeatDue is Repeat.Due for a real count.
-func repeatDue(r Repeat, x float64) (time.Duration, bool) {
-	if x < 0 {
-		return 0, true
-	}
-	if r.Of == nil {
-		return 0, false
-	}
-	l := r.Of.Length()
-	if l <= 0 {
-		return solve(r.Of, x)
-	}
-	per := r.Of.Count(l)
-	if !(per > 0) {
-		return 0, false
-	}
-	k, rem := split(x, per)
-	return cycles(k, l, dueWithin(r.Of, rem, l))
-}
-
-// holdDue is Hold.Due for a real count.
-func holdDue(h Hold, x float64) (time.Duration, bool) {
-	if x < 0 {
-		return 0, true
-	}
-	if h.Of == nil {
-		return 0, false
-	}
-	l := max(h.Of.Length(), 0)
-	end := h.Of.Count(l)
-	if x < end {
-		return dueWithin(h.Of, x, l), true
-	}
-	r := rate(h.Of.Rate(l))
-	if r == 0 {
-		return 0, false
-	}
-	return offset(l, (x-end)/r)
-}
-
-// search returns inf{t in [lo, hi] : s.Count(t) > x} to the nearest
-// nanosecond by bisection, and false when s.Count(hi) <= x.
-func search(s Schedule, x float64, lo, hi time.Duration) (time.Duration, bool) {
-	clo, chi := s.Count(lo), s.Count(hi)
-	switch {
-	case clo > x:
-		return lo, true
-	case !(chi > x):
-		return hi, false
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		if c := s.Count(mid); c > x {
-			hi, chi = mid, c
-		} else {
-			lo, clo = mid, c
-		}
-	}
-	if x-clo < chi-x {
-		return lo, true
-	}
-	return hi, true
 }

@@ -99,3 +99,36 @@ func (r Ramp) Rate(elapsed time.Duration) float64 {
 	}
 	return from + (to-from)*(elapsed.Seconds()/r.Over.Seconds())
 }
+
+// RampParams configure a Ramp and what follows it:
+//
+//	rate: {type: ramp, from: 0, to: 5000, duration: 10m, after: repeat}
+type RampParams struct {
+	From     float64       `mapstructure:"from"` // requests per second
+	To       float64       `mapstructure:"to"`
+	Duration time.Duration `mapstructure:"duration"`
+	After    After         `mapstructure:"after"`
+}
+
+var rampType = Type{Name: "ramp", New: func() Params { return &RampParams{After: AfterRepeat} }}
+
+var _ Params = (*RampParams)(nil)
+
+// Check checks the rates, the duration and after.
+func (p *RampParams) Check(ps Problems) {
+	c := checker{ps, "ramp"}
+	okFrom := c.rate("from", p.From, false)
+	okTo := c.rate("to", p.To, false)
+	if okFrom && okTo && p.From == 0 && p.To == 0 {
+		c.Add("to", "from and to are both 0; at least one must be > 0")
+	}
+	if c.required("duration") {
+		c.positive("duration", p.Duration)
+	}
+	c.after("after", p.After)
+}
+
+// Schedule returns the Ramp, repeated or held.
+func (p *RampParams) Schedule() Schedule {
+	return p.After.wrap(Ramp{From: p.From, To: p.To, Over: p.Duration})
+}

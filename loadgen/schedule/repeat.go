@@ -25,7 +25,10 @@ type Repeat struct {
 	Of Finite
 }
 
-var _ Schedule = Repeat{}
+var (
+	_ Schedule = Repeat{}
+	_ inverse  = Repeat{}
+)
 
 // Count returns the integral of Rate from 0 to elapsed.
 func (r Repeat) Count(elapsed time.Duration) float64 {
@@ -41,7 +44,14 @@ func (r Repeat) Count(elapsed time.Duration) float64 {
 
 // Due returns the moment Count passes n; see Repeat.
 func (r Repeat) Due(n int64) (time.Duration, bool) {
-	if n < 0 {
+	if n >= 0 && r.Of != nil && r.Of.Length() <= 0 {
+		return r.Of.Due(n) // not repeated: Of's own Due
+	}
+	return r.due(float64(n))
+}
+
+func (r Repeat) due(x float64) (time.Duration, bool) {
+	if x < 0 {
 		return 0, true
 	}
 	if r.Of == nil {
@@ -49,13 +59,13 @@ func (r Repeat) Due(n int64) (time.Duration, bool) {
 	}
 	l := r.Of.Length()
 	if l <= 0 {
-		return r.Of.Due(n)
+		return solve(r.Of, x)
 	}
 	per := r.Of.Count(l)
 	if !(per > 0) {
 		return 0, false
 	}
-	k, rem := split(float64(n), per)
+	k, rem := split(x, per)
 	return cycles(k, l, dueWithin(r.Of, rem, l))
 }
 

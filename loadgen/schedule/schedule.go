@@ -133,10 +133,21 @@ func periodic(k int64, per, in float64) float64 {
 	return min(kf*per+in, (kf+1)*per)
 }
 
+// AddSat returns t plus the non-negative part of d, saturating at the
+// longest time.Duration rather than wrapping.
+func AddSat(t, d time.Duration) time.Duration {
+	if d <= 0 {
+		return t
+	}
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
 // dueWithin returns inf{t : f.Count(t) > x} for 0 <= x < f.Count(l), where
 // l is f's length, clamped to [0, l]. A Finite from outside this package has
-// no real-valued inverse, so it gets a binary search on Count over
-// nanoseconds: at most 63 steps, to the nearest nanosecond.
+// no real-valued inverse, so it gets a binary search on Count over [0, l].
 func dueWithin(f Finite, x float64, l time.Duration) time.Duration {
 	if in, ok := f.(inverse); ok {
 		if at, ok := in.due(x); ok {
@@ -144,21 +155,41 @@ func dueWithin(f Finite, x float64, l time.Duration) time.Duration {
 		}
 		return l
 	}
-	lo, hi := time.Duration(0), l
-	clo, chi := f.Count(lo), f.Count(hi)
-	if clo > x {
-		return 0
+	at, _ := search(f, x, 0, l)
+	return at
+}
+
+// solve returns inf{t : s.Count(t) > x} for a real x >= 0, as Due does for a
+// whole one: by s's real-valued inverse where it has one, and otherwise by a
+// binary search on Count over all time.Durations.
+func solve(s Schedule, x float64) (time.Duration, bool) {
+	if in, ok := s.(inverse); ok {
+		return in.due(x)
+	}
+	return search(s, x, 0, math.MaxInt64)
+}
+
+// search returns inf{t in [lo, hi] : s.Count(t) > x} to the nearest
+// nanosecond by bisection (at most 63 steps), and false, with hi, when
+// s.Count(hi) <= x.
+func search(s Schedule, x float64, lo, hi time.Duration) (time.Duration, bool) {
+	clo, chi := s.Count(lo), s.Count(hi)
+	switch {
+	case clo > x:
+		return lo, true
+	case !(chi > x):
+		return hi, false
 	}
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		if c := f.Count(mid); c > x {
+		if c := s.Count(mid); c > x {
 			hi, chi = mid, c
 		} else {
 			lo, clo = mid, c
 		}
 	}
 	if x-clo < chi-x {
-		return lo
+		return lo, true
 	}
-	return hi
+	return hi, true
 }

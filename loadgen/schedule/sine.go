@@ -142,3 +142,38 @@ func (s Sine) Rate(elapsed time.Duration) float64 {
 	u := (max(elapsed, 0) % s.Period).Seconds()
 	return max(m+a*math.Sin(w*u), 0)
 }
+
+// SineParams configure a Sine:
+//
+//	rate: {type: sine, mean: 1000, amplitude: 500, period: 5m}
+type SineParams struct {
+	Mean      float64       `mapstructure:"mean"` // requests per second
+	Amplitude float64       `mapstructure:"amplitude"`
+	Period    time.Duration `mapstructure:"period"`
+}
+
+var sineType = Type{Name: "sine", New: func() Params { return &SineParams{} }}
+
+var _ Params = (*SineParams)(nil)
+
+// Check checks the rates, 0 <= amplitude <= mean, and the period.
+func (p *SineParams) Check(ps Problems) {
+	c := checker{ps, "sine"}
+	okMean := c.required("mean") && c.rate("mean", p.Mean, true)
+	switch {
+	case p.Amplitude < 0:
+		c.Add("amplitude", "must be >= 0, got %v", p.Amplitude)
+	case okMean && p.Amplitude > p.Mean:
+		c.Add("amplitude", "must be <= mean (%v), got %v", p.Mean, p.Amplitude)
+	case okMean && p.Mean+p.Amplitude > MaxRate:
+		c.Add("amplitude", "mean + amplitude must be <= %v requests/s, got %v", MaxRate, p.Mean+p.Amplitude)
+	}
+	if c.required("period") {
+		c.positive("period", p.Period)
+	}
+}
+
+// Schedule returns the Sine.
+func (p *SineParams) Schedule() Schedule {
+	return Sine{Mean: p.Mean, Amplitude: p.Amplitude, Period: p.Period}
+}

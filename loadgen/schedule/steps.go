@@ -1,16 +1,16 @@
 package schedule
 
 import (
-	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 )
 
 // Step is one stretch of a Steps schedule.
 type Step struct {
-	Rate float64       // requests per second
-	For  time.Duration // how long the rate holds
+	Rate float64       `mapstructure:"rate"`     // requests per second
+	For  time.Duration `mapstructure:"duration"` // how long the rate holds
 }
 
 // Steps is a piecewise-constant rate: each Step holds its rate for its
@@ -57,22 +57,10 @@ func NewSteps(steps []Step) Steps {
 		counts: make([]float64, len(steps)+1),
 	}
 	for i, st := range s.Steps {
-		s.starts[i+1] = addSat(s.starts[i], st.For)
+		s.starts[i+1] = AddSat(s.starts[i], st.For)
 		s.counts[i+1] = s.counts[i] + rate(st.Rate)*(s.starts[i+1]-s.starts[i]).Seconds()
 	}
 	return s
-}
-
-// addSat adds a non-negative part of d to t, saturating rather than
-// wrapping at the longest time.Duration.
-func addSat(t, d time.Duration) time.Duration {
-	if d <= 0 {
-		return t
-	}
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
 }
 
 func (s Steps) tabulated() bool { return len(s.starts) == len(s.Steps)+1 }
@@ -92,7 +80,7 @@ func (s Steps) Length() time.Duration {
 	}
 	var end time.Duration
 	for _, st := range s.Steps {
-		end = addSat(end, st.For)
+		end = AddSat(end, st.For)
 	}
 	return end
 }
@@ -106,7 +94,7 @@ func (s Steps) find(t time.Duration) (i int, start time.Duration, count float64)
 		return i, s.starts[i], s.counts[i]
 	}
 	for i = range k {
-		end := addSat(start, s.Steps[i].For)
+		end := AddSat(start, s.Steps[i].For)
 		if end > t {
 			return i, start, count
 		}
@@ -125,7 +113,7 @@ func (s Steps) passing(x float64) (i int, start time.Duration, count float64) {
 		return i, s.starts[i], s.counts[i]
 	}
 	for i = range k {
-		end := addSat(start, s.Steps[i].For)
+		end := AddSat(start, s.Steps[i].For)
 		next := count + rate(s.Steps[i].Rate)*(end-start).Seconds()
 		if next > x {
 			return i, start, count
@@ -167,7 +155,7 @@ func (s Steps) due(x float64) (time.Duration, bool) {
 	if i == len(s.Steps) {
 		return offset(start, (x-count)/r)
 	}
-	return within(start, (x-count)/r, addSat(start, s.Steps[i].For)), true
+	return within(start, (x-count)/r, AddSat(start, s.Steps[i].For)), true
 }
 
 // Rate returns the rate of the step in force at elapsed.
@@ -175,3 +163,48 @@ func (s Steps) Rate(elapsed time.Duration) float64 {
 	i, _, _ := s.find(max(elapsed, 0))
 	return s.stepRate(i)
 }
+
+// StepsParams configure a Steps schedule and what follows it:
+//
+//	rate: {type: steps, steps: [{rate: 1000, duration: 1m}, {rate: 5000, duration: 1m}], after: repeat}
+type StepsParams struct {
+	Steps []Step `mapstructure:"steps"`
+	After After  `mapstructure:"after"`
+}
+
+var stepsType = Type{Name: "steps", New: func() Params { return &StepsParams{After: AfterRepeat} }}
+
+var _ Params = (*StepsParams)(nil)
+
+// Check checks every step and after.
+func (p *StepsParams) Check(ps Problems) {
+	c := checker{ps, "steps"}
+	if c.required("steps") {
+		p.checkSteps(c)
+	}
+	c.after("after", p.After)
+}
+
+func (p *StepsParams) checkSteps(c checker) {
+	if len(p.Steps) == 0 {
+		c.Add("steps", "at least one step is required")
+		return
+	}
+	allZero := true
+	for i, s := range p.Steps {
+		key := "steps[" + strconv.Itoa(i) + "]"
+		c.rate(key+".rate", s.Rate, false)
+		allZero = allZero && s.Rate == 0
+		if !c.Given(key + ".duration") {
+			c.Add(key+".duration", "required")
+		} else {
+			c.positive(key+".duration", s.For)
+		}
+	}
+	if allZero && !c.Broken("steps") {
+		c.Add("steps", "all step rates are 0; at least one must be > 0")
+	}
+}
+
+// Schedule returns the Steps, repeated or held.
+func (p *StepsParams) Schedule() Schedule { return p.After.wrap(NewSteps(p.Steps)) }

@@ -17,7 +17,7 @@ func TestCluster(t *testing.T) {
 			t.Parallel()
 			nodes := servertest.StartCluster(t, e, 3)
 			// One seed only: the client must discover the other two nodes.
-			tg := newTarget(t, target.Options{Name: "c", Mode: target.Cluster, Addrs: []string{nodes[1].Addr}, DeclaredEngine: string(e)})
+			tg := newTarget(t, target.Options{Name: "c", Mode: target.Cluster, Addrs: []string{nodes[1].Addr}, DeclaredEngine: e})
 			if _, ok := tg.Client().(*redis.ClusterClient); !ok {
 				t.Fatalf("Client() is %T, want *redis.ClusterClient", tg.Client())
 			}
@@ -27,7 +27,7 @@ func TestCluster(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Detect: %v", err)
 			}
-			want := target.Info{Engine: string(e), Version: binaryVersion(t, e), Mode: "cluster", Role: "primary"}
+			want := target.Info{Engine: e, Version: binaryVersion(t, e), Mode: "cluster", Role: "primary"}
 			if in != want {
 				t.Errorf("Detect = %+v, want %+v", in, want)
 			}

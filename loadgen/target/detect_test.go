@@ -23,8 +23,8 @@ func TestDetect(t *testing.T) {
 				addr string
 				want target.Info
 			}{
-				{"primary", primary.Addr, target.Info{Engine: string(e), Version: version, Mode: "standalone", Role: "primary"}},
-				{"replica", replica.Addr, target.Info{Engine: string(e), Version: version, Mode: "standalone", Role: "replica"}},
+				{"primary", primary.Addr, target.Info{Engine: e, Version: version, Mode: "standalone", Role: "primary"}},
+				{"replica", replica.Addr, target.Info{Engine: e, Version: version, Mode: "standalone", Role: "replica"}},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +48,7 @@ func TestDetect(t *testing.T) {
 					if stored, ok := tg.Info(); !ok || stored != tt.want {
 						t.Errorf("Info() = %+v, %v; want %+v, true", stored, ok, tt.want)
 					}
-					if tg.Engine() != string(e) || !tg.Up() || !tg.Ready() {
+					if tg.Engine() != e || !tg.Up() || !tg.Ready() {
 						t.Errorf("after Detect: Engine=%q Up=%v Ready=%v, want %q true true", tg.Engine(), tg.Up(), tg.Ready(), e)
 					}
 				})

@@ -2,14 +2,16 @@ package target
 
 import (
 	"strings"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // Info is what a target says about itself in INFO.
 type Info struct {
-	Engine  string // "redis" or "valkey" ("unknown" if INFO names neither)
-	Version string // the engine's own version, e.g. "8.0.1" for Valkey 8.0.1
-	Mode    string // "standalone", "cluster" or "sentinel"
-	Role    string // "primary" or "replica"; "" when INFO has no replication section (sentinel)
+	Engine  engine.Engine // Redis or Valkey (Unknown if INFO names neither)
+	Version string        // the engine's own version, e.g. "8.0.1" for Valkey 8.0.1
+	Mode    string        // "standalone", "cluster" or "sentinel"
+	Role    string        // "primary" or "replica"; "" when INFO has no replication section (sentinel)
 }
 
 // The roles Info.Role reports.
@@ -41,15 +43,15 @@ func ParseInfo(s string) Info {
 
 	var in Info
 	switch {
-	case f["server_name"] == EngineValkey || f["valkey_version"] != "":
-		in.Engine, in.Version = EngineValkey, f["valkey_version"]
+	case f["server_name"] == string(engine.Valkey) || f["valkey_version"] != "":
+		in.Engine, in.Version = engine.Valkey, f["valkey_version"]
 		if in.Version == "" { // Valkey 7.2 has server_name but only redis_version
 			in.Version = f["redis_version"]
 		}
 	case f["redis_version"] != "":
-		in.Engine, in.Version = EngineRedis, f["redis_version"]
+		in.Engine, in.Version = engine.Redis, f["redis_version"]
 	default:
-		in.Engine = EngineUnknown
+		in.Engine = engine.Unknown
 	}
 
 	in.Mode = f["server_mode"]

@@ -27,13 +27,13 @@ var versionRE = regexp.MustCompile(`\bv=(\S+)`)
 // binaryVersion returns the version `<engine>-server --version` prints.
 func binaryVersion(t *testing.T, e servertest.Engine) string {
 	t.Helper()
-	out, err := exec.Command(e.Binary(), "--version").Output()
+	out, err := exec.Command(servertest.Binary(e), "--version").Output()
 	if err != nil {
-		t.Fatalf("%s --version: %v", e.Binary(), err)
+		t.Fatalf("%s --version: %v", servertest.Binary(e), err)
 	}
 	m := versionRE.FindSubmatch(out)
 	if m == nil {
-		t.Fatalf("no v=... in %s --version output %q", e.Binary(), out)
+		t.Fatalf("no v=... in %s --version output %q", servertest.Binary(e), out)
 	}
 	return string(m[1])
 }

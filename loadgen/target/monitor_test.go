@@ -95,7 +95,7 @@ func TestMonitorDownAtStartThenKillAndRestart(t *testing.T) {
 			s := servertest.Start(t, e)
 			s.Kill() // nothing listens on s.Addr until Restart
 
-			tg := newTarget(t, target.Options{Name: "tg", Addrs: []string{s.Addr}, DeclaredEngine: string(e)})
+			tg := newTarget(t, target.Options{Name: "tg", Addrs: []string{s.Addr}, DeclaredEngine: e})
 			ch := monitored(t, tg)
 
 			down := expectDown(t, ch)
@@ -108,13 +108,13 @@ func TestMonitorDownAtStartThenKillAndRestart(t *testing.T) {
 			if tg.Ready() || tg.Up() {
 				t.Errorf("Ready=%v Up=%v while never reached, want false", tg.Ready(), tg.Up())
 			}
-			if got := tg.Engine(); got != string(e) {
+			if got := tg.Engine(); got != e {
 				t.Errorf("Engine before detection = %q, want the declared %q", got, e)
 			}
 
 			s.Restart()
 			up := expectUp(t, ch)
-			if up.Info.Engine != string(e) || up.Info.Role != "primary" {
+			if up.Info.Engine != e || up.Info.Role != "primary" {
 				t.Errorf("up info %+v", up.Info)
 			}
 			if !tg.Ready() || !tg.Up() {
@@ -149,7 +149,7 @@ func TestMonitorEngineMismatch(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		engine   servertest.Engine
-		declared string
+		declared servertest.Engine
 	}{
 		{servertest.Redis, "valkey"},
 		{servertest.Valkey, "redis"},
@@ -165,10 +165,10 @@ func TestMonitorEngineMismatch(t *testing.T) {
 			ch := monitored(t, tg)
 			up := expect(t, ch, target.EventUp)
 			mm := expect(t, ch, target.EventEngineMismatch)
-			if mm.Info != up.Info || mm.Info.Engine != string(tt.engine) {
+			if mm.Info != up.Info || mm.Info.Engine != tt.engine {
 				t.Errorf("mismatch info %+v, want %+v", mm.Info, up.Info)
 			}
-			if got := tg.Engine(); got != string(tt.engine) {
+			if got := tg.Engine(); got != tt.engine {
 				t.Errorf("Engine = %q, want the detected %q", got, tt.engine)
 			}
 		})

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // Mode is how a target is addressed.
@@ -17,13 +19,6 @@ type Mode string
 const (
 	Standalone Mode = "standalone" // one endpoint (a primary, a replica, or an ElastiCache primary endpoint)
 	Cluster    Mode = "cluster"    // Redis Cluster protocol: the client follows MOVED/ASK
-)
-
-// The engines Info.Engine reports and Options.DeclaredEngine accepts.
-const (
-	EngineRedis   = "redis"
-	EngineValkey  = "valkey"
-	EngineUnknown = "unknown" // Engine() before detection, with nothing declared
 )
 
 // Sentinel errors.
@@ -53,10 +48,10 @@ type TLS struct {
 
 // Options describe one target.
 type Options struct {
-	Name           string   // a bounded label value, e.g. "redis" or "valkey"
-	Addrs          []string // host:port; standalone takes exactly one, cluster takes seeds
-	Mode           Mode     // "" means Standalone
-	DeclaredEngine string   // "", "redis" or "valkey": what the configuration claims
+	Name           string        // a bounded label value, e.g. "redis" or "valkey"
+	Addrs          []string      // host:port; standalone takes exactly one, cluster takes seeds
+	Mode           Mode          // "" means Standalone
+	DeclaredEngine engine.Engine // "", Redis or Valkey: what the configuration claims
 	TLS            TLS
 	Username       string
 	Password       string // never appears in any error, event or String()
@@ -139,9 +134,9 @@ func (o Options) validate() error {
 		}
 	}
 	switch o.DeclaredEngine {
-	case "", EngineRedis, EngineValkey:
+	case "", engine.Redis, engine.Valkey:
 	default:
-		bad("declared_engine", "must be empty, %q or %q, got %q", EngineRedis, EngineValkey, o.DeclaredEngine)
+		bad("declared_engine", "must be empty, %q or %q, got %q", engine.Redis, engine.Valkey, o.DeclaredEngine)
 	}
 	if o.DB < 0 {
 		bad("db", "must be >= 0, got %d", o.DB)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // Reconnect settings. After a failover an endpoint's DNS name points at a
@@ -148,20 +150,20 @@ func (t *Target) Info() (Info, bool) {
 	return Info{}, false
 }
 
-// Engine returns the detected engine, else the declared one, else "unknown".
+// Engine returns the detected engine, else the declared one, else Unknown.
 // It is a single atomic load, cheap enough for the metrics hot path.
-func (t *Target) Engine() string {
+func (t *Target) Engine() engine.Engine {
 	if p := t.info.Load(); p != nil {
 		return p.Engine
 	}
 	if t.opts.DeclaredEngine != "" {
 		return t.opts.DeclaredEngine
 	}
-	return EngineUnknown
+	return engine.Unknown
 }
 
 // DeclaredEngine returns the engine the configuration claims, or "".
-func (t *Target) DeclaredEngine() string { return t.opts.DeclaredEngine }
+func (t *Target) DeclaredEngine() engine.Engine { return t.opts.DeclaredEngine }
 
 // Up reports whether the last health check (Detect or PING) succeeded.
 func (t *Target) Up() bool { return t.up.Load() }

@@ -59,7 +59,7 @@ func TestTLS(t *testing.T) {
 						if err != nil {
 							t.Fatalf("Detect over TLS: %v", err)
 						}
-						if in.Engine != string(e) {
+						if in.Engine != e {
 							t.Errorf("engine %q, want %q", in.Engine, e)
 						}
 						return

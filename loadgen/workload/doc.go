@@ -4,6 +4,12 @@
 //
 // A workload's keys hold one kind of value (Kind): strings for the kv ops, or
 // lists, hashes, sets or sorted sets, whose size and contents Structure
-// describes. NewOp builds every op by kind and name, and Preload fills a
-// workload's keys before a run so that its reads hit.
+// describes. Every op is one entry of a table (registry.go): its label name,
+// its kind, whether it names keys of several hash slots, and how it is built
+// or what it draws, sends and counts as a miss. NewOp builds every op from
+// that table by kind and name.
+//
+// Around a run, Preload fills a workload's keys so that its reads hit, and
+// DeleteKeys removes them so that the next workload starts from an empty
+// server.
 package workload

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Errors of NewOp, wrapped with the name at fault and the allowed names.
@@ -14,64 +16,120 @@ var (
 	ErrUnknownOp   = errors.New("unknown op")
 )
 
-// opNames are the op label values of each kind, in canonical order. No name
-// appears under two kinds.
-var opNames = map[Kind][]string{
-	KindKV:   {"get", "set", "set_ttl", "mget", "incr", "del"},
-	KindList: {"lpush", "rpush", "lpop", "rpop", "lrange", "llen", "lindex"},
-	KindHash: {"hset", "hget", "hmget", "hgetall", "hincrby", "hdel", "hlen"},
-	KindSet:  {"sadd", "srem", "sismember", "smembers", "scard", "srandmember", "sinter"},
-	KindZSet: {"zadd", "zincrby", "zscore", "zrank", "zrange", "zrangebyscore", "zrevrange", "zrem", "zcard"},
+// opSpec is everything the package knows of one op. A kv op is one of the
+// exported types of kv.go, which build makes from the op's parameters; a
+// data-structure op is a structureOp run by draw, send and missed.
+type opSpec struct {
+	name string // the op label value
+	kind Kind   // what the keys it acts on hold
+	// multiKey: the op names keys of different hash slots in one command, so
+	// it fails with CROSSSLOT on a cluster.
+	multiKey bool
+
+	build func(OpParams) (Op, error) // a kv op
+
+	draw   drawFunc               // a data-structure op's arguments
+	send   sendFunc               // its command
+	missed func(redis.Cmder) bool // when a reply that is not redis.Nil is a miss; nil: never
 }
 
-// opKind is the kind of every op name, for NewStream's check that a
-// workload's ops act on the kind its keys hold.
-var opKind = func() map[string]Kind {
-	m := map[string]Kind{}
-	for k, names := range opNames {
-		for _, n := range names {
-			m[n] = k
+// specs is every op, each kind's in canonical order. OpNamesFor lists them
+// in this order, config builds a workload's mix in this order whatever
+// order its file lists them in, and the seeded op choice indexes the mix:
+// reordering entries changes every seeded sequence, so a new op goes last
+// of its kind. No name appears twice.
+//
+// Adding an op is adding its entry here, and, for a kv op, its type in
+// kv.go, or for a data-structure op whose arguments or command fit none of
+// the shapes of structure_op.go, its shape there.
+var specs = [...]opSpec{
+	// Strings: the exported types of kv.go.
+	{name: "get", kind: KindKV, build: func(OpParams) (Op, error) { return Get{}, nil }},
+	{name: "set", kind: KindKV, build: func(OpParams) (Op, error) { return Set{}, nil }},
+	{name: "set_ttl", kind: KindKV, build: newSetTTL},
+	{name: "mget", kind: KindKV, multiKey: true, build: func(p OpParams) (Op, error) { return MGet{Batch: p.MGetBatch}, nil }},
+	{name: "incr", kind: KindKV, build: func(OpParams) (Op, error) { return Incr{}, nil }},
+	{name: "del", kind: KindKV, build: func(OpParams) (Op, error) { return Del{}, nil }},
+
+	// Lists. Items are ElementSize fixed bytes. A read of an item that is
+	// not there (an empty or missing list, an index past the end) is a miss.
+	//
+	// lpush and rpush are capped pushes; see cappedPush.
+	{name: "lpush", kind: KindList, draw: drawItem, send: cappedPush(true)},
+	{name: "rpush", kind: KindList, draw: drawItem, send: cappedPush(false)},
+	{name: "lpop", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.LPop)},
+	{name: "rpop", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.RPop)},
+	{name: "lrange", kind: KindList, draw: drawWindow, send: onRange(redis.Cmdable.LRange), missed: noStrings},
+	{name: "llen", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.LLen), missed: zeroInt},
+	{name: "lindex", kind: KindList, draw: drawIndex, send: sendLIndex},
+
+	// Hashes. Fields "f:<i>" hold ElementSize fixed bytes; hincrby's
+	// counters live in fields "n:<i>" of their own, because HINCRBY on a
+	// field that HSET filled with bytes is an error, not a measurement. A
+	// hash thus holds at most 2×Elements fields. A read of a field or hash
+	// that is not there is a miss; adding or overwriting a field, or
+	// incrementing a missing counter (it starts at 0), never is. hmget's
+	// fields may repeat, and it misses only when none exists, as mget.
+	{name: "hset", kind: KindHash, draw: drawFieldValue, send: sendHSet},
+	{name: "hget", kind: KindHash, draw: drawField, send: onMember(redis.Cmdable.HGet)},
+	{name: "hmget", kind: KindHash, draw: drawFields, send: sendHMGet, missed: allNil},
+	{name: "hgetall", kind: KindHash, draw: drawKey, send: onKey(redis.Cmdable.HGetAll), missed: noFields},
+	{name: "hincrby", kind: KindHash, draw: drawCounter, send: sendHIncrBy},
+	{name: "hdel", kind: KindHash, draw: drawField, send: sendHDel, missed: zeroInt},
+	{name: "hlen", kind: KindHash, draw: drawKey, send: onKey(redis.Cmdable.HLen), missed: zeroInt},
+
+	// Sets. Members are "m:<i>" padded to ElementSize, so a set never holds
+	// more than Elements members. A lookup that finds nothing (a missing
+	// member, an empty or missing set) is a miss; adding a member that is
+	// there is not. srandmember's member is the server's choice, so its
+	// reply differs between engines but its outcome does not. sinter's two
+	// sets (maybe the same one) come from the key distribution.
+	{name: "sadd", kind: KindSet, draw: drawMember, send: onMembers(redis.Cmdable.SAdd)},
+	{name: "srem", kind: KindSet, draw: drawMember, send: onMembers(redis.Cmdable.SRem), missed: zeroInt},
+	{name: "sismember", kind: KindSet, draw: drawMember, send: sendSIsMember, missed: isFalse},
+	{name: "smembers", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SMembers), missed: noStrings},
+	{name: "scard", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SCard), missed: zeroInt},
+	{name: "srandmember", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SRandMember)},
+	{name: "sinter", kind: KindSet, multiKey: true, draw: drawTwoKeys, send: sendSInter, missed: noStrings},
+
+	// Sorted sets: members as sets'. Member i's home score is i: zadd and
+	// Preload put it there, zincrby moves it by ±1, even odds, so scores
+	// wander around home rather than drift (a missing member is added at
+	// ±1: never a miss). zrangebyscore reads the scores in a window, which
+	// holds RangeLen members while scores are at home. zrevrange is zrange
+	// from the highest rank down. A lookup that finds nothing is a miss.
+	{name: "zadd", kind: KindZSet, draw: drawHomeScore, send: sendZAdd},
+	{name: "zincrby", kind: KindZSet, draw: drawStep, send: sendZIncrBy},
+	{name: "zscore", kind: KindZSet, draw: drawMember, send: onMember(redis.Cmdable.ZScore)},
+	{name: "zrank", kind: KindZSet, draw: drawMember, send: onMember(redis.Cmdable.ZRank)},
+	{name: "zrange", kind: KindZSet, draw: drawWindow, send: onRange(redis.Cmdable.ZRange), missed: noStrings},
+	{name: "zrangebyscore", kind: KindZSet, draw: drawWindow, send: sendZRangeByScore, missed: noStrings},
+	{name: "zrevrange", kind: KindZSet, draw: drawWindow, send: onRange(redis.Cmdable.ZRevRange), missed: noStrings},
+	{name: "zrem", kind: KindZSet, draw: drawMember, send: onMembers(redis.Cmdable.ZRem), missed: zeroInt},
+	{name: "zcard", kind: KindZSet, draw: drawKey, send: onKey(redis.Cmdable.ZCard), missed: zeroInt},
+}
+
+// specByName indexes specs; opNames lists each kind's names in canonical
+// order.
+var specByName, opNames = func() (map[string]*opSpec, map[Kind][]string) {
+	byName := make(map[string]*opSpec, len(specs))
+	names := make(map[Kind][]string, len(Kinds()))
+	for i := range specs {
+		s := &specs[i]
+		if _, dup := byName[s.name]; dup {
+			panic("workload: op " + s.name + " is in specs twice")
 		}
+		byName[s.name] = s
+		names[s.kind] = append(names[s.kind], s.name)
 	}
-	return m
+	return byName, names
 }()
 
-// newStructureOp builds the data-structure op of each name for a normalized,
-// valid structure.
-var newStructureOp = map[string]func(Structure) Op{
-	"lpush":  func(s Structure) Op { return lpush{dsOp{s}} },
-	"rpush":  func(s Structure) Op { return rpush{dsOp{s}} },
-	"lpop":   func(s Structure) Op { return lpop{dsOp{s}} },
-	"rpop":   func(s Structure) Op { return rpop{dsOp{s}} },
-	"lrange": func(s Structure) Op { return lrange{dsOp{s}} },
-	"llen":   func(s Structure) Op { return llen{dsOp{s}} },
-	"lindex": func(s Structure) Op { return lindex{dsOp{s}} },
-
-	"hset":    func(s Structure) Op { return hset{dsOp{s}} },
-	"hget":    func(s Structure) Op { return hget{dsOp{s}} },
-	"hmget":   func(s Structure) Op { return hmget{dsOp{s}} },
-	"hgetall": func(s Structure) Op { return hgetall{dsOp{s}} },
-	"hincrby": func(s Structure) Op { return hincrby{dsOp{s}} },
-	"hdel":    func(s Structure) Op { return hdel{dsOp{s}} },
-	"hlen":    func(s Structure) Op { return hlen{dsOp{s}} },
-
-	"sadd":        func(s Structure) Op { return sadd{dsOp{s}} },
-	"srem":        func(s Structure) Op { return srem{dsOp{s}} },
-	"sismember":   func(s Structure) Op { return sismember{dsOp{s}} },
-	"smembers":    func(s Structure) Op { return smembers{dsOp{s}} },
-	"scard":       func(s Structure) Op { return scard{dsOp{s}} },
-	"srandmember": func(s Structure) Op { return srandmember{dsOp{s}} },
-	"sinter":      func(s Structure) Op { return sinter{dsOp{s}} },
-
-	"zadd":          func(s Structure) Op { return zadd{dsOp{s}} },
-	"zincrby":       func(s Structure) Op { return zincrby{dsOp{s}} },
-	"zscore":        func(s Structure) Op { return zscore{dsOp{s}} },
-	"zrank":         func(s Structure) Op { return zrank{dsOp{s}} },
-	"zrange":        func(s Structure) Op { return zrange{dsOp{s}} },
-	"zrangebyscore": func(s Structure) Op { return zrangebyscore{dsOp{s}} },
-	"zrevrange":     func(s Structure) Op { return zrevrange{dsOp{s}} },
-	"zrem":          func(s Structure) Op { return zrem{dsOp{s}} },
-	"zcard":         func(s Structure) Op { return zcard{dsOp{s}} },
+func newSetTTL(p OpParams) (Op, error) {
+	if p.TTL <= 0 {
+		return nil, fmt.Errorf("op set_ttl: ttl must be > 0, got %v", p.TTL)
+	}
+	return SetTTL{TTL: p.TTL}, nil
 }
 
 // OpNamesFor returns the op names of kind k in canonical order (the kind ""
@@ -84,7 +142,8 @@ func OpNamesFor(k Kind) []string {
 // (mget, sinter). Its keys fall in different hash slots, so it fails with
 // CROSSSLOT on a cluster; config validation keeps it off cluster targets.
 func MultiKey(name string) bool {
-	return name == "mget" || name == "sinter"
+	s, ok := specByName[name]
+	return ok && s.multiKey
 }
 
 // OpParams are the parameters ops take from their workload's config.
@@ -107,25 +166,12 @@ func NewOp(k Kind, name string, p OpParams) (Op, error) {
 	if !ok {
 		return nil, unknownKind(k)
 	}
-	if !slices.Contains(allowed, name) {
+	spec, ok := specByName[name]
+	if !ok || spec.kind != k {
 		return nil, fmt.Errorf("%w %q for kind %s: want one of %s", ErrUnknownOp, name, k, strings.Join(allowed, ", "))
 	}
-	switch name {
-	case "get":
-		return Get{}, nil
-	case "set":
-		return Set{}, nil
-	case "set_ttl":
-		if p.TTL <= 0 {
-			return nil, fmt.Errorf("op set_ttl: ttl must be > 0, got %v", p.TTL)
-		}
-		return SetTTL{TTL: p.TTL}, nil
-	case "mget":
-		return MGet{Batch: p.MGetBatch}, nil
-	case "incr":
-		return Incr{}, nil
-	case "del":
-		return Del{}, nil
+	if spec.build != nil {
+		return spec.build(p)
 	}
 	s := p.Structure
 	if s.Kind == "" {
@@ -137,28 +183,18 @@ func NewOp(k Kind, name string, p OpParams) (Op, error) {
 	if err := s.validate(); err != nil {
 		return nil, fmt.Errorf("op %s: %w", name, err)
 	}
-	return newStructureOp[name](s), nil
-}
-
-// dsOp is what every data-structure op holds: its workload's structure.
-type dsOp struct{ s Structure }
-
-func (o dsOp) structure() Structure { return o.s }
-
-// structured is implemented by the data-structure ops.
-type structured interface {
-	structure() Structure
+	return &structureOp{spec: spec, s: s}, nil
 }
 
 // checkOp reports an op that does not fit a workload of structure s: one of
 // another kind (its commands would fail with WRONGTYPE on s's keys), or one
 // built for another structure. Ops this package does not know pass.
 func checkOp(op Op, s Structure) error {
-	if k, ok := opKind[op.Name()]; ok && k != s.Kind {
-		return fmt.Errorf("op %s is a %s op, but the workload's keys hold %s", op.Name(), k, s.Kind)
+	if spec, ok := specByName[op.Name()]; ok && spec.kind != s.Kind {
+		return fmt.Errorf("op %s is a %s op, but the workload's keys hold %s", op.Name(), spec.kind, s.Kind)
 	}
-	if so, ok := op.(structured); ok && so.structure() != s {
-		return fmt.Errorf("op %s: built for structure %+v, but the workload's is %+v", op.Name(), so.structure(), s)
+	if so, ok := op.(*structureOp); ok && so.s != s {
+		return fmt.Errorf("op %s: built for structure %+v, but the workload's is %+v", op.Name(), so.s, s)
 	}
 	return nil
 }

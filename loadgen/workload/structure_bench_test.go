@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/ecbench/ecbench/internal/servertest"
 	"github.com/ecbench/ecbench/loadgen/workload"
@@ -69,6 +70,40 @@ func BenchmarkPreload(b *testing.B) {
 					if err := w.Preload(context.Background(), c, nil); err != nil {
 						b.Fatal(err)
 					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkIssue measures each op's Issue on a worker: building its command
+// from drawn arguments and queueing it on a pipeline, which is discarded
+// (never sent) so that only the op's and go-redis's own work is measured.
+func BenchmarkIssue(b *testing.B) {
+	ctx := context.Background()
+	for _, k := range workload.Kinds() {
+		s := workload.Structure{Kind: k, Elements: 100, ElementSize: 32, RangeLen: 10}
+		if k == workload.KindKV {
+			s = workload.Structure{}
+		}
+		p := workload.OpParams{TTL: time.Minute, MGetBatch: 10, Structure: s}
+		for _, name := range workload.OpNamesFor(k) {
+			b.Run(string(k)+"/"+name, func(b *testing.B) {
+				op, err := workload.NewOp(k, name, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				w := &workload.Workload{
+					Ops: []workload.Weighted{{Op: op, Weight: 1}}, Structure: s, Seed: 1,
+					Keys: workload.Keys{Prefix: "ecbench:bench:", Count: 1e6}, Values: workload.Values{Min: 32, Max: 32},
+				}
+				var r workload.Request
+				newStream(b, w).Next(&r)
+				pipe := offline.Pipeline()
+				b.ReportAllocs()
+				for b.Loop() {
+					op.Issue(ctx, pipe, &r.Cmds[0].Args)
+					pipe.Discard()
 				}
 			})
 		}

@@ -2,11 +2,9 @@ package cloudwatch
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-)
 
-// unknownEngine is the engine label when neither the target nor ElastiCache
-// names one: an empty label value would look like a missing label.
-const unknownEngine = "unknown"
+	"github.com/ecbench/ecbench/loadgen/engine"
+)
 
 var _ prometheus.Collector = (*collector)(nil)
 
@@ -15,7 +13,7 @@ var _ prometheus.Collector = (*collector)(nil)
 type collector struct {
 	p                 *Poller
 	value, at, lastOK *prometheus.Desc
-	engine            map[string]func() string // by target; nil entries allowed
+	engine            map[string]func() engine.Engine // by target; nil entries allowed
 }
 
 func newCollector(p *Poller) *collector {
@@ -31,7 +29,7 @@ func newCollector(p *Poller) *collector {
 		lastOK: prometheus.NewDesc("ecbench_cloudwatch_last_success_timestamp_seconds",
 			"When the last polling round in which every GetMetricData call and node discovery for the target succeeded ended, in seconds since the Unix epoch; 0 until one has.",
 			[]string{"target"}, nil),
-		engine: map[string]func() string{},
+		engine: map[string]func() engine.Engine{},
 	}
 	for _, s := range p.sources {
 		c.engine[s.Target] = s.Engine
@@ -76,11 +74,13 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for t, f := range c.engine {
 		if f != nil {
 			if e := f(); e != "" {
-				engines[t] = e
+				engines[t] = string(e)
 			}
 		}
+		// Neither the target nor ElastiCache names one: an empty label
+		// value would look like a missing label.
 		if engines[t] == "" {
-			engines[t] = unknownEngine
+			engines[t] = engine.Unknown.Label()
 		}
 	}
 	for _, s := range samples {

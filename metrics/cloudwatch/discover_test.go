@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
 )
 
 // TestFailover follows a node replacement: DescribeReplicationGroups is
@@ -58,8 +59,8 @@ func TestFailover(t *testing.T) {
 // clusters returns the distinct cluster labels exported.
 func clusters(t *testing.T, e *env) []string {
 	var cs []string
-	for k := range gather(t, e.reg, "ecbench_cloudwatch_value") {
-		cs = append(cs, parseLabels(k)["cluster"])
+	for k := range metrictest.Values(t, e.reg, "ecbench_cloudwatch_value") {
+		cs = append(cs, metrictest.ParseKey(k)["cluster"])
 	}
 	slices.Sort(cs)
 	return slices.Compact(cs)
@@ -104,7 +105,7 @@ func TestDiscoveryFailure(t *testing.T) {
 	if n := len(fake.MetricDataCalls()[len(fake.MetricDataCalls())-1].Queries); n != 3 {
 		t.Errorf("last round asked %d queries, want 3", n)
 	}
-	last := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
+	last := metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
 	if want := float64(t0.Unix()); last["target=rg,"] != want {
 		t.Errorf("last success of rg %v, want the first round's %v", last["target=rg,"], want)
 	}
@@ -118,7 +119,7 @@ func TestDiscoveryFailure(t *testing.T) {
 	if got := clusters(t, e); !slices.Equal(got, []string{"f-001", "rg-001"}) {
 		t.Errorf("clusters after recovery %v", got)
 	}
-	if v := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=rg,"]; v != float64(e.clock.Now().Unix()) {
+	if v := metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=rg,"]; v != float64(e.clock.Now().Unix()) {
 		t.Errorf("last success of rg %v after recovery", v)
 	}
 }

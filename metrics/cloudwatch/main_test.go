@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 func TestMain(m *testing.M) {
@@ -92,7 +93,7 @@ func newEnv(t *testing.T, fake *awsfake.Server, o Options) *env {
 	return e
 }
 
-func engine(e string) func() string { return func() string { return e } }
+func fixedEngine(e engine.Engine) func() engine.Engine { return func() engine.Engine { return e } }
 
 // valueOf is a distinct, deterministic value per query.
 func valueOf(q awsfake.Query) float64 {

@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // Source names the ElastiCache resource behind one ecbench target. Set
 // exactly one of ReplicationGroup, CacheClusters, Nodes and ServerlessCache.
 type Source struct {
-	Target string        // the ecbench target name: the target label
-	Engine func() string // the target's engine label now; called on every scrape, so it must be cheap; nil or "": the engine ElastiCache reports, else "unknown"
+	Target string               // the ecbench target name: the target label
+	Engine func() engine.Engine // the target's engine label now; called on every scrape, so it must be cheap; nil or "": the engine ElastiCache reports, else "unknown"
 
 	ReplicationGroup string   // its member nodes are discovered with DescribeReplicationGroups
 	CacheClusters    []string // their nodes are discovered with DescribeCacheClusters

@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
+	"github.com/ecbench/ecbench/loadgen/engine"
 )
 
 // fourTargets sets up one target of each kind: a replication group, a cache
@@ -46,10 +47,10 @@ func fourTargets(t *testing.T) (*env, *atomic.Value) {
 	primary.Store("valkey")
 	e := newEnv(t, fake, Options{
 		Sources: []Source{
-			{Target: "primary", Engine: func() string { return primary.Load().(string) }, ReplicationGroup: "rg-valkey"},
+			{Target: "primary", Engine: func() engine.Engine { return engine.Engine(primary.Load().(string)) }, ReplicationGroup: "rg-valkey"},
 			{Target: "legacy", CacheClusters: []string{"legacy-redis"}},
 			{Target: "pinned", Nodes: []Node{{"pinned-001", "0001"}}},
-			{Target: "sls", Engine: engine(""), ServerlessCache: "sls-cache"},
+			{Target: "sls", Engine: fixedEngine(""), ServerlessCache: "sls-cache"},
 		},
 		Metrics:           []string{"EngineCPUUtilization", "IsMaster"},
 		ServerlessMetrics: []string{"ElastiCacheProcessingUnits"},
@@ -110,7 +111,7 @@ ecbench_cloudwatch_metric_queries_total 18
 		t.Error(err)
 	}
 	// Every datapoint is the 11:58 one, not the older 11:57 one.
-	at := gather(t, e.reg, "ecbench_cloudwatch_value_timestamp_seconds")
+	at := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value_timestamp_seconds")
 	if len(at) != 18 {
 		t.Errorf("%d timestamp series, want 18", len(at))
 	}
@@ -120,7 +121,7 @@ ecbench_cloudwatch_metric_queries_total 18
 		}
 	}
 	// Every error series exists at 0 for the APIs in use.
-	errs := gather(t, e.reg, "ecbench_cloudwatch_errors_total")
+	errs := metrictest.Values(t, e.reg, "ecbench_cloudwatch_errors_total")
 	if len(errs) != 3*len(reasons) {
 		t.Errorf("%d error series, want %d: %v", len(errs), 3*len(reasons), errs)
 	}
@@ -131,7 +132,7 @@ ecbench_cloudwatch_metric_queries_total 18
 	}
 	// The engine label follows the target at scrape time.
 	primary.Store("redis")
-	for k := range gather(t, e.reg, "ecbench_cloudwatch_value") {
+	for k := range metrictest.Values(t, e.reg, "ecbench_cloudwatch_value") {
 		if strings.Contains(k, "target=primary,") && !strings.Contains(k, "engine=redis,") {
 			t.Errorf("after the engine changed: %s", k)
 		}
@@ -276,12 +277,12 @@ func TestBatching(t *testing.T) {
 			t.Errorf("%s sent %d times", q, n)
 		}
 	}
-	values := gather(t, e.reg, "ecbench_cloudwatch_value")
+	values := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value")
 	if len(values) != 1020 {
 		t.Fatalf("%d series, want 1020", len(values))
 	}
 	for k, v := range values {
-		l := parseLabels(k)
+		l := metrictest.ParseKey(k)
 		q := awsfake.Query{Metric: l["metric"], Stat: l["stat"], Dims: []string{"CacheClusterId=" + l["cluster"], "CacheNodeId=" + l["node"]}}
 		if want := valueOf(q); v != want {
 			t.Errorf("%s = %v, want %v", k, v, want)
@@ -328,13 +329,13 @@ func TestPagination(t *testing.T) {
 			if !slices.Equal(tokens, want) {
 				t.Errorf("NextTokens sent %q, want %q", tokens, want)
 			}
-			values := gather(t, e.reg, "ecbench_cloudwatch_value")
-			at := gather(t, e.reg, "ecbench_cloudwatch_value_timestamp_seconds")
+			values := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value")
+			at := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value_timestamp_seconds")
 			if len(values) != 4 {
 				t.Errorf("%d series, want 4", len(values))
 			}
 			for k, v := range values {
-				l := parseLabels(k)
+				l := metrictest.ParseKey(k)
 				q := awsfake.Query{Metric: l["metric"], Stat: l["stat"], Dims: []string{"CacheClusterId=" + l["cluster"], "CacheNodeId=" + l["node"]}}
 				if want := valueOf(q) + 8; v != want {
 					t.Errorf("%s = %v, want the latest %v", k, v, want)
@@ -367,47 +368,10 @@ func TestRepeatedToken(t *testing.T) {
 	if got := testutil.ToFloat64(e.p.errors.WithLabelValues(apiGetMetricData, reasonOther)); got != 1 {
 		t.Errorf("errors_total{reason=other} = %v, want 1", got)
 	}
-	if n := len(gather(t, e.reg, "ecbench_cloudwatch_value")); n != 1 {
+	if n := len(metrictest.Values(t, e.reg, "ecbench_cloudwatch_value")); n != 1 {
 		t.Errorf("%d series, want 1", n)
 	}
-	if v := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=t,"]; v != 0 {
+	if v := metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=t,"]; v != 0 {
 		t.Errorf("last success %v, want 0", v)
 	}
-}
-
-// gather returns the series of one metric family by their labels, written
-// as "name=value," pairs in label order.
-func gather(t *testing.T, g prometheus.Gatherer, name string) map[string]float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			var b strings.Builder
-			for _, l := range m.GetLabel() {
-				fmt.Fprintf(&b, "%s=%s,", l.GetName(), l.GetValue())
-			}
-			v := m.GetGauge().GetValue()
-			if m.GetCounter() != nil {
-				v = m.GetCounter().GetValue()
-			}
-			out[b.String()] = v
-		}
-	}
-	return out
-}
-
-func parseLabels(k string) map[string]string {
-	l := map[string]string{}
-	for _, kv := range strings.Split(strings.TrimSuffix(k, ","), ",") {
-		n, v, _ := strings.Cut(kv, "=")
-		l[n] = v
-	}
-	return l
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
 )
 
 // TestThrottling throttles the second of two batches: the first batch's
@@ -61,7 +62,7 @@ func testThrottling(t *testing.T, throttle awsfake.Error) {
 	ctx := t.Context()
 	const p = time.Minute // the poll interval
 	e.p.step(ctx)
-	round1 := gather(t, e.reg, "ecbench_cloudwatch_value")
+	round1 := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value")
 	if len(round1) != 600 {
 		t.Fatalf("%d series, want 600", len(round1))
 	}
@@ -82,7 +83,7 @@ func testThrottling(t *testing.T, throttle awsfake.Error) {
 	}
 	checkRound := func(target string, want float64) {
 		t.Helper()
-		for k, v := range gather(t, e.reg, "ecbench_cloudwatch_value") {
+		for k, v := range metrictest.Values(t, e.reg, "ecbench_cloudwatch_value") {
 			if strings.Contains(k, "target="+target+",") && v != round1[k]+want {
 				t.Errorf("%s = %v, want %v", k, v, round1[k]+want)
 				return
@@ -101,7 +102,7 @@ func testThrottling(t *testing.T, throttle awsfake.Error) {
 	if got := testutil.ToFloat64(e.p.errors.WithLabelValues(apiGetMetricData, reasonThrottled)); got != 2 {
 		t.Errorf("errors_total{throttled} = %v, want 2", got)
 	}
-	last := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
+	last := metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
 	if last["target=a,"] != 1777896030 || last["target=b,"] != 1777896030 {
 		t.Errorf("last success %v moved before the round completed", last)
 	}
@@ -120,7 +121,7 @@ func testThrottling(t *testing.T, throttle awsfake.Error) {
 		t.Errorf("after the round: wait %v, want %v (one poll interval from the round's start)", wait, want)
 	}
 	checkRound("b", 100)
-	last = gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
+	last = metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")
 	if want := float64(t0.Add(p + 20*time.Second).Unix()); last["target=a,"] != want || last["target=b,"] != want {
 		t.Errorf("last success %v, want %v", last, want)
 	}
@@ -196,7 +197,7 @@ func TestPartialData(t *testing.T) {
 	if got := testutil.ToFloat64(e.p.errors.WithLabelValues(apiGetMetricData, reasonAccessDenied)); got != 1 {
 		t.Errorf("errors_total{access_denied} = %v, want 1 (the Forbidden result)", got)
 	}
-	if v := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=a,"]; v != 1777896030 {
+	if v := metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=a,"]; v != 1777896030 {
 		t.Errorf("last success %v after a failed result, want the first round's", v)
 	}
 
@@ -226,11 +227,11 @@ func TestPartialData(t *testing.T) {
 // byMetric returns the value@time of each series of target a by metric.
 func byMetric(t *testing.T, e *env) map[string]string {
 	t.Helper()
-	values := gather(t, e.reg, "ecbench_cloudwatch_value")
-	at := gather(t, e.reg, "ecbench_cloudwatch_value_timestamp_seconds")
+	values := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value")
+	at := metrictest.Values(t, e.reg, "ecbench_cloudwatch_value_timestamp_seconds")
 	out := map[string]string{}
 	for k, v := range values {
-		out[parseLabels(k)["metric"]] = fmt.Sprintf("%v@%s", v, time.Unix(int64(at[k]), 0).UTC().Format("15:04"))
+		out[metrictest.ParseKey(k)["metric"]] = fmt.Sprintf("%v@%s", v, time.Unix(int64(at[k]), 0).UTC().Format("15:04"))
 	}
 	return out
 }

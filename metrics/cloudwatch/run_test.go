@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ecbench/ecbench/internal/awsfake"
+	"github.com/ecbench/ecbench/internal/metrictest"
 )
 
 // TestRun runs the real loop on real timers with a short poll interval:
@@ -53,7 +54,7 @@ func TestRun(t *testing.T) {
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if v := gather(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=t,"]; v > 0 {
+		if v := metrictest.Values(t, e.reg, "ecbench_cloudwatch_last_success_timestamp_seconds")["target=t,"]; v > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -61,7 +62,7 @@ func TestRun(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if n := len(gather(t, e.reg, "ecbench_cloudwatch_value")); n != 2*len(DefaultMetrics()) {
+	if n := len(metrictest.Values(t, e.reg, "ecbench_cloudwatch_value")); n != 2*len(DefaultMetrics()) {
 		t.Errorf("%d series, want %d", n, 2*len(DefaultMetrics()))
 	}
 	if got := testutil.ToFloat64(e.p.errors.WithLabelValues(apiGetMetricData, reasonThrottled)); got != 2 {

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/loadgen/workload"
 )
 
@@ -159,14 +162,14 @@ const (
 
 // Target is one Redis OSS or Valkey endpoint.
 type Target struct {
-	Name         string   `mapstructure:"name"`   // label value
-	Engine       string   `mapstructure:"engine"` // declared engine: "", redis, valkey
-	Mode         string   `mapstructure:"mode"`   // standalone, cluster
-	Addrs        []string `mapstructure:"addrs"`  // host:port; exactly one in standalone mode
-	DB           int      `mapstructure:"db"`
-	Username     string   `mapstructure:"username"`      // ACL user
-	PasswordEnv  string   `mapstructure:"password_env"`  // name of the variable holding the password
-	PasswordFile string   `mapstructure:"password_file"` // file holding the password
+	Name         string        `mapstructure:"name"`   // label value
+	Engine       engine.Engine `mapstructure:"engine"` // declared engine: "", redis, valkey
+	Mode         target.Mode   `mapstructure:"mode"`   // standalone, cluster
+	Addrs        []string      `mapstructure:"addrs"`  // host:port; exactly one in standalone mode
+	DB           int           `mapstructure:"db"`
+	Username     string        `mapstructure:"username"`      // ACL user
+	PasswordEnv  string        `mapstructure:"password_env"`  // name of the variable holding the password
+	PasswordFile string        `mapstructure:"password_file"` // file holding the password
 	// Password is resolved from PasswordEnv or PasswordFile; never decoded.
 	Password     Secret        `mapstructure:"-"`
 	TLS          TLS           `mapstructure:"tls"`
@@ -180,15 +183,6 @@ type Target struct {
 	CloudWatch TargetCloudWatch `mapstructure:"cloudwatch"`
 }
 
-// Engines and modes.
-const (
-	EngineRedis  = "redis"
-	EngineValkey = "valkey"
-
-	ModeStandalone = "standalone"
-	ModeCluster    = "cluster"
-)
-
 // TLS configures in-transit encryption to a target.
 type TLS struct {
 	Enabled            bool   `mapstructure:"enabled"`
@@ -200,7 +194,7 @@ type TLS struct {
 // Workload is a stream of operations driven against each of its targets.
 type Workload struct {
 	Name        string        `mapstructure:"name"`    // label value
-	Type        string        `mapstructure:"type"`    // kv, list, hash, set, zset
+	Type        workload.Kind `mapstructure:"type"`    // kv, list, hash, set, zset
 	Targets     []string      `mapstructure:"targets"` // target names; empty: all targets
 	Seed        uint64        `mapstructure:"seed"`    // same seed, same key and op sequence on every target
 	Keys        Keys          `mapstructure:"keys"`
@@ -224,27 +218,11 @@ func (w *Workload) RunsOn(target string) bool {
 // Keys describes the key space of a workload: keys of a kv workload, or the
 // structures of the others.
 type Keys struct {
-	Prefix       string  `mapstructure:"prefix"` // default "ecbench:<workload>:"
-	Count        int     `mapstructure:"count"`
-	Distribution string  `mapstructure:"distribution"`  // uniform, zipfian, sequential
-	ZipfExponent float64 `mapstructure:"zipf_exponent"` // zipfian only
+	Prefix       string                `mapstructure:"prefix"` // default "ecbench:<workload>:"
+	Count        int                   `mapstructure:"count"`
+	Distribution workload.Distribution `mapstructure:"distribution"`  // uniform, zipfian, sequential
+	ZipfExponent float64               `mapstructure:"zipf_exponent"` // zipfian only
 }
-
-// Workload types.
-const (
-	TypeKV   = "kv"
-	TypeList = "list"
-	TypeHash = "hash"
-	TypeSet  = "set"
-	TypeZSet = "zset"
-)
-
-// Key distributions.
-const (
-	DistUniform    = "uniform"
-	DistZipfian    = "zipfian"
-	DistSequential = "sequential"
-)
 
 // Values sizes the values written. Either Size is set, or MinSize and MaxSize
 // are, for sizes drawn uniformly from [MinSize, MaxSize].
@@ -271,9 +249,9 @@ type OpWeight struct {
 // Weights returns the operations of kind with a weight > 0, always in the
 // kind's canonical order, so that the same seed picks the same sequence of
 // operations on every run whatever order the file lists them in.
-func (o Ops) Weights(kind string) []OpWeight {
+func (o Ops) Weights(kind workload.Kind) []OpWeight {
 	var ws []OpWeight
-	for _, name := range workload.OpNamesFor(workload.Kind(kind)) {
+	for _, name := range workload.OpNamesFor(kind) {
 		if w := o[name]; w > 0 {
 			ws = append(ws, OpWeight{name, w})
 		}
@@ -288,47 +266,11 @@ type Elements struct {
 }
 
 // Rate is the arrival schedule of a workload, in requests per second (each
-// request carries Pipeline commands). Only the fields of Type are used; the
-// others are zero.
-type Rate struct {
-	Type string `mapstructure:"type"`
-
-	Rate float64 `mapstructure:"rate"` // constant
-
-	From     float64       `mapstructure:"from"` // ramp: from From to To over Duration
-	To       float64       `mapstructure:"to"`
-	Duration time.Duration `mapstructure:"duration"`
-
-	Steps []Step `mapstructure:"steps"` // steps
-
-	Base   float64       `mapstructure:"base"` // burst: Peak for Length of every Period, else Base
-	Peak   float64       `mapstructure:"peak"`
-	Period time.Duration `mapstructure:"period"` // burst and sine
-	Length time.Duration `mapstructure:"length"`
-
-	Mean      float64 `mapstructure:"mean"` // sine: Mean + Amplitude·sin(2πt/Period)
-	Amplitude float64 `mapstructure:"amplitude"`
-
-	Workers int `mapstructure:"workers"` // closed: workers sending back to back
-
-	After string `mapstructure:"after"` // ramp and steps: repeat or hold
-}
-
-// Step is one stage of a steps schedule.
-type Step struct {
-	Rate     float64       `mapstructure:"rate"`
-	Duration time.Duration `mapstructure:"duration"`
-}
-
-// Rate types and what ramp and steps do once their schedule ends.
-const (
-	RateConstant = "constant"
-	RateRamp     = "ramp"
-	RateSteps    = "steps"
-	RateBurst    = "burst"
-	RateSine     = "sine"
-	RateClosed   = "closed"
-
-	AfterRepeat = "repeat"
-	AfterHold   = "hold"
-)
+// request carries Pipeline commands): the name of one of schedule.Types and
+// that type's parameters, written flat in the YAML:
+//
+//	rate: {type: burst, base: 10, peak: 1000, period: 1m, length: 5s}
+//
+// Rate.Schedule builds it (nil for closed loop), Rate.OpenLoop and
+// Rate.Workers tell open from closed loop.
+type Rate = schedule.Spec

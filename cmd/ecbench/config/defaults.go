@@ -3,16 +3,27 @@ package config
 import (
 	"time"
 
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/loadgen/workload"
 )
 
-// Defaults. A key that is absent (or null) takes its default; a key that is
-// present keeps its value, even a zero one, and is validated as written.
+// Every default is here, and examples/annotated.yaml writes each one out. A
+// key that is absent (or null) takes its default; a key that is present
+// keeps its value, even a zero one, and is validated as written.
+//
+// The configuration is decoded onto the defaults below, so most of them are
+// plain values. A rate is decoded onto the defaults of its schedule type,
+// which are the type's own (schedule.Type.New). The few defaults that depend
+// on other values are set by fillDerived once the rest is decoded.
 const (
 	DefaultListen    = "127.0.0.1:9478"
 	DefaultLogLevel  = LevelInfo
 	DefaultLogFormat = FormatJSON
 )
+
+// defaultRateType is the schedule type of a rate that names none.
+const defaultRateType = "constant"
 
 func defaultConfig() Config {
 	return Config{
@@ -36,7 +47,7 @@ func defaultConfig() Config {
 
 func defaultTarget() Target {
 	return Target{
-		Mode:         ModeStandalone,
+		Mode:         target.Standalone,
 		Protocol:     2,
 		DialTimeout:  2 * time.Second,
 		ReadTimeout:  time.Second,
@@ -44,28 +55,53 @@ func defaultTarget() Target {
 	}
 }
 
-// defaultWorkload holds the workload defaults that depend on nothing else;
-// fillDerived sets the others once the workload is decoded.
+// defaultWorkload holds the workload defaults that depend on nothing else.
 func defaultWorkload() Workload {
 	return Workload{
 		Seed:        1,
-		Type:        TypeKV,
-		Keys:        Keys{Count: 100_000, Distribution: DistUniform},
+		Type:        workload.KindKV,
+		Keys:        Keys{Count: 100_000, Distribution: workload.Uniform},
 		TTL:         time.Minute,
 		MGetBatch:   10,
 		Pipeline:    1,
 		MaxInflight: 256,
-		Rate:        Rate{Type: RateConstant},
+		Rate:        defaultRate(defaultRateType),
 	}
 }
 
-// fillDerived sets the defaults of w that depend on its other values or on
-// which keys raw, the workload as written, has.
-func fillDerived(w *Workload, raw map[string]any) {
+// defaultRate returns a rate of the named schedule type at the type's
+// defaults; an unknown type has no parameters.
+func defaultRate(name string) Rate {
+	r := Rate{Type: name}
+	if t, ok := schedule.Lookup(name); ok {
+		r.Params = t.New()
+	}
+	return r
+}
+
+// defaultPhase holds the phase defaults.
+func defaultPhase() Phase { return Phase{RateMultiplier: 1} }
+
+// fillDerived sets the defaults that depend on other values or on which
+// keys raw, the checked tree, has.
+func fillDerived(cfg *Config, raw map[string]any) {
+	if cfg.Bench.Requests > 0 && !has(raw, "bench", "duration") {
+		cfg.Bench.Duration = 0 // a run by request count has no time limit unless given one
+	}
+	workloads, _ := raw["workloads"].([]any)
+	for i := range cfg.Workloads {
+		wraw, _ := workloads[i].(map[string]any)
+		fillWorkload(&cfg.Workloads[i], wraw)
+	}
+}
+
+// fillWorkload sets the defaults of w that depend on its type or keys; raw
+// is the workload as checked.
+func fillWorkload(w *Workload, raw map[string]any) {
 	if !has(raw, "ops") { // only when the whole mix is absent: a mix is all or nothing
 		w.Ops = defaultOps(w.Type)
 	}
-	if w.Type != TypeKV {
+	if w.Type != workload.KindKV {
 		if !has(raw, "elements", "count") {
 			w.Elements.Count = 100
 		}
@@ -77,27 +113,30 @@ func fillDerived(w *Workload, raw map[string]any) {
 		}
 	}
 	if !has(raw, "preload") { // reads of structures must find them
-		w.Preload = w.Type != TypeKV
+		w.Preload = w.Type != workload.KindKV
 	}
 	if w.Keys.Prefix == "" && nameRE.MatchString(w.Name) {
 		w.Keys.Prefix = "ecbench:" + w.Name + ":"
 	}
-	if w.Keys.Distribution == DistZipfian && !has(raw, "keys", "zipf_exponent") {
+	if w.Keys.Distribution == workload.Zipfian && !has(raw, "keys", "zipf_exponent") {
 		w.Keys.ZipfExponent = 0.99 // YCSB's
 	}
 	if !has(raw, "values", "size") && !w.Values.Ranged() {
 		w.Values.Size = 32
 	}
-	switch w.Rate.Type {
-	case RateConstant:
-		if !has(raw, "rate", "rate") {
-			w.Rate.Rate = 1000
-		}
-	case RateRamp, RateSteps:
-		if !has(raw, "rate", "after") {
-			w.Rate.After = AfterRepeat
-		}
+}
+
+// defaultOps is a kv workload's 80/20 read/write mix, and for the others
+// every op of the type with the same weight.
+func defaultOps(kind workload.Kind) Ops {
+	if kind == workload.KindKV {
+		return Ops{"get": 80, "set": 20}
 	}
+	ops := Ops{}
+	for _, name := range workload.OpNamesFor(kind) {
+		ops[name] = 1
+	}
+	return ops
 }
 
 // has reports whether the nested mappings of raw hold the key path.
@@ -116,17 +155,4 @@ func has(raw map[string]any, key ...string) bool {
 		}
 	}
 	return false
-}
-
-// defaultOps is a kv workload's 80/20 read/write mix, and for the others
-// every op of the type with the same weight.
-func defaultOps(kind string) Ops {
-	if kind == TypeKV {
-		return Ops{"get": 80, "set": 20}
-	}
-	ops := Ops{}
-	for _, name := range workload.OpNamesFor(workload.Kind(kind)) {
-		ops[name] = 1
-	}
-	return ops
 }

@@ -2,9 +2,10 @@
 // the targets (Redis OSS and Valkey endpoints) and the workloads driven
 // against them.
 //
-// Load reads a YAML file with viper, applies ECBENCH_* environment overrides
-// and command-line flags, decodes strictly (an unknown key is an error),
-// fills defaults, validates and resolves passwords. Every problem found is
+// Load reads a YAML file (one document, at most 256 KiB; keys are not
+// case-sensitive), applies ECBENCH_* environment overrides and command-line
+// flags, decodes strictly (an unknown key is an error), fills defaults
+// (defaults.go), validates and resolves passwords. Every problem found is
 // reported at once, sorted by path, as a *ValidationError:
 //
 //	targets[0].db: must be between 0 and 15, got 16
@@ -38,6 +39,17 @@
 // "[redacted]". Relative paths (password_file, tls.ca_file) are relative to
 // the working directory.
 //
-// viper lives here and in the rest of cmd only; the loadgen packages take the
-// plain values of the decoded Config.
+// # Rates
+//
+// A workload's rate is one of the schedule types of loadgen/schedule, which
+// says everything about each type: its keys, defaults, checks and how it is
+// built. This package only places a rate in the configuration (rate.go).
+//
+// # Libraries
+//
+// yaml.v3 reads the file, mapstructure decodes the checked tree. The checks
+// before decoding (schema.go) and the environment overrides (override.go)
+// are this package's own: neither library reports every problem at once with
+// its path in these words, and viper binds no variable to a list element
+// that the file does not have.
 package config

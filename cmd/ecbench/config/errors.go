@@ -43,6 +43,8 @@ type problems struct {
 	// at or below such a path would only repeat the problem, so they are
 	// dropped.
 	broken map[string]bool
+	// brokenBelow holds the broken paths and every path above one.
+	brokenBelow map[string]bool
 }
 
 // add records a problem unless its path is at or below a broken one.
@@ -58,23 +60,19 @@ func (ps *problems) add(path, msg string) {
 // brokenUnder reports whether a value at or below path could not be decoded:
 // a check on the whole (e.g. "at least one weight > 0") would then be told
 // about a value that was left out.
-func (ps *problems) brokenUnder(path string) bool {
-	for p := range ps.broken {
-		if p == path || strings.HasPrefix(p, path) && (p[len(path)] == '.' || p[len(path)] == '[') {
-			return true
-		}
-	}
-	return false
-}
+func (ps *problems) brokenUnder(path string) bool { return ps.brokenBelow[path] }
 
 // addBroken records a problem with the value at path itself, which is then
 // left at its default.
 func (ps *problems) addBroken(path, msg string) {
 	ps.add(path, msg)
 	if ps.broken == nil {
-		ps.broken = map[string]bool{}
+		ps.broken, ps.brokenBelow = map[string]bool{}, map[string]bool{}
 	}
 	ps.broken[path] = true
+	for p := path; p != "" && !ps.brokenBelow[p]; p = parentPath(p) {
+		ps.brokenBelow[p] = true
+	}
 }
 
 // err returns the problems as a *ValidationError, or nil. origins maps the

@@ -16,9 +16,25 @@ const (
 )
 
 // readFiles resolves each target's password and checks its CA file. Messages
-// name the variable or file, never what it holds.
+// name the variable or file, never what it holds. A file named by several
+// targets (one CA bundle for all) is read once; with more targets than
+// allowed, only the first maxTargets' files are read.
 func readFiles(cfg *Config, env []string, ps *problems) {
-	for i := range cfg.Targets {
+	type file struct {
+		b   []byte
+		msg string
+	}
+	read := map[string]file{}
+	readOnce := func(path string, limit int64) ([]byte, string) {
+		f, ok := read[path]
+		if !ok {
+			f.b, f.msg = readSmallFile(path, limit)
+			read[path] = f
+		}
+		return f.b, f.msg
+	}
+	pems := map[string]bool{} // CA file -> holds a certificate
+	for i := range capped(cfg.Targets, maxTargets) {
 		t := &cfg.Targets[i]
 		p := indexPath("targets", i)
 		switch {
@@ -35,7 +51,7 @@ func readFiles(cfg *Config, env []string, ps *problems) {
 			}
 			t.Password = Secret(pw)
 		case t.PasswordFile != "":
-			b, msg := readSmallFile(t.PasswordFile, maxPasswordSize)
+			b, msg := readOnce(t.PasswordFile, maxPasswordSize)
 			if msg != "" {
 				ps.add(p+".password_file", msg)
 				break
@@ -49,9 +65,16 @@ func readFiles(cfg *Config, env []string, ps *problems) {
 		}
 
 		if t.TLS.Enabled && t.TLS.CAFile != "" {
-			b, msg := readSmallFile(t.TLS.CAFile, maxCAFileSize)
-			if msg == "" && !x509.NewCertPool().AppendCertsFromPEM(b) {
-				msg = fmt.Sprintf("%s holds no PEM certificate", quote(t.TLS.CAFile))
+			b, msg := readOnce(t.TLS.CAFile, maxCAFileSize)
+			if msg == "" {
+				ok, seen := pems[t.TLS.CAFile]
+				if !seen {
+					ok = x509.NewCertPool().AppendCertsFromPEM(b)
+					pems[t.TLS.CAFile] = ok
+				}
+				if !ok {
+					msg = fmt.Sprintf("%s holds no PEM certificate", quote(t.TLS.CAFile))
+				}
 			}
 			if msg != "" {
 				ps.add(p+".tls.ca_file", msg)

@@ -25,6 +25,15 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("? [1, 2]\n: x\n"))
 	f.Add([]byte("1: 2\ntrue: 3\n~: 4\n"))
+	f.Add([]byte("Listen: ':1'\nlisten: ':2'\n"))
+	f.Add([]byte(base + "---\n" + base))
+	f.Add([]byte(base + "<<: {listen: ':1'}\nw: &w {name: w}\nscenario: {phases: [{name: p, duration: 1s, workloads: {kv: {rate: {}}}}]}\n"))
+	// Deep nesting, as mappings and lists, under known and unknown keys.
+	f.Add([]byte(base + "a: " + nestedMaps(10_000)))
+	f.Add([]byte(base + "probes: " + nestedMaps(10_000)))
+	f.Add([]byte("targets: " + nestedLists(10_000) + "\nworkloads: [{name: kv, keys: " + nestedMaps(5_000) + "}]"))
+	f.Add([]byte(base + "a: " + nestedLists(10_001)))
+	f.Add([]byte(base + blockMaps("a", 50_000)))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "fuzz.yaml")

@@ -1,17 +1,15 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"maps"
 	"reflect"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 )
 
-// Load reads the YAML file at path, applies the ECBENCH_* overrides found in
+// Load reads the YAML file at path (see readFile), applies the ECBENCH_* overrides found in
 // env (a slice like os.Environ()) and the flags of fs that were set (listen,
 // log-level, log-format; fs may be nil), decodes strictly, fills defaults,
 // validates and resolves passwords.
@@ -64,98 +62,78 @@ func LoadTree(tree map[string]any, fs *pflag.FlagSet, env []string) (*Config, er
 // for callers that change it before loading.
 func ReadTree(path string) (map[string]any, error) { return readFile(path) }
 
-// readFile reads the YAML file at path with viper into a tree of maps, lists
-// and scalars.
-func readFile(path string) (map[string]any, error) {
-	if path == "" {
-		return nil, fmt.Errorf("%w: no config file given", ErrRead)
-	}
-	// No key contains NUL, so viper leaves dotted keys alone instead of
-	// nesting them: "log.level:" is an unknown key, not log: {level:}.
-	v := viper.NewWithOptions(viper.KeyDelimiter("\x00"))
-	v.SetConfigFile(path)
-	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
-		var pe viper.ConfigParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%w in %s: %w", ErrSyntax, path, pe.Unwrap())
-		}
-		return nil, fmt.Errorf("%w: %w", ErrRead, err)
-	}
-	return v.AllSettings(), nil
-}
-
 // decode decodes raw, already checked, onto the defaults.
 func decode(raw map[string]any, ps *problems) *Config {
 	cfg := defaultConfig()
 	// List elements are decoded onto defaults too: mapstructure decodes into
 	// the elements a slice already has.
-	targets, _ := raw["targets"].([]any)
-	cfg.Targets = make([]Target, len(targets))
-	for i := range cfg.Targets {
-		cfg.Targets[i] = defaultTarget()
-	}
-	workloads, _ := raw["workloads"].([]any)
-	cfg.Workloads = make([]Workload, len(workloads))
-	for i := range cfg.Workloads {
-		cfg.Workloads[i] = defaultWorkload()
-	}
-	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
-		DecodeHook:  mapstructure.StringToTimeDurationHookFunc(),
-		ErrorUnused: true,
-		Result:      &cfg,
-	})
-	if err == nil {
-		err = dec.Decode(raw)
-	}
-	if err != nil {
+	cfg.Targets = defaults(raw["targets"], defaultTarget)
+	cfg.Workloads = defaults(raw["workloads"], defaultWorkload)
+	scenario, _ := raw["scenario"].(map[string]any)
+	cfg.Scenario.Phases = defaults(scenario["phases"], defaultPhase)
+	if err := decodeInto(raw, &cfg, true); err != nil {
 		// check lets through only what decodes, so this is a bug.
 		ps.add("config", "cannot decode: "+err.Error())
 	}
+	fillDerived(&cfg, raw)
+	normalize(&cfg)
+	return &cfg
+}
+
+// defaults returns a default element for each element of the list raw.
+func defaults[T any](raw any, def func() T) []T {
+	l, _ := raw.([]any)
+	out := make([]T, len(l))
+	for i := range out {
+		out[i] = def()
+	}
+	return out
+}
+
+// decodeInto decodes raw onto result, a pointer. strict makes a key that
+// result has no field for an error.
+func decodeInto(raw, result any, strict bool) error {
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		DecodeHook:  decodeHook,
+		ErrorUnused: strict,
+		Result:      result,
+	})
+	if err != nil {
+		return err
+	}
+	return dec.Decode(raw)
+}
+
+// decodeHook decodes durations from their text ("1m30s"), as check left
+// them, and rates (rateHook).
+func decodeHook(from, to reflect.Type, data any) (any, error) {
+	if s, ok := data.(string); ok && to == durationType {
+		return time.ParseDuration(s)
+	}
+	return rateHook(from, to, data)
+}
+
+// normalize keeps one form of the values that mean the same, absent and
+// empty lists for one, so that configs compare equal.
+func normalize(cfg *Config) {
 	for i := range cfg.Targets {
 		tc := &cfg.Targets[i].CloudWatch
-		if len(tc.CacheClusters) == 0 {
-			tc.CacheClusters = nil
-		}
-		if len(tc.Nodes) == 0 {
-			tc.Nodes = nil
-		}
+		tc.CacheClusters = nilIfEmpty(tc.CacheClusters)
+		tc.Nodes = nilIfEmpty(tc.Nodes)
 	}
-	if len(cfg.CloudWatch.Metrics) == 0 {
-		cfg.CloudWatch.Metrics = nil
-	}
-	if len(cfg.CloudWatch.ServerlessMetrics) == 0 {
-		cfg.CloudWatch.ServerlessMetrics = nil
-	}
-	scenario, _ := raw["scenario"].(map[string]any)
-	phases, _ := scenario["phases"].([]any)
-	for i := range cfg.Scenario.Phases {
-		if i < len(phases) {
-			if praw, _ := phases[i].(map[string]any); !has(praw, "rate_multiplier") {
-				cfg.Scenario.Phases[i].RateMultiplier = 1
-			}
-		}
-	}
-	if len(cfg.Scenario.Phases) == 0 {
-		cfg.Scenario.Phases = nil
-	}
-	if cfg.Bench.Requests > 0 && !has(raw, "bench", "duration") {
-		cfg.Bench.Duration = 0 // a run by request count has no time limit unless given one
-	}
+	cfg.CloudWatch.Metrics = nilIfEmpty(cfg.CloudWatch.Metrics)
+	cfg.CloudWatch.ServerlessMetrics = nilIfEmpty(cfg.CloudWatch.ServerlessMetrics)
+	cfg.Scenario.Phases = nilIfEmpty(cfg.Scenario.Phases)
 	for i := range cfg.Workloads {
-		w := &cfg.Workloads[i]
-		wraw, _ := workloads[i].(map[string]any)
-		fillDerived(w, wraw)
-		// Absent and empty lists mean the same; keep one form so that
-		// configs compare equal.
-		if len(w.Targets) == 0 {
-			w.Targets = nil
-		}
-		if len(w.Rate.Steps) == 0 {
-			w.Rate.Steps = nil
-		}
+		cfg.Workloads[i].Targets = nilIfEmpty(cfg.Workloads[i].Targets)
 	}
-	return &cfg
+}
+
+func nilIfEmpty[T any](l []T) []T {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
 }
 
 // namesPassword reports whether a target's password_env names the variable.

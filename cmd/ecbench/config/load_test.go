@@ -11,6 +11,11 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/loadgen/workload"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/invalid-*.err goldens")
@@ -47,7 +52,7 @@ func TestLoadValid(t *testing.T) {
 					Type:   "kv",
 					Ops:    Ops{"get": 80, "set": 20},
 					TTL:    time.Minute, MGetBatch: 10, Pipeline: 1, MaxInflight: 256,
-					Rate: Rate{Type: "constant", Rate: 1000},
+					Rate: Rate{Type: "constant", Params: &schedule.ConstantParams{Rate: 1000}},
 				}},
 				Bench: Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
 				CloudWatch: CloudWatch{Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
@@ -65,7 +70,7 @@ func TestLoadValid(t *testing.T) {
 		}},
 		{"valid-cluster-tls.yaml", func(t *testing.T, c *Config) {
 			r, v := c.Targets[0], c.Targets[1]
-			if r.Mode != ModeCluster || len(r.Addrs) != 3 || r.Addrs[2] != "[fd00::3]:6379" {
+			if r.Mode != target.Cluster || len(r.Addrs) != 3 || r.Addrs[2] != "[fd00::3]:6379" {
 				t.Errorf("redis target: %+v", r)
 			}
 			if r.Password.Reveal() != "hunter2-from-file" {
@@ -82,7 +87,7 @@ func TestLoadValid(t *testing.T) {
 			if w.Seed != 0 {
 				t.Errorf("seed: 0 written must stay 0, got %d", w.Seed)
 			}
-			if w.Keys != (Keys{Prefix: "bench/", Count: 10, Distribution: DistSequential}) {
+			if w.Keys != (Keys{Prefix: "bench/", Count: 10, Distribution: workload.Sequential}) {
 				t.Errorf("keys: %+v", w.Keys)
 			}
 			if w.Values != (Values{MinSize: 1, MaxSize: 512 << 20}) {
@@ -91,7 +96,8 @@ func TestLoadValid(t *testing.T) {
 			if !reflect.DeepEqual(w.Ops, Ops{"get": 1, "set_ttl": 1, "incr": 1, "del": 1}) {
 				t.Errorf("a written ops mapping must not get the default mix: %+v", w.Ops)
 			}
-			if w.Rate.Type != RateClosed || w.Rate.Workers != 10000 || w.Rate.Rate != 0 {
+			if want := (Rate{Type: "closed", Params: &schedule.ClosedParams{Workers: 10000}}); !reflect.DeepEqual(w.Rate, want) ||
+				w.Rate.OpenLoop() || w.Rate.Workers() != 10000 {
 				t.Errorf("rate: %+v", w.Rate)
 			}
 			if !w.RunsOn("redis") || !w.RunsOn("valkey") || c.Workloads[1].RunsOn("redis") {
@@ -100,16 +106,19 @@ func TestLoadValid(t *testing.T) {
 		}},
 		{"valid-rates.yaml", func(t *testing.T, c *Config) {
 			want := map[string]Rate{
-				"constant":         {Type: RateConstant, Rate: 10_000_000},
-				"constant-default": {Type: RateConstant, Rate: 1000},
-				"ramp":             {Type: RateRamp, To: 5000, Duration: 10 * time.Minute, After: AfterRepeat},
-				"ramp-down-hold":   {Type: RateRamp, From: 5000, Duration: time.Hour, After: AfterHold},
-				"steps": {Type: RateSteps, After: AfterRepeat, Steps: []Step{
-					{Rate: 0, Duration: 10 * time.Second}, {Rate: 100.5, Duration: time.Minute}}},
-				"burst":  {Type: RateBurst, Base: 10, Peak: 1000, Period: time.Minute, Length: 5 * time.Second},
-				"sine":   {Type: RateSine, Mean: 1000, Amplitude: 1000, Period: 5 * time.Minute},
-				"closed": {Type: RateClosed, Workers: 1},
-				"nulls":  {Type: RateConstant, Rate: 1000},
+				"constant":         {Type: "constant", Params: &schedule.ConstantParams{Rate: 10_000_000}},
+				"constant-default": {Type: "constant", Params: &schedule.ConstantParams{Rate: 1000}},
+				"ramp": {Type: "ramp", Params: &schedule.RampParams{
+					To: 5000, Duration: 10 * time.Minute, After: schedule.AfterRepeat}},
+				"ramp-down-hold": {Type: "ramp", Params: &schedule.RampParams{
+					From: 5000, Duration: time.Hour, After: schedule.AfterHold}},
+				"steps": {Type: "steps", Params: &schedule.StepsParams{After: schedule.AfterRepeat, Steps: []schedule.Step{
+					{Rate: 0, For: 10 * time.Second}, {Rate: 100.5, For: time.Minute}}}},
+				"burst": {Type: "burst", Params: &schedule.BurstParams{
+					Base: 10, Peak: 1000, Period: time.Minute, Length: 5 * time.Second}},
+				"sine":   {Type: "sine", Params: &schedule.SineParams{Mean: 1000, Amplitude: 1000, Period: 5 * time.Minute}},
+				"closed": {Type: "closed", Params: &schedule.ClosedParams{Workers: 1}},
+				"nulls":  {Type: "constant", Params: &schedule.ConstantParams{Rate: 1000}},
 			}
 			for _, w := range c.Workloads {
 				if r, ok := want[w.Name]; ok && !reflect.DeepEqual(w.Rate, r) {
@@ -149,18 +158,18 @@ func TestExamples(t *testing.T) {
 		check func(t *testing.T, c *Config)
 	}{
 		{"local.yaml", nil, func(t *testing.T, c *Config) {
-			if len(c.Targets) != 2 || c.Targets[0].Engine != EngineRedis || c.Targets[1].Engine != EngineValkey ||
+			if len(c.Targets) != 2 || c.Targets[0].Engine != engine.Redis || c.Targets[1].Engine != engine.Valkey ||
 				c.Targets[1].Addrs[0] != "127.0.0.1:6380" {
 				t.Errorf("targets: %+v", c.Targets)
 			}
-			if len(c.Workloads) != 2 || c.Workloads[1].Keys.Distribution != DistZipfian || c.Workloads[1].Rate.Type != RateSine {
+			if len(c.Workloads) != 2 || c.Workloads[1].Keys.Distribution != workload.Zipfian || c.Workloads[1].Rate.Type != "sine" {
 				t.Errorf("workloads: %+v", c.Workloads)
 			}
 		}},
 		{"aws.yaml", []string{"REDIS_PASSWORD=redis-pw", "VALKEY_PASSWORD=valkey-pw"}, func(t *testing.T, c *Config) {
 			for i, pw := range []string{"redis-pw", "valkey-pw"} {
 				tg := c.Targets[i]
-				if tg.Mode != ModeCluster || !tg.TLS.Enabled || tg.Username == "" || tg.Password.Reveal() != pw {
+				if tg.Mode != target.Cluster || !tg.TLS.Enabled || tg.Username == "" || tg.Password.Reveal() != pw {
 					t.Errorf("target %d: %+v (password %q)", i, tg, tg.Password.Reveal())
 				}
 			}
@@ -305,12 +314,12 @@ func TestRedactedRoundTrip(t *testing.T) {
 
 func TestWeights(t *testing.T) {
 	t.Parallel()
-	got := Ops{"del": 1, "get": 3, "mget": 2, "set_ttl": 0}.Weights(TypeKV)
+	got := Ops{"del": 1, "get": 3, "mget": 2, "set_ttl": 0}.Weights(workload.KindKV)
 	want := []OpWeight{{"get", 3}, {"mget", 2}, {"del", 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Weights() = %v, want %v", got, want)
 	}
-	got = Ops{"zcard": 1, "zadd": 2, "get": 5}.Weights(TypeZSet)
+	got = Ops{"zcard": 1, "zadd": 2, "get": 5}.Weights(workload.KindZSet)
 	want = []OpWeight{{"zadd", 2}, {"zcard", 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Weights(zset) = %v, want %v", got, want)

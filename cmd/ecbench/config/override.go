@@ -91,36 +91,39 @@ const (
 )
 
 // resolve finds the key that the lower-cased parts of a variable name spell
-// in type t. Keys contain "_" too, so at each level the longest run of parts
-// that is a key is tried first.
+// in type t. Keys contain "_" too, so at each level the key of the most
+// parts that the name starts with is tried first.
+//
+// viper's AutomaticEnv cannot do this: it binds a variable to a key that it
+// already knows, and knows no list elements, so ECBENCH_TARGETS_1_ADDRS,
+// which may add a target, has no key to bind to.
 func resolve(t reflect.Type, tokens []string) (key []any, leaf reflect.Type, res resolution) {
-	isStruct := t.Kind() == reflect.Struct && t != durationType
-	isStructList := t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct
+	isList := t.Kind() == reflect.Slice && isMapping(t.Elem())
 	if len(tokens) == 0 {
-		if isStruct || isStructList || t.Kind() == reflect.Map {
+		if isMapping(t) || isList || t.Kind() == reflect.Map {
 			return nil, nil, section
 		}
 		return nil, t, match
 	}
 	switch {
-	case isStruct:
+	case isMapping(t):
 		best := noMatch
-		fs := fields(t)
-		for n := len(tokens); n >= 1; n-- {
-			f, ok := fs[strings.Join(tokens[:n], "_")]
-			if !ok {
+		sc := schemaOf(t)
+		for _, parts := range sc.parts {
+			if len(parts) > len(tokens) || !slices.Equal(parts, tokens[:len(parts)]) {
 				continue
 			}
-			sub, leaf, res := resolve(f.Type, tokens[n:])
+			k := strings.Join(parts, "_")
+			sub, leaf, res := resolve(sc.keys[k], tokens[len(parts):])
 			if res == match {
-				return append([]any{strings.Join(tokens[:n], "_")}, sub...), leaf, match
+				return append([]any{k}, sub...), leaf, match
 			}
 			best = max(best, res)
 		}
 		return nil, nil, best
 	case t.Kind() == reflect.Map: // ops: the rest of the name is the key
 		return []any{strings.Join(tokens, "_")}, t.Elem(), match
-	case isStructList:
+	case isList:
 		i, err := strconv.Atoi(tokens[0])
 		if err != nil || i < 0 || strconv.Itoa(i) != tokens[0] {
 			return nil, nil, noMatch

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/target"
 )
 
 const twoTargets = "testdata/valid-cluster-tls.yaml"
@@ -37,7 +40,8 @@ func TestEnvOverrides(t *testing.T) {
 		}, func(t *testing.T, c *Config) {
 			w := c.Workloads[0]
 			if c.Listen != ":9999" || c.Log.Level != "debug" || c.SummaryInterval != 90*time.Second ||
-				c.Targets[0].DB != 2 || c.Targets[0].PoolSize != 7 || w.Seed != 1<<64-1 || w.Rate.Rate != 5000.5 ||
+				c.Targets[0].DB != 2 || c.Targets[0].PoolSize != 7 || w.Seed != 1<<64-1 ||
+				w.Rate.Params.(*schedule.ConstantParams).Rate != 5000.5 ||
 				w.Keys.ZipfExponent != 1.5 || w.MaxInflight != 9 {
 				t.Errorf("got %+v", c)
 			}
@@ -75,7 +79,7 @@ func TestEnvOverrides(t *testing.T) {
 				t.Fatalf("targets = %+v", c.Targets)
 			}
 			// An appended element gets the defaults like any other.
-			if c.Targets[2].Mode != ModeStandalone || c.Targets[2].DialTimeout != 2*time.Second || c.Targets[1].Mode != ModeCluster {
+			if c.Targets[2].Mode != target.Standalone || c.Targets[2].DialTimeout != 2*time.Second || c.Targets[1].Mode != target.Cluster {
 				t.Errorf("appended targets = %+v", c.Targets[1:])
 			}
 		}},
@@ -84,8 +88,8 @@ func TestEnvOverrides(t *testing.T) {
 			"ECBENCH_WORKLOADS_4_RATE_STEPS_2_RATE=8",
 			"ECBENCH_WORKLOADS_4_RATE_STEPS_2_DURATION=3s",
 		}, func(t *testing.T, c *Config) {
-			want := []Step{{0, 10 * time.Second}, {7, time.Minute}, {8, 3 * time.Second}}
-			if got := c.Workloads[4].Rate.Steps; !reflect.DeepEqual(got, want) {
+			want := []schedule.Step{{Rate: 0, For: 10 * time.Second}, {Rate: 7, For: time.Minute}, {Rate: 8, For: 3 * time.Second}}
+			if got := c.Workloads[4].Rate.Params.(*schedule.StepsParams).Steps; !reflect.DeepEqual(got, want) {
 				t.Errorf("steps = %v, want %v", got, want)
 			}
 		}},

@@ -2,144 +2,151 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/ecbench/ecbench/loadgen/schedule"
 )
 
-// rateFields says which rate keys each schedule type uses. A key that the
-// chosen type does not use must be left zero: a "period" under a constant
-// rate is a mistake, not a detail.
-var rateFields = []struct {
-	key    string
-	usedBy []string
-	isSet  func(r *Rate) bool
-}{
-	{"rate", []string{RateConstant}, func(r *Rate) bool { return r.Rate != 0 }},
-	{"from", []string{RateRamp}, func(r *Rate) bool { return r.From != 0 }},
-	{"to", []string{RateRamp}, func(r *Rate) bool { return r.To != 0 }},
-	{"duration", []string{RateRamp}, func(r *Rate) bool { return r.Duration != 0 }},
-	{"steps", []string{RateSteps}, func(r *Rate) bool { return len(r.Steps) != 0 }},
-	{"base", []string{RateBurst}, func(r *Rate) bool { return r.Base != 0 }},
-	{"peak", []string{RateBurst}, func(r *Rate) bool { return r.Peak != 0 }},
-	{"period", []string{RateBurst, RateSine}, func(r *Rate) bool { return r.Period != 0 }},
-	{"length", []string{RateBurst}, func(r *Rate) bool { return r.Length != 0 }},
-	{"mean", []string{RateSine}, func(r *Rate) bool { return r.Mean != 0 }},
-	{"amplitude", []string{RateSine}, func(r *Rate) bool { return r.Amplitude != 0 }},
-	{"workers", []string{RateClosed}, func(r *Rate) bool { return r.Workers != 0 }},
-	{"after", []string{RateRamp, RateSteps}, func(r *Rate) bool { return r.After != "" }},
+// A rate is one mapping, `rate: {type: burst, base: .., peak: ..}`, whose
+// keys depend on its type. Everything about the types comes from
+// schedule.Types: their names, their keys (the Params structs' mapstructure
+// tags), defaults, checks and builders. What is here is only how a rate sits
+// in a configuration: the mapping holds the keys of every type, typed as
+// their type has them, so that a key of another type is told apart from a
+// misspelt one; the keys of the chosen type are decoded onto its defaults;
+// the others must be left unset.
+
+var rateType = reflect.TypeFor[Rate]()
+
+// rateKey is a key of some schedule type.
+type rateKey struct {
+	typ    reflect.Type
+	usedBy []string // the types that have the key, in schedule.Types order
 }
 
-var rateTypes = []string{RateConstant, RateRamp, RateSteps, RateBurst, RateSine, RateClosed}
+// rateKeys returns every key of every schedule type.
+var rateKeys = sync.OnceValue(func() map[string]rateKey {
+	keys := map[string]rateKey{}
+	for _, t := range schedule.Types() {
+		for key, f := range fields(reflect.TypeOf(t.New()).Elem()) {
+			k, seen := keys[key]
+			if seen && k.typ != f.Type {
+				panic(fmt.Sprintf("config: rate key %s is %v in type %s but %v in %s", key, f.Type, t.Name, k.typ, k.usedBy[0]))
+			}
+			keys[key] = rateKey{typ: f.Type, usedBy: append(k.usedBy, t.Name)}
+		}
+	}
+	return keys
+})
 
-// rate validates a schedule. raw is the rate mapping as written.
+// rateKeyTypes returns the keys of a rate mapping, "type" and every type's.
+func rateKeyTypes() map[string]reflect.Type {
+	m := map[string]reflect.Type{"type": reflect.TypeFor[string]()}
+	for key, k := range rateKeys() {
+		m[key] = k.typ
+	}
+	return m
+}
+
+// rateHook is a mapstructure decode hook: a checked rate mapping becomes a
+// Rate of its type, at the type's defaults and then the mapping's values.
+func rateHook(_, to reflect.Type, data any) (any, error) {
+	m, isMap := data.(map[string]any)
+	if to != rateType || !isMap {
+		return data, nil
+	}
+	name, ok := m["type"].(string)
+	if !ok {
+		name = defaultRateType
+	}
+	r := defaultRate(name)
+	if r.Params == nil { // unknown type, which validation reports
+		return r, nil
+	}
+	// Not strict: keys of other types are validation's to report.
+	return r, decodeInto(m, r.Params, false)
+}
+
+// rate validates a rate; raw is its mapping as checked.
 func (v validator) rate(p string, r *Rate, raw map[string]any) {
-	if !v.oneOf(p+".type", r.Type, rateTypes...) {
+	typ, known := schedule.Lookup(r.Type)
+	if !known {
+		v.oneOf(p+".type", r.Type, rateTypeNames(func(schedule.Type) bool { return true })...)
 		return
 	}
-	for _, f := range rateFields {
-		if f.isSet(r) && !slices.Contains(f.usedBy, r.Type) {
-			v.add(p+"."+f.key, fmt.Sprintf("not used by type %s; used by %s", quote(r.Type), strings.Join(f.usedBy, ", ")))
+	own := fields(reflect.TypeOf(r.Params).Elem())
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		if _, mine := own[key]; mine || key == "type" {
+			continue
+		}
+		k := rateKeys()[key]
+		val := reflect.New(k.typ)
+		if decodeInto(raw[key], val.Interface(), false) == nil && !isZero(val.Elem()) {
+			v.add(p+"."+key, fmt.Sprintf("not used by type %s; used by %s", quote(typ.Name), strings.Join(k.usedBy, ", ")))
 		}
 	}
-	// required reports whether the type's key was written, and says so if not.
-	required := func(key string) bool {
-		if has(raw, key) {
-			return true
-		}
-		v.add(p+"."+key, fmt.Sprintf("required by type %s", quote(r.Type)))
-		return false
-	}
-
-	switch r.Type {
-	case RateConstant:
-		v.requests(p+".rate", r.Rate, true)
-
-	case RateRamp:
-		okFrom := v.requests(p+".from", r.From, false)
-		okTo := v.requests(p+".to", r.To, false)
-		if okFrom && okTo && r.From == 0 && r.To == 0 {
-			v.add(p+".to", "from and to are both 0; at least one must be > 0")
-		}
-		if required("duration") {
-			v.positive(p+".duration", r.Duration)
-		}
-		v.oneOf(p+".after", r.After, AfterRepeat, AfterHold)
-
-	case RateSteps:
-		if required("steps") {
-			v.steps(p+".steps", r.Steps, raw)
-		}
-		v.oneOf(p+".after", r.After, AfterRepeat, AfterHold)
-
-	case RateBurst:
-		okBase := v.requests(p+".base", r.Base, false)
-		if required("peak") && v.requests(p+".peak", r.Peak, true) && okBase && r.Peak <= r.Base {
-			v.add(p+".peak", fmt.Sprintf("must be > base (%s), got %s", formatFloat(r.Base), formatFloat(r.Peak)))
-		}
-		okPeriod := required("period") && v.positive(p+".period", r.Period)
-		if required("length") && v.positive(p+".length", r.Length) && okPeriod && r.Length >= r.Period {
-			v.add(p+".length", fmt.Sprintf("must be < period (%s), got %s", describe(r.Period), describe(r.Length)))
-		}
-
-	case RateSine:
-		okMean := required("mean") && v.requests(p+".mean", r.Mean, true)
-		switch {
-		case r.Amplitude < 0:
-			v.add(p+".amplitude", "must be >= 0, got "+formatFloat(r.Amplitude))
-		case okMean && r.Amplitude > r.Mean:
-			v.add(p+".amplitude", fmt.Sprintf("must be <= mean (%s), got %s", formatFloat(r.Mean), formatFloat(r.Amplitude)))
-		case okMean && r.Mean+r.Amplitude > maxRate:
-			v.add(p+".amplitude", fmt.Sprintf("mean + amplitude must be <= %d requests/s, got %s", maxRate, formatFloat(r.Mean+r.Amplitude)))
-		}
-		if required("period") {
-			v.positive(p+".period", r.Period)
-		}
-
-	case RateClosed:
-		if required("workers") {
-			v.between(p+".workers", r.Workers, 1, maxWorkers)
-		}
-	}
+	r.Params.Check(rateProblems{v, p, raw})
 }
 
-func (v validator) steps(p string, steps []Step, raw map[string]any) {
-	if len(steps) == 0 {
-		v.add(p, "at least one step is required")
-		return
+// isZero reports whether v is its type's zero value or an empty list.
+func isZero(v reflect.Value) bool {
+	if v.Kind() == reflect.Slice {
+		return v.Len() == 0
 	}
-	list, _ := raw["steps"].([]any)
-	allZero := true
-	for i, s := range steps {
-		sp := indexPath(p, i)
-		v.requests(sp+".rate", s.Rate, false)
-		allZero = allZero && s.Rate == 0
-		var sraw map[string]any
-		if i < len(list) {
-			sraw, _ = list[i].(map[string]any)
-		}
-		if !has(sraw, "duration") {
-			v.add(sp+".duration", "required")
-		} else {
-			v.positive(sp+".duration", s.Duration)
-		}
-	}
-	if allZero && !v.brokenUnder(p) {
-		v.add(p, "all step rates are 0; at least one must be > 0")
-	}
+	return v.IsZero()
 }
 
-// requests checks a rate in requests per second: >= 0 (> 0 if positive),
-// and at most maxRate.
-func (v validator) requests(p string, r float64, positive bool) bool {
-	switch {
-	case positive && r <= 0:
-		v.add(p, "must be > 0, got "+formatFloat(r))
-	case r < 0:
-		v.add(p, "must be >= 0, got "+formatFloat(r))
-	case r > maxRate:
-		v.add(p, fmt.Sprintf("must be <= %d requests/s, got %s", maxRate, formatFloat(r)))
-	default:
-		return true
+// rateTypeNames returns the names of the schedule types that keep says to.
+func rateTypeNames(keep func(schedule.Type) bool) []string {
+	var names []string
+	for _, t := range schedule.Types() {
+		if keep(t) {
+			names = append(names, t.Name)
+		}
 	}
-	return false
+	return names
 }
+
+// openLoop reports whether the schedule type is open loop.
+func openLoop(t schedule.Type) bool { return Rate{Type: t.Name, Params: t.New()}.OpenLoop() }
+
+// rateProblems is how a schedule type's Check reports to the validator:
+// keys relative to the rate at path, values written as everywhere else.
+type rateProblems struct {
+	v    validator
+	path string
+	raw  map[string]any
+}
+
+func (r rateProblems) Add(key, msg string, values ...any) {
+	described := make([]any, len(values))
+	for i, x := range values {
+		described[i] = describe(x)
+	}
+	r.v.add(r.path+"."+key, fmt.Sprintf(msg, described...))
+}
+
+func (r rateProblems) Given(key string) bool {
+	var node any = r.raw
+	for _, part := range strings.Split(key, ".") {
+		name, index, isIndex := strings.Cut(part, "[")
+		m, _ := node.(map[string]any)
+		node = m[name]
+		if isIndex {
+			i, _ := strconv.Atoi(strings.TrimSuffix(index, "]"))
+			l, _ := node.([]any)
+			if i >= len(l) {
+				return false
+			}
+			node = l[i]
+		}
+	}
+	return node != nil
+}
+
+func (r rateProblems) Broken(key string) bool { return r.v.brokenUnder(r.path + "." + key) }

@@ -2,14 +2,16 @@ package config
 
 import (
 	"reflect"
-	"slices"
 	"time"
+
+	"github.com/ecbench/ecbench/loadgen/workload"
 )
 
 // Redacted returns the effective configuration as plain maps, lists and
 // scalars keyed like the YAML file, for logs and results metadata: durations
 // as strings ("1m30s"), no passwords (only where they come from), and the
-// keys that a workload's rate type or key distribution does not use left out.
+// keys that a workload's type, rate type or key distribution does not use
+// left out (a rate holds only its type's keys).
 // Marshalled to YAML, it loads back to the same Config.
 func (c *Config) Redacted() map[string]any {
 	m, _ := plain(reflect.ValueOf(*c)).(map[string]any)
@@ -17,17 +19,11 @@ func (c *Config) Redacted() map[string]any {
 	for i, wm := range ws {
 		w := &c.Workloads[i]
 		wm := wm.(map[string]any)
-		rate := wm["rate"].(map[string]any)
-		for _, f := range rateFields {
-			if !slices.Contains(f.usedBy, w.Rate.Type) {
-				delete(rate, f.key)
-			}
-		}
-		if w.Type == TypeKV {
+		if w.Type == workload.KindKV {
 			delete(wm, "elements")
 			delete(wm, "range")
 		}
-		if w.Keys.Distribution != DistZipfian {
+		if w.Keys.Distribution != workload.Zipfian {
 			delete(wm["keys"].(map[string]any), "zipf_exponent")
 		}
 		values := wm["values"].(map[string]any)
@@ -52,6 +48,16 @@ func plain(v reflect.Value) any {
 		return time.Duration(v.Int()).String()
 	case t == secretType:
 		return Secret(v.String()).String()
+	case t == rateType:
+		r := v.Interface().(Rate)
+		m := map[string]any{}
+		if r.Params != nil {
+			m, _ = plain(reflect.ValueOf(r.Params)).(map[string]any)
+		}
+		m["type"] = r.Type
+		return m
+	case t.Kind() == reflect.String: // engine.Engine and the like, as plain strings
+		return v.String()
 	case t.Kind() == reflect.Struct:
 		m := map[string]any{}
 		for key, f := range fields(t) {

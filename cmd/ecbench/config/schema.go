@@ -17,15 +17,55 @@ import (
 // (maps, lists and scalars from YAML, the environment and flags) against the
 // Go types to find unknown keys and values of the wrong type, with full paths,
 // before mapstructure decodes what is left.
+//
+// The libraries have strict modes, yaml.v3's KnownFields and mapstructure's
+// ErrorUnused, but both stop at, or list in their own words, what they cannot
+// decode: no path like workloads[1].rate.period, no allowed keys, no
+// durations without a unit, and no carrying on with the rest. So the checks
+// are ours, and mapstructure only decodes what they let through.
 
 var durationType = reflect.TypeFor[time.Duration]()
+
+// isMapping reports whether a value of type t is written as a mapping of
+// known keys: a struct, or a Rate, whose keys depend on its type (rate.go).
+func isMapping(t reflect.Type) bool { return t == rateType || t.Kind() == reflect.Struct }
+
+// schema is what check and resolve need of a mapping type: its keys, with
+// the type of each key's value, and the keys as a message lists them.
+type schema struct {
+	keys    map[string]reflect.Type
+	allowed string     // "a, b, c"
+	parts   [][]string // each key split at "_", those of the most parts first
+}
+
+var schemas sync.Map // reflect.Type -> *schema
+
+// schemaOf returns the schema of mapping type t.
+func schemaOf(t reflect.Type) *schema {
+	if s, ok := schemas.Load(t); ok {
+		return s.(*schema)
+	}
+	s := &schema{keys: map[string]reflect.Type{}}
+	if t == rateType {
+		s.keys = rateKeyTypes()
+	} else {
+		for key, f := range fields(t) {
+			s.keys[key] = f.Type
+		}
+	}
+	sorted := slices.Sorted(maps.Keys(s.keys))
+	s.allowed = strings.Join(sorted, ", ")
+	for _, k := range sorted {
+		s.parts = append(s.parts, strings.Split(k, "_"))
+	}
+	slices.SortStableFunc(s.parts, func(a, b []string) int { return len(b) - len(a) })
+	schemas.Store(t, s)
+	return s
+}
 
 // fields returns the fields of struct type t by their mapstructure tag,
 // leaving out fields tagged "-".
 func fields(t reflect.Type) map[string]reflect.StructField {
-	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]reflect.StructField)
-	}
 	m := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -35,15 +75,7 @@ func fields(t reflect.Type) map[string]reflect.StructField {
 		}
 		m[tag] = f
 	}
-	fieldCache.Store(t, m)
 	return m
-}
-
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.StructField
-
-// keysOf returns the sorted keys of struct type t.
-func keysOf(t reflect.Type) []string {
-	return slices.Sorted(maps.Keys(fields(t)))
 }
 
 // unknownKeyHints are said instead of nothing for keys people are likely to
@@ -81,18 +113,18 @@ func (ps *problems) check(path string, raw any, t reflect.Type) (clean any, ok b
 		}
 		return fail(`a duration such as "1m30s" or "500ms"`)
 
-	case t.Kind() == reflect.Struct:
+	case isMapping(t):
 		m, isMap := raw.(map[string]any)
 		if !isMap {
 			return fail("a mapping")
 		}
-		fs := fields(t)
+		sc := schemaOf(t)
 		out := make(map[string]any, len(m))
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			v := m[k]
-			f, known := fs[k]
+			kt, known := sc.keys[k]
 			if !known {
-				msg := "unknown key; allowed: " + strings.Join(keysOf(t), ", ")
+				msg := "unknown key; allowed: " + sc.allowed
 				if hint, ok := unknownKeyHints[t][k]; ok {
 					msg = "unknown key; " + hint
 				}
@@ -102,7 +134,7 @@ func (ps *problems) check(path string, raw any, t reflect.Type) (clean any, ok b
 			if v == nil { // "key:" with no value is the same as no key
 				continue
 			}
-			if cv, ok := ps.check(keyPath(path, k), v, f.Type); ok {
+			if cv, ok := ps.check(keyPath(path, k), v, kt); ok {
 				out[k] = cv
 			}
 		}
@@ -136,7 +168,7 @@ func (ps *problems) check(path string, raw any, t reflect.Type) (clean any, ok b
 		for i, v := range l {
 			if cv, ok := ps.check(indexPath(path, i), v, t.Elem()); ok {
 				out[i] = cv
-			} else if t.Elem().Kind() == reflect.Struct {
+			} else if isMapping(t.Elem()) {
 				// Keep the element so that later indexes stay right; it
 				// decodes as defaults, and its problems are already told.
 				out[i] = map[string]any{}

@@ -1,11 +1,10 @@
-package main
+package app
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
@@ -27,9 +26,10 @@ func (s *scenarioRun) driver(start time.Time) scenario.Driver {
 	return scenario.Driver{Timeline: s.timeline, Start: start, Sink: s.sink}
 }
 
-// newScenario builds the configured timeline, or nil without phases. A
+// scenario builds the configured timeline, or nil without phases. A
 // failover action calls AWS only with failover.enabled.
-func newScenario(ctx context.Context, cfg *config.Config, reg prometheus.Registerer, log *zap.Logger) (*scenarioRun, error) {
+func (p *Plan) scenario(ctx context.Context) (*scenarioRun, error) {
+	cfg, log := p.cfg, p.log
 	sc := cfg.Scenario
 	if len(sc.Phases) == 0 {
 		return nil, nil
@@ -65,7 +65,11 @@ func newScenario(ctx context.Context, cfg *config.Config, reg prometheus.Registe
 				if ph.Overrides == nil {
 					ph.Overrides = map[string]schedule.Schedule{}
 				}
-				ph.Overrides[name] = newSchedule(*pw.Rate)
+				s, err := pw.Rate.Schedule()
+				if err != nil {
+					return nil, fmt.Errorf("scenario phase %s, workload %s: %w", pc.Name, name, err)
+				}
+				ph.Overrides[name] = s
 			}
 		}
 		for _, ac := range pc.Actions {
@@ -82,12 +86,12 @@ func newScenario(ctx context.Context, cfg *config.Config, reg prometheus.Registe
 	}
 	open := map[string]bool{}
 	for _, w := range cfg.Workloads {
-		open[w.Name] = w.Rate.Type != config.RateClosed
+		open[w.Name] = w.Rate.OpenLoop()
 	}
 	if err := tl.Validate(open); err != nil {
 		return nil, err
 	}
-	ms, err := metrics.NewScenario(reg, tl)
+	ms, err := metrics.NewScenario(p.reg, tl)
 	if err != nil {
 		return nil, err
 	}

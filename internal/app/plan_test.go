@@ -1,10 +1,11 @@
-package main
+package app
 
 import (
 	"runtime"
 	"testing"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/schedule"
 )
 
 // TestTargetPoolSize checks that closed-loop workers get connections on top
@@ -12,9 +13,9 @@ import (
 // still find a free one.
 func TestTargetPoolSize(t *testing.T) {
 	closed := func(workers int, targets ...string) config.Workload {
-		return config.Workload{Targets: targets, Rate: config.Rate{Type: config.RateClosed, Workers: workers}}
+		return config.Workload{Targets: targets, Rate: schedule.Spec{Type: "closed", Params: &schedule.ClosedParams{Workers: workers}}}
 	}
-	open := config.Workload{Rate: config.Rate{Type: config.RateConstant, Rate: 100}}
+	open := config.Workload{Rate: schedule.Spec{Type: "constant", Params: &schedule.ConstantParams{Rate: 100}}}
 	tests := []struct {
 		name      string
 		poolSize  int

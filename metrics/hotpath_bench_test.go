@@ -1,9 +1,10 @@
-package main
+package metrics_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/schedule"
 	"github.com/ecbench/ecbench/metrics"
@@ -26,7 +27,7 @@ func BenchmarkHotPath(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() string { return "valkey" })
+			rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() engine.Engine { return engine.Valkey })
 			start := time.Now()
 			var n int64
 			for b.Loop() {
@@ -52,7 +53,7 @@ func BenchmarkHotPathParallel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() string { return "valkey" })
+	rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() engine.Engine { return engine.Valkey })
 	s := schedule.Constant{PerSecond: 50000}
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {

@@ -1,49 +1,45 @@
-package main
+package app
 
 import (
 	"context"
 	"fmt"
 
 	cwsdk "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
-	"github.com/ecbench/ecbench/cmd/ecbench/config"
-	"github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/metrics/cloudwatch"
 )
 
-// newCloudWatch builds the poller of ElastiCache's own metrics for the
+// cloudWatch builds the poller of ElastiCache's own metrics for the
 // targets that name an ElastiCache resource, with clients from the AWS
 // default chain; nil when polling is off.
-func newCloudWatch(ctx context.Context, cfg *config.Config, targets map[string]*target.Target, reg prometheus.Registerer, log *zap.Logger) (*cloudwatch.Poller, error) {
-	if !cfg.CloudWatch.Enabled {
+func (p *Plan) cloudWatch(ctx context.Context) (*cloudwatch.Poller, error) {
+	if !p.cfg.CloudWatch.Enabled {
 		return nil, nil
 	}
-	cw, ec, err := cloudwatch.NewClients(ctx, cfg.CloudWatch.Region)
+	cw, ec, err := cloudwatch.NewClients(ctx, p.cfg.CloudWatch.Region)
 	if err != nil {
 		return nil, fmt.Errorf("cloudwatch: %w", err)
 	}
-	return newPoller(cfg, targets, reg, cw, ec, log)
+	return p.newPoller(cw, ec)
 }
 
-// newPoller is newCloudWatch with the SDK clients given, for tests that
-// point them at a fake endpoint.
-func newPoller(cfg *config.Config, targets map[string]*target.Target, reg prometheus.Registerer,
-	cw cwsdk.GetMetricDataAPIClient, ec cloudwatch.DescribeAPI, log *zap.Logger) (*cloudwatch.Poller, error) {
+// newPoller is cloudWatch with the SDK clients given.
+func (p *Plan) newPoller(cw cwsdk.GetMetricDataAPIClient, ec cloudwatch.DescribeAPI) (*cloudwatch.Poller, error) {
+	cfg := p.cfg
 	c := cfg.CloudWatch
 	o := cloudwatch.Options{
 		Metrics: c.Metrics, ServerlessMetrics: c.ServerlessMetrics, Statistics: c.Statistics,
 		Period: c.Period, PollInterval: c.PollInterval, Lookback: c.Lookback, DiscoveryInterval: c.DiscoveryInterval,
 		CloudWatch: cw, ElastiCache: ec,
-		Log: zapEvents{log.Named("cloudwatch").Sugar()},
+		Log: zapEvents{p.log.Named("cloudwatch").Sugar()},
 	}
 	for _, tc := range cfg.Targets {
 		if !tc.CloudWatch.Set() {
 			continue
 		}
 		src := cloudwatch.Source{
-			Target: tc.Name, Engine: targets[tc.Name].Engine,
+			Target: tc.Name, Engine: p.byName[tc.Name].Engine,
 			ReplicationGroup: tc.CloudWatch.ReplicationGroup, CacheClusters: tc.CloudWatch.CacheClusters,
 			ServerlessCache: tc.CloudWatch.ServerlessCache,
 		}
@@ -52,7 +48,7 @@ func newPoller(cfg *config.Config, targets map[string]*target.Target, reg promet
 		}
 		o.Sources = append(o.Sources, src)
 	}
-	return cloudwatch.New(reg, o)
+	return cloudwatch.New(p.reg, o)
 }
 
 // zapEvents adapts zap to the poller's event logger.

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -16,21 +16,21 @@ import (
 // probeRun is one probe's loop; the daemon runs it until it stops.
 type probeRun func(ctx context.Context)
 
-// newProbes builds the availability and integrity probes of every target
-// that the config enables, exported to reg and logged as events.
-func newProbes(d *daemon) ([]probeRun, error) {
-	pc := d.cfg.Probes
+// probes builds the availability and integrity probes of every target
+// that the config enables, exported to the registry and logged as events.
+func (p *Plan) probes() ([]probeRun, error) {
+	pc := p.cfg.Probes
 	if !pc.Availability.Enabled && !pc.Integrity.Enabled {
 		return nil, nil
 	}
-	pm, err := metrics.NewProbes(d.reg)
+	pm, err := metrics.NewProbes(p.reg)
 	if err != nil {
 		return nil, err
 	}
 	var runs []probeRun
-	for _, t := range d.targets {
+	for _, t := range p.targets {
 		if pc.Availability.Enabled {
-			events := &outageEvents{log: d.log, t: t, recovered: make(chan struct{}, 1)}
+			events := &outageEvents{log: p.log, t: t, recovered: make(chan struct{}, 1)}
 			a, err := probe.NewAvailability(t.Client(), probe.AvailabilityOptions{
 				Interval: pc.Availability.Interval, Timeout: pc.Availability.Timeout,
 				Key: probe.DefaultAvailabilityKey + ":" + t.Name(),
@@ -49,14 +49,14 @@ func newProbes(d *daemon) ([]probeRun, error) {
 			if ic.StateDir != "" {
 				o.StateFile = filepath.Join(ic.StateDir, "integrity-"+t.Name()+".json")
 			}
-			ranges := probe.NewRanges(integrityLogger(d.log, t.Name()))
+			ranges := probe.NewRanges(integrityLogger(p.log, t.Name()))
 			i, err := probe.NewIntegrity(t.Client(), o, probe.IntegritySinks{pm.Integrity(t.Name(), t.Engine), ranges})
 			if err != nil {
 				return nil, err
 			}
 			runs = append(runs, func(ctx context.Context) {
 				if err := i.Run(ctx); err != nil {
-					d.log.Error("integrity probe stopped", zap.String("target", t.Name()), zap.Error(err))
+					p.log.Error("integrity probe stopped", zap.String("target", t.Name()), zap.Error(err))
 				}
 				ranges.Flush()
 			})
@@ -125,8 +125,8 @@ func (e *outageEvents) redetect(ctx context.Context) {
 			e.log.Warn("cannot re-read INFO after an outage", zap.String("target", e.t.Name()), zap.Error(err))
 		case after != before:
 			e.log.Warn("target changed during the outage", zap.String("target", e.t.Name()),
-				zap.String("engine", after.Engine), zap.String("version", after.Version), zap.String("role", after.Role),
-				zap.String("previous_engine", before.Engine), zap.String("previous_version", before.Version),
+				zap.String("engine", string(after.Engine)), zap.String("version", after.Version), zap.String("role", after.Role),
+				zap.String("previous_engine", string(before.Engine)), zap.String("previous_version", before.Version),
 				zap.String("previous_role", before.Role))
 		}
 	}

@@ -1,9 +1,10 @@
-package main
+package app
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/internal/e2etest"
+	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/internal/servertest"
 )
 
@@ -20,22 +23,18 @@ import (
 func startDaemon(t *testing.T, yaml string) (addr string, log *syncBuffer, stop func() time.Duration) {
 	t.Helper()
 	listen := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
-	cfg, err := config.Load(writeConfig(t, yaml), nil, []string{"ECBENCH_LISTEN=" + listen})
+	cfg, err := config.Load(e2etest.WriteConfig(t, yaml), nil, []string{"ECBENCH_LISTEN=" + listen})
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
 	log = &syncBuffer{}
-	zl, err := newLogger("debug", "json", log)
+	d, err := NewDaemon(cfg, testLogger(log), "test")
 	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := newDaemon(cfg, zl)
-	if err != nil {
-		t.Fatalf("newDaemon: %v", err)
+		t.Fatalf("NewDaemon: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.run(ctx) }()
+	go func() { done <- d.Run(ctx) }()
 	var stopped bool
 	stop = func() time.Duration {
 		if stopped {
@@ -55,7 +54,7 @@ func startDaemon(t *testing.T, yaml string) (addr string, log *syncBuffer, stop 
 		return time.Since(start)
 	}
 	t.Cleanup(func() { stop() })
-	eventually(t, 5*time.Second, "the metrics server", func() bool {
+	e2etest.Eventually(t, 5*time.Second, "the metrics server", func() bool {
 		resp, err := http.Get("http://" + listen + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -63,16 +62,6 @@ func startDaemon(t *testing.T, yaml string) (addr string, log *syncBuffer, stop 
 		return err == nil && resp.StatusCode == 200
 	})
 	return listen, log, stop
-}
-
-func status(t *testing.T, url string) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // TestDaemonEndToEnd drives both real engines at once, checks the metrics
@@ -106,14 +95,14 @@ workloads:
     rate: {type: burst, base: 100, peak: 400, period: 2s, length: 500ms}
 `, rs.Addr, vs.Addr))
 
-	eventually(t, 5*time.Second, "/readyz", func() bool { return status(t, "http://"+addr+"/readyz") == 200 })
+	e2etest.Eventually(t, 5*time.Second, "/readyz", func() bool { return e2etest.Status(t, "http://"+addr+"/readyz") == 200 })
 	engines := map[string]string{"redis": "redis", "valkey": "valkey"}
-	eventually(t, 5*time.Second, "ok ops on both engines for every op", func() bool {
-		mfs := scrape(t, addr)
+	e2etest.Eventually(t, 5*time.Second, "ok ops on both engines for every op", func() bool {
+		mfs := metrictest.Scrape(t, addr)
 		for target, engine := range engines {
 			for _, op := range []string{"get", "set", "mget", "incr", "del"} {
-				l := labels("target", target, "engine", engine, "workload", "kv", "op", op)
-				if value(mfs, "ecbench_ops_total", l) == 0 || value(mfs, "ecbench_op_latency_seconds", l) == 0 {
+				l := e2etest.Labels("target", target, "engine", engine, "workload", "kv", "op", op)
+				if metrictest.Sum(mfs, "ecbench_ops_total", l) == 0 || metrictest.Sum(mfs, "ecbench_op_latency_seconds", l) == 0 {
 					return false
 				}
 			}
@@ -121,33 +110,33 @@ workloads:
 		return true
 	})
 
-	mfs := scrape(t, addr)
+	mfs := metrictest.Scrape(t, addr)
 	for target, engine := range engines {
-		if got := value(mfs, "ecbench_target_up", labels("target", target, "engine", engine)); got != 1 {
+		if got := metrictest.Sum(mfs, "ecbench_target_up", e2etest.Labels("target", target, "engine", engine)); got != 1 {
 			t.Errorf("ecbench_target_up{target=%q} = %v, want 1", target, got)
 		}
-		if got := value(mfs, "ecbench_target_info", labels("target", target, "engine", engine, "mode", "standalone", "role", "primary")); got != 1 {
+		if got := metrictest.Sum(mfs, "ecbench_target_info", e2etest.Labels("target", target, "engine", engine, "mode", "standalone", "role", "primary")); got != 1 {
 			t.Errorf("ecbench_target_info{target=%q} = %v, want 1", target, got)
 		}
 		for _, wl := range []string{"kv", "burst"} {
 			for _, name := range []string{"ecbench_offered_rate_ops_per_second", "ecbench_inflight_ops", "ecbench_schedule_lag_seconds"} {
-				if _, ok := mfs[name]; !ok || !anyWith(mfs[name].GetMetric(), labels("target", target, "workload", wl)) {
+				if _, ok := mfs[name]; !ok || !hasSeries(mfs[name], e2etest.Labels("target", target, "workload", wl)) {
 					t.Errorf("%s{target=%q, workload=%q} missing", name, target, wl)
 				}
 			}
 		}
-		l := labels("target", target, "workload", "kv")
-		if got := value(mfs, "ecbench_op_service_seconds", l); got == 0 {
+		l := e2etest.Labels("target", target, "workload", "kv")
+		if got := metrictest.Sum(mfs, "ecbench_op_service_seconds", l); got == 0 {
 			t.Errorf("no service-time samples for %s", target)
 		}
-		if got := value(mfs, "ecbench_ops_total", labels("target", target, "outcome", "error")); got != 0 {
+		if got := metrictest.Sum(mfs, "ecbench_ops_total", e2etest.Labels("target", target, "outcome", "error")); got != 0 {
 			t.Errorf("%s: %v errors before any fault", target, got)
 		}
 	}
 	// Both engines get the same schedule: their offered rates are equal.
 	for _, wl := range []string{"kv"} {
-		r := value(mfs, "ecbench_offered_rate_ops_per_second", labels("target", "redis", "workload", wl))
-		v := value(mfs, "ecbench_offered_rate_ops_per_second", labels("target", "valkey", "workload", wl))
+		r := metrictest.Sum(mfs, "ecbench_offered_rate_ops_per_second", e2etest.Labels("target", "redis", "workload", wl))
+		v := metrictest.Sum(mfs, "ecbench_offered_rate_ops_per_second", e2etest.Labels("target", "valkey", "workload", wl))
 		if r != 300 || v != 300 {
 			t.Errorf("offered rate of %s: redis %v, valkey %v; want 300", wl, r, v)
 		}
@@ -156,43 +145,43 @@ workloads:
 	// Valkey goes away: errors are counted by class, the target is down,
 	// readiness holds (it answered once), and Redis is unaffected.
 	vs.Kill()
-	refused := labels("target", "valkey", "engine", "valkey", "class", "conn_refused")
-	eventually(t, 5*time.Second, "valkey down with conn_refused errors", func() bool {
-		mfs := scrape(t, addr)
-		return value(mfs, "ecbench_op_errors_total", refused) > 0 &&
-			value(mfs, "ecbench_target_up", labels("target", "valkey")) == 0
+	refused := e2etest.Labels("target", "valkey", "engine", "valkey", "class", "conn_refused")
+	e2etest.Eventually(t, 5*time.Second, "valkey down with conn_refused errors", func() bool {
+		mfs := metrictest.Scrape(t, addr)
+		return metrictest.Sum(mfs, "ecbench_op_errors_total", refused) > 0 &&
+			metrictest.Sum(mfs, "ecbench_target_up", e2etest.Labels("target", "valkey")) == 0
 	})
 	redisOK := func() float64 {
-		return value(scrape(t, addr), "ecbench_ops_total", labels("target", "redis", "outcome", "ok"))
+		return metrictest.Sum(metrictest.Scrape(t, addr), "ecbench_ops_total", e2etest.Labels("target", "redis", "outcome", "ok"))
 	}
 	before := redisOK()
-	eventually(t, 3*time.Second, "redis still served while valkey is down", func() bool { return redisOK() > before+100 })
+	e2etest.Eventually(t, 3*time.Second, "redis still served while valkey is down", func() bool { return redisOK() > before+100 })
 
 	// Valkey comes back on the same port: the runners recover by themselves.
 	vs.Restart()
 	valkeyOK := func() float64 {
-		return value(scrape(t, addr), "ecbench_ops_total", labels("target", "valkey", "outcome", "ok"))
+		return metrictest.Sum(metrictest.Scrape(t, addr), "ecbench_ops_total", e2etest.Labels("target", "valkey", "outcome", "ok"))
 	}
 	okBefore := valkeyOK()
-	eventually(t, 10*time.Second, "valkey up and serving again", func() bool {
-		return value(scrape(t, addr), "ecbench_target_up", labels("target", "valkey")) == 1 && valkeyOK() > okBefore+100
+	e2etest.Eventually(t, 10*time.Second, "valkey up and serving again", func() bool {
+		return metrictest.Sum(metrictest.Scrape(t, addr), "ecbench_target_up", e2etest.Labels("target", "valkey")) == 1 && valkeyOK() > okBefore+100
 	})
 
 	// The probes saw it too: one outage or more on valkey, none on redis;
 	// the writes acknowledged before the kill (no persistence) are lost on
 	// valkey and verified on redis.
-	eventually(t, 10*time.Second, "valkey's outage and lost writes in the probes' series", func() bool {
-		mfs := scrape(t, addr)
-		return value(mfs, "ecbench_outages_total", labels("target", "valkey")) >= 1 &&
-			value(mfs, "ecbench_target_available", labels("target", "valkey")) == 1 &&
-			value(mfs, "ecbench_integrity_checks_total", labels("target", "valkey", "result", "lost")) > 0
+	e2etest.Eventually(t, 10*time.Second, "valkey's outage and lost writes in the probes' series", func() bool {
+		mfs := metrictest.Scrape(t, addr)
+		return metrictest.Sum(mfs, "ecbench_outages_total", e2etest.Labels("target", "valkey")) >= 1 &&
+			metrictest.Sum(mfs, "ecbench_target_available", e2etest.Labels("target", "valkey")) == 1 &&
+			metrictest.Sum(mfs, "ecbench_integrity_checks_total", e2etest.Labels("target", "valkey", "result", "lost")) > 0
 	})
-	mfs = scrape(t, addr)
-	if n := value(mfs, "ecbench_outages_total", labels("target", "redis")); n != 0 {
+	mfs = metrictest.Scrape(t, addr)
+	if n := metrictest.Sum(mfs, "ecbench_outages_total", e2etest.Labels("target", "redis")); n != 0 {
 		t.Errorf("%v outages on redis, which never went away", n)
 	}
-	if lost, ok := value(mfs, "ecbench_integrity_checks_total", labels("target", "redis", "result", "lost")),
-		value(mfs, "ecbench_integrity_checks_total", labels("target", "redis", "result", "verified")); lost != 0 || ok == 0 {
+	if lost, ok := metrictest.Sum(mfs, "ecbench_integrity_checks_total", e2etest.Labels("target", "redis", "result", "lost")),
+		metrictest.Sum(mfs, "ecbench_integrity_checks_total", e2etest.Labels("target", "redis", "result", "verified")); lost != 0 || ok == 0 {
 		t.Errorf("redis integrity: %v lost, %v verified; want 0 lost", lost, ok)
 	}
 
@@ -201,7 +190,7 @@ workloads:
 		t.Errorf("stop took %v, want < 5s", took)
 	}
 	logs := log.String()
-	mustContain(t, "log", logs, `"msg":"ecbench started"`, `"msg":"target down"`, `"class":"conn_refused"`,
+	e2etest.MustContain(t, "log", logs, `"msg":"ecbench started"`, `"msg":"target down"`, `"class":"conn_refused"`,
 		`"msg":"outage started","target":"valkey"`, `"msg":"outage ended","target":"valkey"`,
 		`"msg":"integrity: acknowledged writes lost","target":"valkey"`,
 		`"msg":"target up"`, `"msg":"summary"`, `"msg":"ecbench stopped"`)
@@ -210,11 +199,7 @@ workloads:
 	}
 }
 
-func anyWith(ms []*dto.Metric, want map[string]string) bool {
-	for _, m := range ms {
-		if hasLabels(m, want) {
-			return true
-		}
-	}
-	return false
+// hasSeries reports whether mf has a series with every label of want.
+func hasSeries(mf *dto.MetricFamily, want map[string]string) bool {
+	return slices.ContainsFunc(mf.GetMetric(), func(m *dto.Metric) bool { return metrictest.HasLabels(m, want) })
 }

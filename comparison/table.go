@@ -1,0 +1,243 @@
+// Package comparison builds the side-by-side table of a run: per workload and
+// op, each quantity for the baseline and the candidate engine, their ratio
+// with its confidence interval, and a verdict. The bench's output, `ecbench
+// compare` and the HTML report all show this one table.
+package comparison
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/results"
+	"github.com/ecbench/ecbench/verdict"
+)
+
+// Table is the comparison of a run.
+type Table struct {
+	// Baseline (Redis OSS) and Candidate (Valkey); Candidate is nil with one
+	// engine only, Baseline nil when the run has no targets.
+	Baseline, Candidate *results.Target
+	Rows                []Row
+	Warnings            []string // why some rows are not trustworthy
+}
+
+// Row is one quantity of one op.
+type Row struct {
+	Workload, Op, Quantity string
+	Baseline, Candidate    string // formatted values
+	Ratio, Low, High       float64
+	HasRatio, HasCI        bool
+	Verdict                string
+	Trusted                bool
+}
+
+// quantities are the rows of each op, in order; with a per-interval
+// quantity the verdict statistics apply.
+var quantities = []struct {
+	name     string
+	interval results.Quantity
+	dir      verdict.Direction
+	value    func(results.Stats) float64
+	latency  bool
+}{
+	{"throughput (ops/s)", results.Throughput, verdict.HigherIsBetter, func(s results.Stats) float64 { return s.Throughput }, false},
+	{"mean", results.Mean, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.Mean }, true},
+	{"p50", results.P50, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P50 }, true},
+	{"p95", results.P95, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P95 }, true},
+	{"p99", results.P99, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P99 }, true},
+	{"p99.9", results.P999, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P999 }, true},
+	{"max", -1, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.Max }, true},
+}
+
+// pickEngines chooses the baseline and the candidate: the Redis OSS target
+// and the Valkey target when there is one of each, else the first two
+// targets in the order given (e.g. one engine with persistence off and on).
+func pickEngines(ts []results.Target) (a, b *results.Target) {
+	var redis, valkey []int
+	for i := range ts {
+		switch ts[i].Engine {
+		case engine.Redis:
+			redis = append(redis, i)
+		case engine.Valkey:
+			valkey = append(valkey, i)
+		}
+	}
+	if len(redis) >= 1 && len(valkey) >= 1 {
+		return &ts[redis[0]], &ts[valkey[0]]
+	}
+	switch len(ts) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &ts[0], nil
+	}
+	return &ts[0], &ts[1]
+}
+
+// Of builds the comparison of run.
+func Of(run *results.Run) Table {
+	c := Table{}
+	c.Baseline, c.Candidate = pickEngines(run.Targets)
+	if c.Baseline == nil {
+		return c
+	}
+	bound := map[[2]string]bool{} // (target, workload) where the generator was the bottleneck
+	for _, g := range run.Generator {
+		if g.Bound() {
+			bound[[2]string{g.Target, g.Workload}] = true
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: generator-bound (dropped %d, max schedule lag %v): its numbers understate the engine",
+				g.Workload, g.Target, g.Dropped, g.MaxScheduleLag.Round(time.Millisecond)))
+		}
+	}
+	find := func(t *results.Target, workload, op string) *results.Series {
+		if t == nil {
+			return nil
+		}
+		for i := range run.Series {
+			s := &run.Series[i]
+			if s.Target == t.Name && s.Workload == workload && s.Op == op {
+				return s
+			}
+		}
+		return nil
+	}
+	type key struct{ workload, op string }
+	var order []key
+	seen := map[key]bool{}
+	for _, s := range run.Series {
+		k := key{s.Workload, s.Op}
+		if !seen[k] {
+			seen[k] = true
+			order = append(order, k)
+		}
+	}
+	for _, k := range order {
+		sa, sb := find(c.Baseline, k.workload, k.op), find(c.Candidate, k.workload, k.op)
+		trusted := !bound[[2]string{nameOf(c.Baseline), k.workload}] && !bound[[2]string{nameOf(c.Candidate), k.workload}]
+		var sta, stb results.Stats
+		if sa != nil {
+			sta = sa.Stats()
+		}
+		if sb != nil {
+			stb = sb.Stats()
+		}
+		for _, q := range quantities {
+			row := Row{Workload: k.workload, Op: k.op, Quantity: q.name, Trusted: trusted,
+				Baseline: formatQuantity(sa, q.value(sta), q.latency), Candidate: formatQuantity(sb, q.value(stb), q.latency)}
+			if sa != nil && sb != nil && q.value(sta) > 0 {
+				row.Ratio, row.HasRatio = q.value(stb)/q.value(sta), true
+			}
+			if sa != nil && sb != nil && q.interval >= 0 {
+				cmp := verdict.Compare(sa.IntervalValues(q.interval), sb.IntervalValues(q.interval), q.dir)
+				row.Low, row.High, row.HasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
+				switch cmp.Outcome { // name the targets: they need not be one engine each
+				case verdict.ValkeyFaster:
+					row.Verdict = c.Candidate.Name + " faster"
+				case verdict.RedisFaster:
+					row.Verdict = c.Baseline.Name + " faster"
+				default:
+					row.Verdict = string(cmp.Outcome)
+				}
+				if cmp.Outcome == verdict.NotEnoughData {
+					row.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
+				}
+			}
+			if !trusted && row.Verdict != "" {
+				row.Verdict = "not trustworthy: generator-bound"
+			}
+			c.Rows = append(c.Rows, row)
+		}
+		c.Rows = append(c.Rows,
+			Row{Workload: k.workload, Op: k.op, Quantity: "error rate", Trusted: trusted,
+				Baseline: formatPercent(sa, sta.ErrorRate), Candidate: formatPercent(sb, stb.ErrorRate)},
+			Row{Workload: k.workload, Op: k.op, Quantity: "dropped", Trusted: trusted,
+				Baseline: formatCount(sa, sta.Dropped), Candidate: formatCount(sb, stb.Dropped)})
+	}
+	return c
+}
+
+// RatioName names the ratio: "valkey/redis", candidate over baseline.
+func (c Table) RatioName() string {
+	return fmt.Sprintf("%s/%s", nameOf(c.Candidate), nameOf(c.Baseline))
+}
+
+// Note says how to read the table; merged is how many runs were merged into
+// it (0 or 1: a single run).
+func (c Table) Note(merged int) string {
+	note := fmt.Sprintf("Latency is from each request's intended start. Ratios are %s; verdicts use 95%% confidence intervals from the 1-second intervals.", c.RatioName())
+	if merged > 1 {
+		note = MergedNote(merged) + ". " + note
+	}
+	return note
+}
+
+// MergedNote says that n runs were merged.
+func MergedNote(n int) string {
+	return fmt.Sprintf("%d runs merged (histograms merged, intervals pooled)", n)
+}
+
+// Title names a target for a column header: "redis (redis 7.0.15)".
+func Title(t *results.Target) string {
+	if t == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%s %s)", t.Name, t.Engine, t.Version)
+}
+
+func nameOf(t *results.Target) string {
+	if t == nil {
+		return ""
+	}
+	return t.Name
+}
+
+func formatQuantity(s *results.Series, v float64, latency bool) string {
+	switch {
+	case s == nil:
+		return "-"
+	case latency:
+		return strconv.FormatFloat(v*1000, 'f', 3, 64) + "ms"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+func formatPercent(s *results.Series, v float64) string {
+	if s == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
+}
+
+func formatCount(s *results.Series, v uint64) string {
+	if s == nil {
+		return "-"
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+// RatioText is the ratio with three decimals, or "" without one.
+func (r Row) RatioText() string {
+	if !r.HasRatio {
+		return ""
+	}
+	return strconv.FormatFloat(r.Ratio, 'f', 3, 64)
+}
+
+// CIText is the interval as "[low, high]", or "" without one.
+func (r Row) CIText() string {
+	if !r.HasCI {
+		return ""
+	}
+	return fmt.Sprintf("[%.3f, %.3f]", r.Low, r.High)
+}
+
+// sampleName names the verdict's samples by their length: one-second
+// intervals from a bench, longer steps from a Prometheus window.
+func sampleName(seconds float64) string {
+	if seconds == 1 || seconds <= 0 {
+		return "one-second"
+	}
+	return strconv.FormatFloat(seconds, 'f', -1, 64) + "-second"
+}

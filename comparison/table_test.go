@@ -1,0 +1,72 @@
+package comparison
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ecbench/ecbench/internal/e2etest"
+	"github.com/ecbench/ecbench/results"
+)
+
+func TestComparisonVerdicts(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		run     *results.Run
+		verdict string // of the throughput row
+		warning string
+	}{
+		{"valkey 20% faster", e2etest.SyntheticRun(1.2, 0), "valkey faster", ""},
+		{"redis 20% faster", e2etest.SyntheticRun(1/1.2, 0), "redis faster", ""},
+		{"same", e2etest.SyntheticRun(1, 0), "no significant difference", ""},
+		{"one engine, two settings", sameEngineRun(), "aof-always faster", ""},
+		{"generator-bound", e2etest.SyntheticRun(1.2, 7), "not trustworthy: generator-bound", "warning: kv on valkey: generator-bound (dropped 7, max schedule lag 80ms)"},
+		{"too short", shortRun(1), "not enough data (< 6 one-second samples)", ""},
+		{"too few Prometheus steps", shortRun(15), "not enough data (< 6 15-second samples)", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := Of(tt.run)
+			if got := c.Rows[0].Verdict; c.Rows[0].Quantity != "throughput (ops/s)" || got != tt.verdict {
+				t.Errorf("throughput row %+v, want verdict %q", c.Rows[0], tt.verdict)
+			}
+			var out bytes.Buffer
+			if err := Write(&out, Of(tt.run), "text", 0); err != nil {
+				t.Fatal(err)
+			}
+			if tt.warning != "" && !strings.Contains(out.String(), tt.warning) {
+				t.Errorf("no warning %q in\n%s", tt.warning, out.String())
+			}
+			var md bytes.Buffer
+			_ = Write(&md, Of(tt.run), "markdown", 0)
+			a, b := pickEngines(tt.run.Targets)
+			header := fmt.Sprintf("| workload | op | quantity | %s | %s | %s/%s | 95%% CI | verdict |\n| --- |", Title(a), Title(b), b.Name, a.Name)
+			if !strings.HasPrefix(md.String(), header) {
+				t.Errorf("markdown:\n%s", md.String())
+			}
+		})
+	}
+}
+
+// shortRun has 4 intervals of the given length per engine: too few for a
+// verdict.
+func shortRun(seconds float64) *results.Run {
+	run := e2etest.SyntheticRun(1.2, 0)
+	for i := range run.Series {
+		run.Series[i].Intervals = run.Series[i].Intervals[:4]
+		run.Series[i].IntervalSeconds = seconds
+	}
+	return run
+}
+
+// sameEngineRun compares two targets of one engine: the first is the
+// baseline, whatever the order of engines.
+func sameEngineRun() *results.Run {
+	run := e2etest.SyntheticRun(1.2, 0)
+	run.Targets = []results.Target{{Name: "off", Engine: "valkey", Version: "8.0.1"}, {Name: "aof-always", Engine: "valkey", Version: "8.0.1"}}
+	run.Series[0].Target, run.Series[0].Engine = "off", "valkey"
+	run.Series[1].Target = "aof-always"
+	return run
+}

@@ -1,0 +1,346 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loadgen/runner"
+	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/metrics"
+	"github.com/ecbench/ecbench/results"
+)
+
+// The bench's phases, as Progress names them.
+const (
+	PhaseWarmup  = "warm-up"
+	PhaseMeasure = "measure"
+)
+
+// Progress is a bench phase's state: reported every second while it runs,
+// and once more (Final) when it ends.
+type Progress struct {
+	Phase    string    // PhaseWarmup or PhaseMeasure
+	Workload string    // the workload's name
+	Started  time.Time // when the phase started: a new value is a new phase
+	Elapsed  time.Duration
+	Limit    time.Duration // the phase's time limit; 0: none
+	Requests int64         // the phase's request limit per target; 0: none
+	Targets  []TargetProgress
+	Final    bool
+}
+
+// TargetProgress is one target's state in a phase.
+type TargetProgress struct {
+	Target, Engine  string
+	Done            uint64  // requests answered or dropped so far
+	Rate            float64 // answered ops/s over the last second (Final: the whole phase)
+	P99             time.Duration
+	Errors, Dropped uint64 // over the last second
+	Lag             time.Duration
+}
+
+// BenchOptions are what a bench needs besides its configuration.
+type BenchOptions struct {
+	Version  string         // of ecbench, for the results and ecbench_build_info
+	Command  []string       // the command line, secrets redacted, for the results
+	Progress func(Progress) // nil: no progress reports
+}
+
+// Bench is one finite run: every workload in turn against its targets.
+type Bench struct {
+	plan *Plan
+	opts BenchOptions
+}
+
+// NewBench builds the bench of cfg.
+func NewBench(cfg *config.Config, log *zap.Logger, opts BenchOptions) (*Bench, error) {
+	p, err := NewPlan(cfg, log, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Progress == nil {
+		opts.Progress = func(Progress) {}
+	}
+	return &Bench{plan: p, opts: opts}, nil
+}
+
+// Registry is the bench's Prometheus registry, for serving /metrics during
+// the run.
+func (b *Bench) Registry() *prometheus.Registry { return b.plan.reg }
+
+// Close closes the targets' clients.
+func (b *Bench) Close() { b.plan.Close() }
+
+// Definition is the part of the configuration that defines what was
+// measured (targets without secrets, workloads): runs that agree on it can be
+// merged, whatever their listen address, log level or duration.
+func Definition(cfg *config.Config) map[string]any {
+	m := cfg.Redacted()
+	for _, k := range []string{"listen", "log", "summary_interval", "shutdown_timeout", "bench"} {
+		delete(m, k)
+	}
+	return m
+}
+
+// Run detects every target, then runs each workload in turn (preload,
+// warm-up, measure, cleanup) and returns what was measured. An interrupted
+// run returns what it measured so far.
+func (b *Bench) Run(ctx context.Context) (*results.Run, error) {
+	cfg, log := b.plan.cfg, b.plan.log
+	host, _ := os.Hostname()
+	run := &results.Run{
+		Schema: results.SchemaVersion,
+		Meta: results.Meta{
+			Tool: "ecbench", Version: b.opts.Version, Host: host, GoVersion: runtime.Version(),
+			Command: b.opts.Command, Start: time.Now(),
+			Warmup: cfg.Bench.Warmup, Duration: cfg.Bench.Duration, Sequential: cfg.Bench.Sequential,
+			Config: Definition(cfg),
+		},
+	}
+	for _, t := range b.plan.targets {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		info, err := t.Detect(dctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("target %s cannot be reached: %w", t.Name(), err)
+		}
+		warnEngineMismatch(log, t.Name(), t.DeclaredEngine(), info.Engine)
+		run.Targets = append(run.Targets, results.Target{Name: t.Name(), Engine: info.Engine, Version: info.Version, Mode: info.Mode, Role: info.Role})
+		log.Info("target", zap.String("target", t.Name()), zap.String("engine", string(info.Engine)), zap.String("version", info.Version),
+			zap.String("mode", info.Mode), zap.String("role", info.Role))
+	}
+	for i := range cfg.Workloads {
+		if ctx.Err() != nil {
+			break
+		}
+		series, gen, err := b.workload(ctx, i)
+		if err != nil {
+			return nil, err
+		}
+		run.Series = append(run.Series, series...)
+		run.Generator = append(run.Generator, gen...)
+	}
+	run.Meta.End = time.Now()
+	return run, nil
+}
+
+// workload preloads, warms up and measures workload i on its targets, at
+// once or one target after the other, then deletes its keys.
+func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []results.Generator, error) {
+	cfg := b.plan.cfg
+	wc, w := cfg.Workloads[i], b.plan.workloads[i]
+	ts := b.plan.targetsOf(i)
+	defer b.cleanup(i, ts)
+	if wc.Preload {
+		if err := b.preload(ctx, i, ts); err != nil {
+			return nil, nil, err
+		}
+	}
+	groups := [][]*target.Target{ts}
+	if cfg.Bench.Sequential {
+		groups = nil
+		for _, t := range ts {
+			groups = append(groups, []*target.Target{t})
+		}
+	}
+	var series []results.Series
+	var gens []results.Generator
+	for _, g := range groups {
+		if ctx.Err() != nil {
+			break
+		}
+		if cfg.Bench.Warmup > 0 {
+			if _, err := b.phase(ctx, i, g, PhaseWarmup, cfg.Bench.Warmup, 0, false); err != nil {
+				return nil, nil, err
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		ps, err := b.phase(ctx, i, g, PhaseMeasure, cfg.Bench.Duration, int64(cfg.Bench.Requests), true)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range ps {
+			series = append(series, p.res.Series()...)
+			p50, p99, p999 := p.lag.Quantiles()
+			gens = append(gens, results.Generator{
+				Target: p.t.Name(), Workload: w.Name, MaxScheduleLag: p.maxLag, Dropped: p.dropped,
+				MaxInFlight: p.runner.MaxInFlight(), ScheduleLagP50: p50, ScheduleLagP99: p99, ScheduleLagP999: p999,
+			})
+		}
+	}
+	return series, gens, nil
+}
+
+// cleanup deletes workload i's keys on its targets. It runs even after an
+// interrupt or a failed phase, with its own deadline, and only logs what
+// fails.
+func (b *Bench) cleanup(i int, ts []*target.Target) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log, w := b.plan.log, b.plan.workloads[i]
+	for _, t := range ts {
+		n, err := w.DeleteKeys(ctx, t.Client())
+		if err != nil {
+			log.Warn("cannot delete the workload's keys", zap.String("workload", w.Name), zap.String("target", t.Name()),
+				zap.String("prefix", w.Keys.Prefix), zap.Error(err))
+			continue
+		}
+		log.Debug("deleted the workload's keys", zap.String("workload", w.Name), zap.String("target", t.Name()), zap.Int64("keys", n))
+	}
+}
+
+// benchPair is one runner of a phase.
+type benchPair struct {
+	t        *target.Target
+	runner   *runner.Runner
+	rec      *metrics.Recorder
+	res      *results.Recorder    // nil in warm-up
+	lag      *results.LagRecorder // nil in warm-up
+	maxLag   time.Duration
+	dropped  uint64
+	done     uint64    // requests answered or dropped so far
+	finished time.Time // when Run returned
+}
+
+// phase runs workload i on ts at once for d (0: no limit) or n requests (0:
+// no limit), whichever ends first, reporting progress. Measured phases also
+// record into results recorders.
+func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name string, d time.Duration, n int64, measured bool) ([]*benchPair, error) {
+	p, wc, w := b.plan, b.plan.cfg.Workloads[i], b.plan.workloads[i]
+	pctx := ctx
+	if d > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	start := time.Now()
+	var pairs []*benchPair
+	for _, t := range ts {
+		bp := &benchPair{t: t, rec: p.metrics.Recorder(t.Name(), w.Name, w.OpNames(), t.Engine)}
+		var rec result.Recorder = bp.rec
+		var lag runner.LagRecorder = p.metrics.LagRecorder(t.Name(), w.Name)
+		if measured {
+			bp.res = results.NewRecorder(t.Name(), w.Name, w.OpNames(), start, start)
+			bp.res.SetEngine(t.Engine())
+			rec = teeRecorder{bp.rec, bp.res}
+			bp.lag = results.NewLagRecorder()
+			lag = teeLag{lag, bp.lag}
+		}
+		sched, err := wc.Rate.Schedule()
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: %w", w.Name, err)
+		}
+		r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: lag, requests: n, start: start})
+		if err != nil {
+			return nil, err
+		}
+		bp.runner = r
+		pairs = append(pairs, bp)
+	}
+	var wg sync.WaitGroup
+	for _, bp := range pairs {
+		wg.Go(func() {
+			bp.runner.Run(pctx)
+			bp.finished = time.Now()
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		case <-tick.C:
+		}
+		now := time.Now()
+		pr := Progress{Phase: name, Workload: w.Name, Started: start, Elapsed: now.Sub(start), Limit: d, Requests: n,
+			Targets: make([]TargetProgress, len(pairs)), Final: finished}
+		for k, bp := range pairs {
+			s := bp.rec.TakeSummary(now)
+			lag := bp.runner.TakeMaxLag()
+			bp.maxLag = max(bp.maxLag, lag)
+			bp.dropped += s.Dropped
+			bp.done += s.OK + s.Miss + s.Errors + s.Dropped
+			rate := s.Rate
+			if finished { // the whole phase's rate, not its last moments'
+				rate = float64(bp.done) / max(bp.finished.Sub(start), time.Millisecond).Seconds()
+			}
+			pr.Targets[k] = TargetProgress{Target: bp.t.Name(), Engine: s.Engine, Done: bp.done, Rate: rate, P99: s.P99,
+				Errors: s.Errors, Dropped: s.Dropped, Lag: lag}
+		}
+		b.opts.Progress(pr)
+	}
+	// Each target's measured window ends when its schedule stopped: at the
+	// time limit, or when the last of its n requests was answered.
+	for _, bp := range pairs {
+		end := bp.finished
+		if limit := start.Add(d); d > 0 && end.After(limit) {
+			end = limit
+		}
+		if bp.res != nil {
+			bp.res.SetEnd(end)
+		}
+	}
+	return pairs, nil
+}
+
+// teeRecorder sends each result to every recorder.
+type teeRecorder []result.Recorder
+
+func (t teeRecorder) Record(r result.Result) {
+	for _, rec := range t {
+		rec.Record(r)
+	}
+}
+
+// RecordN sends n equal results to every recorder, batched where it can.
+func (t teeRecorder) RecordN(r result.Result, n int) {
+	for _, rec := range t {
+		result.RecordN(rec, r, n)
+	}
+}
+
+// teeLag sends each schedule lag to every lag recorder.
+type teeLag []runner.LagRecorder
+
+func (t teeLag) RecordLag(d time.Duration) {
+	for _, l := range t {
+		l.RecordLag(d)
+	}
+}
+
+// preload fills workload i's key space on every target at once.
+func (b *Bench) preload(ctx context.Context, i int, ts []*target.Target) error {
+	w := b.plan.workloads[i]
+	start := time.Now()
+	errs := make([]error, len(ts))
+	var wg sync.WaitGroup
+	for k, t := range ts {
+		wg.Go(func() {
+			if err := w.Preload(ctx, t.Client(), nil); err != nil {
+				errs[k] = fmt.Errorf("preload %s on %s: %w", w.Name, t.Name(), err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	b.plan.log.Info("preloaded", zap.String("workload", w.Name), zap.Int("targets", len(ts)),
+		zap.Duration("took", time.Since(start).Round(time.Millisecond)))
+	return nil
+}

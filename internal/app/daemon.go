@@ -1,0 +1,271 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/runner"
+	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/metrics"
+	"github.com/ecbench/ecbench/metrics/cloudwatch"
+	"github.com/ecbench/ecbench/results"
+)
+
+// healthInterval is how often each target is checked (PING, and INFO after a
+// recovery) for ecbench_target_up and readiness.
+const healthInterval = time.Second
+
+// startDelay leaves the daemon time to start its goroutines before the
+// schedules' time zero, so that the first requests are not already late.
+const startDelay = 100 * time.Millisecond
+
+// pair is one (workload, target) runner and its recorder.
+type pair struct {
+	target   *target.Target
+	workload string
+	runner   *runner.Runner
+	rec      *metrics.Recorder
+}
+
+// Daemon drives every workload against its targets until stopped, with the
+// probes, the scenario and the CloudWatch poller beside them, and serves
+// /metrics, /healthz and /readyz.
+type Daemon struct {
+	plan    *Plan
+	version string
+	server  *metrics.Server
+	pairs   []pair
+	// cloudwatch polls ElastiCache's own metrics; nil when off.
+	cloudwatch *cloudwatch.Poller
+	probes     []probeRun
+	scenario   *scenarioRun // nil without phases
+	start      time.Time    // the runners' and the scenario's time zero
+}
+
+// NewDaemon builds the daemon of cfg. AWS clients (CloudWatch, failover)
+// come from the default chain; version labels ecbench_build_info.
+func NewDaemon(cfg *config.Config, log *zap.Logger, version string) (*Daemon, error) {
+	p, err := NewPlan(cfg, log, version)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{plan: p, version: version}
+	fail := func(err error) (*Daemon, error) { p.Close(); return nil, err }
+	ctx := context.Background()
+	if d.cloudwatch, err = p.cloudWatch(ctx); err != nil {
+		return fail(err)
+	}
+	if d.probes, err = p.probes(); err != nil {
+		return fail(err)
+	}
+	if d.scenario, err = p.scenario(ctx); err != nil {
+		return fail(err)
+	}
+	// Every runner and the scenario share one time zero, set once the slow
+	// parts (AWS clients) are built, so that both engines see the same
+	// offered load at the same moment.
+	d.start = time.Now().Add(startDelay)
+	for i, wc := range cfg.Workloads {
+		w := p.workloads[i]
+		for _, t := range p.targetsOf(i) {
+			rec := p.metrics.Recorder(t.Name(), w.Name, w.OpNames(), t.Engine)
+			sched, err := wc.Rate.Schedule()
+			if err != nil {
+				return fail(fmt.Errorf("workload %s: %w", w.Name, err))
+			}
+			if d.scenario != nil {
+				sched = d.scenario.timeline.Schedule(w.Name, sched)
+			}
+			r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: p.metrics.LagRecorder(t.Name(), w.Name), start: d.start})
+			if err != nil {
+				return fail(err)
+			}
+			d.pairs = append(d.pairs, pair{target: t, workload: w.Name, runner: r, rec: rec})
+		}
+	}
+	d.server = metrics.NewServer(cfg.Listen, p.reg, d.ready)
+	return d, nil
+}
+
+// ready reports whether every target has answered at least once.
+func (d *Daemon) ready() error {
+	var waiting []string
+	for _, t := range d.plan.targets {
+		if !t.Ready() {
+			waiting = append(waiting, t.Name())
+		}
+	}
+	if len(waiting) > 0 {
+		return fmt.Errorf("waiting for targets to answer: %s", strings.Join(waiting, ", "))
+	}
+	return nil
+}
+
+// Run serves metrics and drives every runner until ctx is cancelled, then
+// stops within the shutdown timeout plus a second: runners first (in-flight
+// requests drained), a final summary, then monitors, probes and the poller,
+// the HTTP server, and the clients last.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.plan.Close()
+	log, cfg := d.plan.log, d.plan.cfg
+	if err := d.server.Start(); err != nil {
+		return fmt.Errorf("metrics server: %w", err)
+	}
+	log.Info("ecbench started",
+		zap.String("version", d.version),
+		zap.String("metrics", "http://"+d.server.Addr()+"/metrics"),
+		zap.Strings("targets", d.targetNames()),
+		zap.Int("runners", len(d.pairs)))
+
+	monCtx, stopMonitors := context.WithCancel(context.Background())
+	var monitors sync.WaitGroup
+	for _, t := range d.plan.targets {
+		monitors.Go(func() { t.Monitor(monCtx, healthInterval, d.onTargetEvent) })
+	}
+	for _, run := range d.probes {
+		monitors.Go(func() { run(monCtx) })
+	}
+	if d.cloudwatch != nil {
+		monitors.Go(func() { d.cloudwatch.Run(monCtx) })
+	}
+
+	runCtx, stopRunners := context.WithCancel(ctx)
+	defer stopRunners()
+	var runners sync.WaitGroup
+	start := time.Now()
+	for _, p := range d.pairs {
+		runners.Go(func() { p.runner.Run(runCtx) })
+	}
+	if d.scenario != nil {
+		runners.Go(func() {
+			if err := d.scenario.driver(d.start).Run(runCtx); err != nil {
+				log.Error("scenario stopped", zap.Error(err))
+			}
+		})
+	}
+
+	ticker := time.NewTicker(cfg.SummaryInterval)
+	sd := newSystemd(log)
+	readyCheck := time.NewTicker(200 * time.Millisecond)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case now := <-ticker.C:
+			d.logSummaries(now, "summary")
+		case <-readyCheck.C:
+			if d.ready() == nil {
+				sd.ready()
+				readyCheck.Stop()
+			}
+		case <-sd.watchdog():
+			// Sent from this loop, so a stuck daemon stops feeding it.
+			sd.alive()
+		}
+	}
+	ticker.Stop()
+	readyCheck.Stop()
+	sd.stopping()
+
+	stopRunners()
+	if !waitTimeout(&runners, cfg.ShutdownTimeout+200*time.Millisecond) {
+		// A request blocked past the drain (a read timeout longer than the
+		// shutdown timeout) is cut off by closing the clients.
+		log.Warn("requests still in flight after the shutdown timeout; closing connections")
+		d.plan.Close()
+		waitTimeout(&runners, time.Second)
+	}
+	d.logSummaries(time.Now(), "final summary")
+	stopMonitors()
+	monitors.Wait()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := d.server.Shutdown(shutCtx); err != nil {
+		log.Warn("metrics server shutdown", zap.Error(err))
+	}
+	log.Info("ecbench stopped", zap.Duration("ran", time.Since(start).Round(time.Millisecond)))
+	return nil
+}
+
+// waitTimeout waits for wg up to d and reports whether it finished.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (d *Daemon) targetNames() []string {
+	names := make([]string, len(d.plan.targets))
+	for i, t := range d.plan.targets {
+		names[i] = t.Name()
+	}
+	return names
+}
+
+// logSummaries writes one line per (target, workload) with what was achieved
+// since the previous line, and warns when the generator was the bottleneck.
+func (d *Daemon) logSummaries(now time.Time, msg string) {
+	log := d.plan.log
+	for _, p := range d.pairs {
+		s := p.rec.TakeSummary(now)
+		lag := p.runner.TakeMaxLag()
+		fields := []zap.Field{
+			zap.String("target", s.Target), zap.String("engine", s.Engine), zap.String("workload", s.Workload),
+			zap.Float64("ops_per_sec", round3(s.Rate)),
+			zap.Float64("offered_ops_per_sec", round3(p.runner.OfferedRate())),
+			zap.Float64("p50_ms", ms(s.P50)), zap.Float64("p99_ms", ms(s.P99)), zap.Float64("max_ms", ms(s.Max)),
+			zap.Uint64("ok", s.OK), zap.Uint64("miss", s.Miss), zap.Uint64("errors", s.Errors), zap.Uint64("dropped", s.Dropped),
+			zap.Float64("max_lag_ms", ms(lag)),
+		}
+		if s.TopErrorClass != "" {
+			fields = append(fields, zap.String("top_error", s.TopErrorClass))
+		}
+		log.Info(msg, fields...)
+		if (results.Generator{Dropped: s.Dropped, MaxScheduleLag: lag}).Bound() {
+			log.Warn("generator is the bottleneck: these numbers understate the engine",
+				zap.String("target", s.Target), zap.String("workload", s.Workload),
+				zap.Uint64("dropped", s.Dropped), zap.Int64("max_inflight", p.runner.MaxInFlight()),
+				zap.Float64("max_lag_ms", ms(lag)),
+				zap.String("hint", "raise max_inflight or pool_size, lower the rate, or add ecbench instances"))
+		}
+	}
+}
+
+func (d *Daemon) onTargetEvent(e target.Event) {
+	log := d.plan.log
+	switch e.Kind {
+	case target.EventUp:
+		log.Info("target up", zap.String("target", e.Target), zap.String("engine", string(e.Info.Engine)),
+			zap.String("version", e.Info.Version), zap.String("mode", e.Info.Mode), zap.String("role", e.Info.Role))
+	case target.EventDown:
+		log.Warn("target down", zap.String("target", e.Target), zap.String("class", e.Class.String()), zap.Error(e.Err))
+	case target.EventChanged:
+		log.Warn("target changed", zap.String("target", e.Target),
+			zap.String("engine", string(e.Info.Engine)), zap.String("version", e.Info.Version), zap.String("role", e.Info.Role),
+			zap.String("previous_engine", string(e.Previous.Engine)), zap.String("previous_version", e.Previous.Version),
+			zap.String("previous_role", e.Previous.Role))
+	case target.EventEngineMismatch:
+		if t := d.plan.byName[e.Target]; t != nil {
+			warnEngineMismatch(log, e.Target, t.DeclaredEngine(), e.Info.Engine)
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return round3(d.Seconds() * 1000) }
+
+// round3 keeps three decimals: enough for microseconds in milliseconds.
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

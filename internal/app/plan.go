@@ -1,0 +1,226 @@
+package app
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loadgen/runner"
+	"github.com/ecbench/ecbench/loadgen/schedule"
+	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/loadgen/workload"
+	"github.com/ecbench/ecbench/metrics"
+)
+
+// Plan is what both modes build from a validated configuration: one
+// registry with ecbench's metrics, one client per target, and the
+// workloads; runners are made from it per mode (the daemon's once, the
+// bench's per phase). Close closes the targets.
+type Plan struct {
+	cfg       *config.Config
+	log       *zap.Logger
+	reg       *prometheus.Registry
+	metrics   *metrics.Metrics
+	targets   []*target.Target
+	byName    map[string]*target.Target
+	workloads []*workload.Workload // in config order, one per cfg.Workloads
+
+	closeOnce sync.Once
+}
+
+// NewPlan builds the plan of cfg; version labels ecbench_build_info.
+func NewPlan(cfg *config.Config, log *zap.Logger, version string) (*Plan, error) {
+	p := &Plan{cfg: cfg, log: log, reg: metrics.NewRegistry(), byName: map[string]*target.Target{}}
+	m, err := metrics.New(p.reg, version)
+	if err != nil {
+		return nil, err
+	}
+	p.metrics = m
+	for _, wc := range cfg.Workloads {
+		w, err := newWorkload(wc)
+		if err != nil {
+			return nil, err
+		}
+		p.workloads = append(p.workloads, w)
+	}
+	for _, tc := range cfg.Targets {
+		t, err := target.New(targetOptions(tc, cfg.Workloads))
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("target %s: %w", tc.Name, err)
+		}
+		p.targets = append(p.targets, t)
+		p.byName[tc.Name] = t
+		m.AddTarget(targetState(t))
+	}
+	return p, nil
+}
+
+// Registry is the plan's Prometheus registry, for /metrics.
+func (p *Plan) Registry() *prometheus.Registry { return p.reg }
+
+// Close closes every target's client; it is safe to call more than once.
+func (p *Plan) Close() {
+	p.closeOnce.Do(func() {
+		for _, t := range p.targets {
+			_ = t.Close()
+		}
+	})
+}
+
+// targetsOf returns the targets workload i runs against, in config order.
+func (p *Plan) targetsOf(i int) []*target.Target {
+	var ts []*target.Target
+	for _, t := range p.targets {
+		if p.cfg.Workloads[i].RunsOn(t.Name()) {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// runnerSpec is what differs between the runners of the two modes.
+type runnerSpec struct {
+	schedule schedule.Schedule // nil: closed loop
+	recorder result.Recorder
+	lag      runner.LagRecorder
+	requests int64 // 0: no limit
+	start    time.Time
+}
+
+// newRunner builds the runner of workload i on t, and exports it.
+func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner, error) {
+	wc, w := p.cfg.Workloads[i], p.workloads[i]
+	r, err := runner.New(runner.Config{
+		Client:      t.Client(),
+		Workload:    w,
+		Schedule:    s.schedule,
+		Workers:     wc.Rate.Workers(),
+		MaxInFlight: wc.MaxInflight,
+		Drain:       p.cfg.ShutdownTimeout,
+		Recorder:    s.recorder,
+		Lag:         s.lag,
+		Requests:    s.requests,
+		Start:       s.start,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workload %s on %s: %w", w.Name, t.Name(), err)
+	}
+	p.metrics.AddRunner(t.Name(), w.Name, r)
+	return r, nil
+}
+
+// EngineMismatch is the warning for a target whose detected engine is not
+// the declared one, or "" when they agree (or nothing was declared).
+func EngineMismatch(declared, detected engine.Engine) string {
+	if declared == "" || declared == detected {
+		return ""
+	}
+	return fmt.Sprintf("declared engine %s, detected %s", declared, detected)
+}
+
+// warnEngineMismatch logs EngineMismatch's warning, if there is one.
+func warnEngineMismatch(log *zap.Logger, name string, declared, detected engine.Engine) {
+	if EngineMismatch(declared, detected) != "" {
+		log.Warn("declared engine differs from the detected one; using the detected engine",
+			zap.String("target", name), zap.String("declared", string(declared)), zap.String("detected", string(detected)))
+	}
+}
+
+// targetState adapts a target to the metrics package's view of it.
+func targetState(t *target.Target) func() metrics.TargetState {
+	return func() metrics.TargetState {
+		info, known := t.Info()
+		return metrics.TargetState{
+			Name: t.Name(), Engine: t.Engine(), Version: info.Version, Mode: info.Mode, Role: info.Role,
+			Known: known, Up: t.Up(), Pool: t.PoolStats(),
+		}
+	}
+}
+
+// targetOptions turns a validated target config into loadgen options.
+// workloads are the ones that may run against it: each closed-loop worker
+// holds a connection of its own (as valkey-benchmark's clients do), on top
+// of the pool_size connections that open-loop requests, probes and health
+// checks share, so that a busy closed loop cannot starve them.
+func targetOptions(t config.Target, workloads []config.Workload) target.Options {
+	pool := t.PoolSize
+	if closed := closedLoopWorkers(t.Name, workloads); closed > 0 {
+		if pool == 0 {
+			pool = 10 * runtime.GOMAXPROCS(0) // go-redis' default
+		}
+		pool += closed
+	}
+	return target.Options{
+		Name:           t.Name,
+		Addrs:          t.Addrs,
+		Mode:           t.Mode,
+		DeclaredEngine: t.Engine,
+		TLS: target.TLS{
+			Enabled:            t.TLS.Enabled,
+			CAFile:             t.TLS.CAFile,
+			ServerName:         t.TLS.ServerName,
+			InsecureSkipVerify: t.TLS.InsecureSkipVerify,
+		},
+		Username:     t.Username,
+		Password:     t.Password.Reveal(),
+		DB:           t.DB,
+		PoolSize:     pool,
+		Protocol:     t.Protocol,
+		DialTimeout:  t.DialTimeout,
+		ReadTimeout:  t.ReadTimeout,
+		WriteTimeout: t.WriteTimeout,
+	}
+}
+
+// closedLoopWorkers counts the closed-loop workers of the workloads that
+// run against the named target.
+func closedLoopWorkers(name string, workloads []config.Workload) int {
+	n := 0
+	for _, w := range workloads {
+		if !w.Rate.OpenLoop() && (len(w.Targets) == 0 || slices.Contains(w.Targets, name)) {
+			n += w.Rate.Workers()
+		}
+	}
+	return n
+}
+
+// newWorkload turns a validated workload config into a loadgen workload.
+func newWorkload(w config.Workload) (*workload.Workload, error) {
+	kind := w.Type
+	out := &workload.Workload{
+		Name: w.Name,
+		Keys: workload.Keys{
+			Prefix:       w.Keys.Prefix,
+			Count:        uint64(w.Keys.Count),
+			Distribution: w.Keys.Distribution,
+			ZipfExponent: w.Keys.ZipfExponent,
+		},
+		Values:   workload.Values{Min: w.Values.Size, Max: w.Values.Size},
+		Pipeline: w.Pipeline,
+		Seed:     w.Seed,
+	}
+	if w.Values.Ranged() {
+		out.Values = workload.Values{Min: w.Values.MinSize, Max: w.Values.MaxSize}
+	}
+	if w.Type != workload.KindKV {
+		out.Structure = workload.Structure{Kind: kind, Elements: w.Elements.Count, ElementSize: w.Elements.Size, RangeLen: w.Range}
+	}
+	params := workload.OpParams{TTL: w.TTL, MGetBatch: w.MGetBatch, Structure: out.Structure}
+	for _, ow := range w.Ops.Weights(w.Type) {
+		op, err := workload.NewOp(kind, ow.Op, params)
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: %w", w.Name, err)
+		}
+		out.Ops = append(out.Ops, workload.Weighted{Op: op, Weight: float64(ow.Weight)})
+	}
+	return out, nil
+}
