@@ -36,3 +36,9 @@ func TestTQuantile(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkTQuantile(b *testing.B) {
+	for b.Loop() {
+		tQuantile(0.975, 13.7)
+	}
+}
