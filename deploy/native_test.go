@@ -13,8 +13,8 @@ import (
 )
 
 // TestNativeHistogramsIngested scrapes ecbench's metrics with a real
-// Prometheus that ingests native histograms: the latency and service
-// histograms (ecbench's own implementation, see metrics/histogram.go) must
+// Prometheus that ingests native histograms: the latency, service and
+// error-latency histograms (ecbench's own implementation, see metrics/histogram.go) must
 // be accepted and give the recorded counts and quantiles.
 func TestNativeHistogramsIngested(t *testing.T) {
 	t.Parallel()
@@ -30,10 +30,12 @@ func TestNativeHistogramsIngested(t *testing.T) {
 	rec := m.Recorder("valkey", "kv", []string{"get", "set"}, func() engine.Engine { return engine.Valkey })
 	now := time.Now()
 	// 1000 gets at 1ms, 10 of them batched as one pipeline of 10 at 100ms;
-	// 3 sets answered at once (service time 0).
+	// 3 sets answered at once (service time 0); 5 sets failed with OOM
+	// after 2ms, which only the error-latency histogram holds.
 	rec.RecordN(result.Result{Op: 0, Intended: now, Sent: now, Done: now.Add(time.Millisecond), Outcome: result.OK}, 990)
 	rec.RecordN(result.Result{Op: 0, Intended: now, Sent: now, Done: now.Add(100 * time.Millisecond), Outcome: result.OK}, 10)
 	rec.RecordN(result.Result{Op: 1, Intended: now, Sent: now, Done: now, Outcome: result.OK}, 3)
+	rec.RecordN(result.Result{Op: 1, Intended: now, Sent: now, Done: now.Add(2 * time.Millisecond), Outcome: result.Error, Class: result.ClassOOM}, 5)
 	srv := metrics.NewServer("127.0.0.1:0", reg, nil)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -60,6 +62,9 @@ func TestNativeHistogramsIngested(t *testing.T) {
 		{`histogram_quantile(0.5, ecbench_op_latency_seconds{op="get"})`, 0.00092, 0.00109},
 		{`histogram_quantile(0.995, ecbench_op_latency_seconds{op="get"})`, 0.092, 0.109},
 		{`histogram_quantile(0.5, ecbench_op_service_seconds{op="set"})`, 0, 0},
+		{`histogram_count(ecbench_op_latency_seconds{op="set"})`, 3, 3},
+		{`histogram_count(ecbench_op_error_latency_seconds{op="set"})`, 5, 5},
+		{`histogram_sum(ecbench_op_error_latency_seconds{op="set"})`, 0.01, 0.01},
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for _, tt := range tests {

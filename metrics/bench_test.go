@@ -50,7 +50,8 @@ func BenchmarkTakeSummary(b *testing.B) {
 }
 
 // BenchmarkScrape serves /metrics for the perf script's daemon: 2 targets,
-// 6 workloads, 42 ops each with data (84 latency and service series).
+// 6 workloads of 7 ops: 84 op series, each with latency, service and
+// error-latency histograms.
 func BenchmarkScrape(b *testing.B) {
 	reg, m := newTestMetrics(b)
 	for _, target := range []string{"redis", "valkey"} {

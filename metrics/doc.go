@@ -3,16 +3,19 @@
 //
 // It implements the result.Recorder seam that the load engine defines: one
 // Recorder per (target, workload) pair turns finished requests into latency
-// and service-time histograms, outcome counters and error-class counters, and
-// keeps an HdrHistogram of the current interval for the daemon's periodic
-// summary line. Runner and target state (offered rate, in-flight requests,
+// and service-time histograms of answered requests, an error-latency
+// histogram, outcome counters and error-class counters, and keeps
+// HdrHistograms of answered requests for the summaries: the current
+// interval's (the daemon's periodic line) and the whole run's (the final
+// lines). Runner and target state (offered rate, in-flight requests,
 // schedule lag, engine identity, client pool statistics) is read at scrape
 // time through small interfaces, so a scrape never does network I/O.
 //
 // The metric names and labels are a contract with the Grafana dashboards:
 //
-//	ecbench_op_latency_seconds{target,engine,workload,op}        histogram, from intended start
-//	ecbench_op_service_seconds{target,engine,workload,op}        histogram, from send
+//	ecbench_op_latency_seconds{target,engine,workload,op}        histogram, answered requests, from intended start
+//	ecbench_op_service_seconds{target,engine,workload,op}        histogram, answered requests, from send
+//	ecbench_op_error_latency_seconds{target,engine,workload,op}  histogram, failed requests, from intended start
 //	ecbench_ops_total{target,engine,workload,op,outcome}         ok | miss | error | dropped
 //	ecbench_op_errors_total{target,engine,workload,op,class}     result.Classes
 //	ecbench_offered_rate_ops_per_second{target,workload}

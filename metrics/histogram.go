@@ -19,8 +19,8 @@ import (
 //
 // client_golang's Histogram with native buckets costs about 38 ns per
 // Observe (a binary search, a sync.Map lookup for the native bucket and a
-// compare-and-swap loop for the float sum), and every request is observed
-// twice (latency and service time). It also has no way to add n equal
+// compare-and-swap loop for the float sum), and every answered request is
+// observed twice (latency and service time). It also has no way to add n equal
 // observations at once, which is what a pipeline of n commands answered
 // together produces. durationHistogram keeps the same exposition (classic
 // buckets and native schema-3 buckets in one series, the same bucket keys,

@@ -96,6 +96,6 @@ func promtoolCheck(t *testing.T, g prometheus.Gatherer, want ...string) {
 // TestPromtoolCheckMetrics runs the real promtool over what a scrape returns.
 func TestPromtoolCheckMetrics(t *testing.T) {
 	t.Parallel()
-	promtoolCheck(t, populated(t), "ecbench_op_latency_seconds_bucket", "ecbench_op_errors_total",
+	promtoolCheck(t, populated(t), "ecbench_op_latency_seconds_bucket", "ecbench_op_error_latency_seconds_bucket", "ecbench_op_errors_total",
 		"ecbench_pool_hits_total", "ecbench_target_info", "go_goroutines", "process_cpu_seconds_total")
 }

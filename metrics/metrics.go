@@ -77,13 +77,14 @@ func NewRegistry() *prometheus.Registry {
 // Metrics holds ecbench's metric vectors and scrape-time collectors. Create it
 // with New; its methods are safe for concurrent use.
 type Metrics struct {
-	latency *histogramVec
-	service *histogramVec
-	lag     *histogramVec
-	ops     *prometheus.CounterVec
-	errors  *prometheus.CounterVec
-	runners *runnerCollector
-	targets *targetCollector
+	latency    *histogramVec // answered requests
+	service    *histogramVec // answered requests
+	errLatency *histogramVec // failed requests
+	lag        *histogramVec
+	ops        *prometheus.CounterVec
+	errors     *prometheus.CounterVec
+	runners    *runnerCollector
+	targets    *targetCollector
 }
 
 // New creates ecbench's metrics and registers them with reg, together with
@@ -93,11 +94,19 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 	m := &Metrics{
 		latency: newHistogramVec(
 			"ecbench_op_latency_seconds",
-			"Request latency in seconds, measured from the time the schedule intended the request to start, so queueing behind a slow server or a late generator is included. Failed requests are observed; dropped ones are not.",
+			"Latency of answered requests (ok and miss) in seconds, measured from the time the schedule intended the request to start, so queueing behind a slow server or a late generator is included. Failed requests are in ecbench_op_error_latency_seconds instead; dropped ones have no latency.",
 			latencyBuckets, opLabels),
 		service: newHistogramVec(
 			"ecbench_op_service_seconds",
-			"Request service time in seconds, measured from the moment the command was handed to the client. Failed requests are observed; dropped ones are not.",
+			"Service time of answered requests (ok and miss) in seconds, measured from the moment the command was handed to the client. Failed and dropped requests are not observed.",
+			latencyBuckets, opLabels),
+		// No class label: the class is counted in ecbench_op_errors_total,
+		// and a histogram per class would multiply the series by the number
+		// of classes (~70 buckets each) for distributions that are mostly a
+		// timeout at the client's deadline or an instant error reply.
+		errLatency: newHistogramVec(
+			"ecbench_op_error_latency_seconds",
+			"Latency of failed requests in seconds, from the intended start to the error (an error reply, a timeout, a refused connection); their classes are in ecbench_op_errors_total. Answered requests are in ecbench_op_latency_seconds.",
 			latencyBuckets, opLabels),
 		lag: newHistogramVec(
 			"ecbench_dispatch_lag_seconds",
@@ -123,7 +132,7 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	cs := []prometheus.Collector{build, m.latency, m.service, m.lag, m.ops, m.errors, m.runners, m.targets}
+	cs := []prometheus.Collector{build, m.latency, m.service, m.errLatency, m.lag, m.ops, m.errors, m.runners, m.targets}
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {
 			for _, done := range cs[:i] { // leave reg as it was

@@ -45,10 +45,11 @@ type binding struct {
 }
 
 type opSeries struct {
-	latency  *durationHistogram
-	service  *durationHistogram
-	outcomes []prometheus.Counter // indexed by result.Outcome
-	errors   []prometheus.Counter // indexed by result.Class; [ClassNone] is nil
+	latency    *durationHistogram   // answered: ok and miss
+	service    *durationHistogram   // answered: ok and miss
+	errLatency *durationHistogram   // errors, from the intended start
+	outcomes   []prometheus.Counter // indexed by result.Outcome
+	errors     []prometheus.Counter // indexed by result.Class; [ClassNone] is nil
 }
 
 // Recorder returns the recorder for one (target, workload) pair. ops are the
@@ -78,10 +79,12 @@ func (m *Metrics) Recorder(target, workload string, ops []string, engineOf func(
 	return r
 }
 
-// Record records one finished or dropped request. It panics if res.Op is not
-// an index into the recorder's ops or res.Outcome is not a result.Outcome:
-// both are programming errors in the caller. An Error outcome without a
-// class counts as "other".
+// Record records one finished or dropped request. An answered request (ok or
+// miss) goes to the latency and service-time histograms, a failed one to the
+// error-latency histogram only: an engine that fails fast must not look fast.
+// It panics if res.Op is not an index into the recorder's ops or res.Outcome
+// is not a result.Outcome: both are programming errors in the caller. An
+// Error outcome without a class counts as "other".
 func (r *Recorder) Record(res result.Result) { r.RecordN(res, 1) }
 
 // RecordN records n requests that ended the same way at the same times, such
@@ -98,6 +101,7 @@ func (r *Recorder) RecordN(res result.Result, n int) {
 		r.iv.record(res.Outcome, result.ClassNone, 0, w)
 		return
 	}
+	lat := res.Done.Sub(res.Intended)
 	class := result.ClassNone
 	if res.Outcome == result.Error {
 		class = res.Class
@@ -105,11 +109,12 @@ func (r *Recorder) RecordN(res result.Result, n int) {
 			class = result.ClassOther
 		}
 		s.errors[class].Add(float64(n))
-	}
-	lat := res.Done.Sub(res.Intended)
-	s.latency.observe(lat, w)
-	if !res.Sent.IsZero() {
-		s.service.observe(res.Done.Sub(res.Sent), w)
+		s.errLatency.observe(lat, w)
+	} else {
+		s.latency.observe(lat, w)
+		if !res.Sent.IsZero() {
+			s.service.observe(res.Done.Sub(res.Sent), w)
+		}
 	}
 	r.iv.record(res.Outcome, class, max(lat, 0), w)
 }
@@ -142,6 +147,7 @@ func (m *Metrics) bind(target, workload, engine string, ops []string) *binding {
 		s := &b.ops[i]
 		s.latency = m.latency.with(target, engine, workload, op)
 		s.service = m.service.with(target, engine, workload, op)
+		s.errLatency = m.errLatency.with(target, engine, workload, op)
 		s.outcomes = make([]prometheus.Counter, len(result.Outcomes))
 		for _, o := range result.Outcomes {
 			s.outcomes[o] = m.ops.WithLabelValues(target, engine, workload, op, o.String())

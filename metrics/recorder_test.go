@@ -167,12 +167,17 @@ func TestRecordHistograms(t *testing.T) {
 		{result.Dropped, result.ClassNone, obs{}},                                   // never ran: not observed
 		{result.Dropped, result.ClassNone, obs{}},
 	}
-	var lats, svcs []float64
+	// Answered requests are in the latency and service histograms, errors
+	// only in the error-latency one, dropped requests nowhere.
+	var lats, svcs, errLats []float64
 	for _, x := range recorded {
 		r.Record(res(0, x.o, x.c, x.lag, x.svc))
-		if x.o != result.Dropped {
+		switch x.o {
+		case result.OK, result.Miss:
 			lats = append(lats, (x.lag + x.svc).Seconds())
 			svcs = append(svcs, x.svc.Seconds())
+		case result.Error:
+			errLats = append(errLats, (x.lag + x.svc).Seconds())
 		}
 	}
 
@@ -182,6 +187,7 @@ func TestRecordHistograms(t *testing.T) {
 	}{
 		{"ecbench_op_latency_seconds", lats},
 		{"ecbench_op_service_seconds", svcs},
+		{"ecbench_op_error_latency_seconds", errLats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -505,5 +511,56 @@ func TestLagRecorder(t *testing.T) {
 	}
 	if below(5e-6) != 2 || below(2e-5) != 4 || below(0.063) != 4 || below(0.08) != 5 {
 		t.Errorf("buckets: ≤5µs %d, ≤20µs %d, ≤63ms %d, ≤80ms %d; want 2 4 4 5", below(5e-6), below(2e-5), below(0.063), below(0.08))
+	}
+}
+
+// TestRecordSeparatesErrorLatency checks, for single results and pipeline
+// batches, which histogram each outcome lands in, with exact counts and sums:
+// an engine that fails every request fast must not show fast latency.
+func TestRecordSeparatesErrorLatency(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	type counts struct {
+		n   uint64
+		sum float64
+	}
+	tests := []struct {
+		name             string
+		x                result.Result
+		n                int
+		lat, svc, errLat counts
+	}{
+		{"ok", res(0, result.OK, result.ClassNone, ms, 2*ms), 1, counts{1, 0.003}, counts{1, 0.002}, counts{}},
+		{"miss", res(0, result.Miss, result.ClassNone, 0, ms), 1, counts{1, 0.001}, counts{1, 0.001}, counts{}},
+		{"oom error", res(0, result.Error, result.ClassOOM, 0, 50*time.Microsecond), 1, counts{}, counts{}, counts{1, 50e-6}},
+		{"timeout", res(0, result.Error, result.ClassTimeout, 2*ms, 3*time.Second), 1, counts{}, counts{}, counts{1, 3.002}},
+		{"error without class", res(0, result.Error, result.ClassNone, 0, ms), 1, counts{}, counts{}, counts{1, 0.001}},
+		{"dropped", res(0, result.Dropped, result.ClassNone, 0, 0), 1, counts{}, counts{}, counts{}},
+		{"batch ok", res(0, result.OK, result.ClassNone, 0, 4*ms), 16, counts{16, 0.064}, counts{16, 0.064}, counts{}},
+		{"batch error", res(0, result.Error, result.ClassOOM, ms, ms), 16, counts{}, counts{}, counts{16, 0.032}},
+		{"batch dropped", res(0, result.Dropped, result.ClassNone, 0, 0), 16, counts{}, counts{}, counts{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reg, m := newTestMetrics(t)
+			r := m.Recorder("primary", "cache", []string{"set"}, fixedEngine("redis"))
+			r.RecordN(tt.x, tt.n)
+			labels := map[string]string{"target": "primary", "engine": "redis", "workload": "cache", "op": "set"}
+			for _, h := range []struct {
+				name string
+				want counts
+			}{
+				{"ecbench_op_latency_seconds", tt.lat},
+				{"ecbench_op_service_seconds", tt.svc},
+				{"ecbench_op_error_latency_seconds", tt.errLat},
+			} {
+				got := metrictest.Histogram(t, reg, h.name, labels)
+				if got.GetSampleCount() != h.want.n || math.Abs(got.GetSampleSum()-h.want.sum) > 1e-12 {
+					t.Errorf("%s: count %d sum %v, want %d and %v",
+						h.name, got.GetSampleCount(), got.GetSampleSum(), h.want.n, h.want.sum)
+				}
+			}
+		})
 	}
 }

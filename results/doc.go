@@ -3,8 +3,9 @@
 //
 // While the run goes, one Recorder per (target, workload) runner sits beside
 // the Prometheus recorder and keeps, per op, after warm-up: counts by outcome
-// and error class, HdrHistograms of latency (from the intended start) and of
-// service time (from the send), and one row per second. At the end the
+// and error class, HdrHistograms of the latency (from the intended start) and
+// service time (from the send) of answered requests, one of the latency of
+// failed requests beside them, and one row per second. At the end the
 // caller collects Recorder.Series into a Run and calls Write.
 //
 // # The results directory
@@ -21,10 +22,10 @@
 // is replaced atomically (temporary file, fsync, rename) and run.json is
 // written last, so a crash never leaves half a file.
 //
-// # run.json, schema 1
+// # run.json, schema 2
 //
 //	{
-//	  "schema": 1,
+//	  "schema": 2,
 //	  "meta": {
 //	    "tool": "ecbench", "version": "…", "host": "…", "go_version": "go1.26.0",
 //	    "command": ["ecbench", "bench", "--config", "bench.yaml"],   // secrets removed
@@ -40,8 +41,9 @@
 //	    "target": "a", "engine": "redis", "workload": "cache", "op": "get",
 //	    "ok": 59874, "miss": 120, "errors": 3, "dropped": 0,
 //	    "error_classes": {"timeout": 3},    // result.Class labels; absent when no errors
-//	    "latency": "HISTFAAAA…",            // HdrHistogram V2 compressed, base64: ns, 3 digits, clamped to 1 µs..100 s
-//	    "service": "HISTFAAAA…",
+//	    "latency": "HISTFAAAA…",            // HdrHistogram V2 compressed, base64: ns, 3 digits, clamped to 1 µs..100 s;
+//	    "service": "HISTFAAAA…",            //   latency and service: answered requests (ok, miss) only
+//	    "error_latency": "HISTFAAAA…",      // failed requests, from the intended start to the error
 //	    "seconds": 60,                      // the measured window: Stats.Throughput = (ok+miss)/seconds
 //	    "interval_seconds": 1,
 //	    "intervals": [                      // absent when the window held no whole second
@@ -77,7 +79,8 @@
 //     histograms), so every row is a full second and the rows are samples of
 //     equal weight for the verdict's statistics (Stats.Throughput, the
 //     whole-run figure, is (ok+miss)/seconds instead);
-//   - a row's latency fields are 0 when nothing completed in it;
+//   - a row's latency fields are those of the requests answered in it (ok
+//     and miss, not errors), and 0 when none was;
 //   - a request due before the end of warm-up is never counted, even if
 //     answered after it, so the first row misses the answers to requests
 //     still in flight when warm-up ended (about rate × latency of them).
@@ -92,4 +95,10 @@
 // Fields may be added within a schema version; renaming, removing or changing
 // the meaning of one bumps SchemaVersion. Read accepts every version up to
 // SchemaVersion and refuses newer ones with a message saying so.
+//
+// Schema 2 took the errors out of latency, service and the interval
+// quantiles and gave them error_latency. A schema-1 file still reads, with
+// Run.Schema 1: its latency includes the errors and its ErrorLatency is
+// empty, so compare it with a schema-2 run knowing that. Merge refuses to
+// mix the two.
 package results

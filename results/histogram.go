@@ -8,7 +8,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// The geometry of every histogram in a run (schema 1): nanoseconds with 3
+// The geometry of every histogram in a run (schemas 1 and 2): nanoseconds with 3
 // significant digits, so a recorded value is within 0.1% of the true one.
 // Values are clamped into 1 µs..100 s when recorded. The histogram's unit is
 // 1 ns (its lowest discernible value): with a 1 µs unit, HdrHistogram would
@@ -131,9 +131,9 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	}
 	if d.LowestTrackableValue() != histLowest || d.HighestTrackableValue() != histHighest ||
 		d.SignificantFigures() != histSigFigs {
-		return fmt.Errorf("histogram: range %d..%d ns at %d digits, schema %d has %d..%d at %d",
+		return fmt.Errorf("histogram: range %d..%d ns at %d digits, want %d..%d at %d",
 			d.LowestTrackableValue(), d.HighestTrackableValue(), d.SignificantFigures(),
-			SchemaVersion, histLowest, histHighest, histSigFigs)
+			histLowest, histHighest, histSigFigs)
 	}
 	// Decode keeps the stream's integer-to-double ratio (1) as metadata where
 	// New leaves 0; drop it so a decoded histogram equals the one encoded.

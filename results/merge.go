@@ -34,7 +34,9 @@ import (
 //   - Generator reports are merged by (target, workload): the longest
 //     schedule lag, the sum of drops, the largest in-flight bound.
 //
-// The runs must have the same schema and the same Config, compared as JSON
+// The runs must share one schema (a schema-1 run's latency includes errors,
+// so it merges with other schema-1 runs but not with later ones; the merged
+// run keeps that schema) and the same Config, compared as JSON
 // values (the error names the first key that differs). The merged Config
 // is a generic JSON copy. The inputs are not modified; the result shares
 // nothing with them.
@@ -46,8 +48,15 @@ func Merge(runs ...*Run) (*Run, error) {
 		if r == nil {
 			return nil, fmt.Errorf("%w: run %d is nil", ErrMismatch, i+1)
 		}
-		if r.Schema != SchemaVersion {
-			return nil, fmt.Errorf("%w: run %d has schema %d, not %d", ErrMismatch, i+1, r.Schema, SchemaVersion)
+	}
+	schema := runs[0].Schema
+	for i, r := range runs {
+		if r.Schema != schema || r.Schema < 1 || r.Schema > SchemaVersion {
+			want := fmt.Sprintf("%d", SchemaVersion)
+			if schema >= 1 && schema <= SchemaVersion {
+				want = fmt.Sprintf("%d (run 1's)", schema)
+			}
+			return nil, fmt.Errorf("%w: run %d has schema %d, not %s", ErrMismatch, i+1, r.Schema, want)
 		}
 	}
 	cfg, err := genericJSON(runs[0].Meta.Config)
@@ -64,7 +73,7 @@ func Merge(runs ...*Run) (*Run, error) {
 		}
 	}
 
-	out := &Run{Schema: SchemaVersion, Meta: mergeMeta(runs)}
+	out := &Run{Schema: schema, Meta: mergeMeta(runs)}
 	out.Meta.Config = cfg
 	if err := mergeTargets(out, runs); err != nil {
 		return nil, err
@@ -137,6 +146,7 @@ func mergeSeries(out *Run, runs []*Run) error {
 				out.Series = append(out.Series, Series{
 					Target: s.Target, Engine: s.Engine, Workload: s.Workload, Op: s.Op,
 					Latency: Histogram{newHDR()}, Service: Histogram{newHDR()},
+					ErrorLatency:    Histogram{newHDR()},
 					IntervalSeconds: s.IntervalSeconds,
 				})
 				j = len(out.Series) - 1
@@ -163,6 +173,7 @@ func mergeSeries(out *Run, runs []*Run) error {
 			}
 			m.Latency.merge(s.Latency)
 			m.Service.merge(s.Service)
+			m.ErrorLatency.merge(s.ErrorLatency)
 			for _, iv := range s.Intervals {
 				iv.T += offset
 				m.Intervals = append(m.Intervals, iv)

@@ -125,8 +125,12 @@ func TestMergeExact(t *testing.T) {
 		if ms != as {
 			t.Errorf("%s/%s: merged stats\n%+v\nwant\n%+v", m.Target, m.Op, ms, as)
 		}
-		if !m.Latency.HDR().Equals(a.Latency.HDR()) || !m.Service.HDR().Equals(a.Service.HDR()) {
+		if !m.Latency.HDR().Equals(a.Latency.HDR()) || !m.Service.HDR().Equals(a.Service.HDR()) ||
+			!m.ErrorLatency.HDR().Equals(a.ErrorLatency.HDR()) {
 			t.Errorf("%s/%s: merged histograms differ from the single run's", m.Target, m.Op)
+		}
+		if n := uint64(m.ErrorLatency.Count()); n != m.Errors || n == 0 {
+			t.Errorf("%s/%s: %d merged error latencies, want %d (nonzero)", m.Target, m.Op, n, m.Errors)
 		}
 		if m.OK != a.OK || m.Miss != a.Miss || m.Errors != a.Errors || m.Dropped != a.Dropped ||
 			!reflect.DeepEqual(m.ErrorClasses, a.ErrorClasses) {
@@ -249,7 +253,14 @@ func TestMergeErrors(t *testing.T) {
 			r := base()
 			r.Schema = 0
 			return []*results.Run{base(), r}
-		}, "runs cannot be merged: run 2 has schema 0, not 1", results.ErrMismatch},
+		}, "runs cannot be merged: run 2 has schema 0, not 2 (run 1's)", results.ErrMismatch},
+		// Schema 1's latency includes errors: merging it with schema 2's
+		// would mix two meanings.
+		{"schema 1", func() []*results.Run {
+			r := base()
+			r.Schema = 1
+			return []*results.Run{base(), r}
+		}, "runs cannot be merged: run 2 has schema 1, not 2 (run 1's)", results.ErrMismatch},
 		{"config differs", func() []*results.Run {
 			r := base()
 			r.Meta.Config = map[string]any{"rate": 2000, "ops": []string{"get", "set"}}
@@ -309,5 +320,80 @@ func TestMergeErrors(t *testing.T) {
 				t.Errorf("error is not %v", tc.isErr)
 			}
 		})
+	}
+}
+
+// Error latencies merge exactly, also with a series that has none (a
+// hand-built run whose ErrorLatency is the zero Histogram).
+func TestMergeErrorLatency(t *testing.T) {
+	t.Parallel()
+	us := time.Microsecond
+	run := func(start time.Time, errs results.Histogram) *results.Run {
+		return &results.Run{
+			Schema: results.SchemaVersion,
+			Meta:   results.Meta{Tool: "ecbench", Start: start, End: start.Add(time.Second)},
+			Series: []results.Series{{
+				Target: "a", Engine: "redis", Workload: "w", Op: "set",
+				OK: 1, Errors: uint64(errs.Count()),
+				Latency: results.HistOf(100 * us), Service: results.HistOf(90 * us),
+				ErrorLatency: errs, IntervalSeconds: 1,
+			}},
+		}
+	}
+	tests := []struct {
+		name string
+		errs []results.Histogram
+		want results.Histogram
+	}{
+		{"both", []results.Histogram{results.HistOf(40*us, 2*time.Second), results.HistOf(45*us, 45*us, time.Second)},
+			results.HistOf(40*us, 45*us, 45*us, time.Second, 2*time.Second)},
+		{"one without", []results.Histogram{{}, results.HistOf(3 * time.Millisecond)}, results.HistOf(3 * time.Millisecond)},
+		{"none", []results.Histogram{{}, results.HistOf()}, results.HistOf()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var runs []*results.Run
+			var before []int64
+			for i, h := range tt.errs {
+				runs = append(runs, run(at(float64(100*i)), h))
+				before = append(before, h.Count())
+			}
+			m, err := results.Merge(runs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := m.Series[0]
+			if !s.ErrorLatency.HDR().Equals(tt.want.HDR()) {
+				t.Errorf("merged error latency: count %d p50 %v max %v, want count %d p50 %v max %v",
+					s.ErrorLatency.Count(), s.ErrorLatency.Quantile(0.5), s.ErrorLatency.Max(),
+					tt.want.Count(), tt.want.Quantile(0.5), tt.want.Max())
+			}
+			if s.Errors != uint64(tt.want.Count()) || s.Latency.Count() != int64(len(runs)) {
+				t.Errorf("errors %d, latencies %d; want %d, %d", s.Errors, s.Latency.Count(), tt.want.Count(), len(runs))
+			}
+			for i, r := range runs { // inputs untouched
+				if r.Series[0].ErrorLatency.Count() != before[i] {
+					t.Errorf("run %d's error latency changed", i+1)
+				}
+			}
+		})
+	}
+}
+
+// TestMergeSchema1: runs written before error latencies had their own
+// histogram merge with each other and stay schema 1.
+func TestMergeSchema1(t *testing.T) {
+	t.Parallel()
+	old := func() *results.Run {
+		r := &results.Run{Schema: 1, Meta: results.Meta{Config: map[string]any{"rate": 1000}}}
+		return r
+	}
+	m, err := results.Merge(old(), old())
+	if err != nil {
+		t.Fatalf("two schema-1 runs: %v", err)
+	}
+	if m.Schema != 1 {
+		t.Errorf("merged schema %d, want 1", m.Schema)
 	}
 }

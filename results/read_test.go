@@ -26,7 +26,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty", " ", "%s: corrupt: unexpected end of JSON input", results.ErrCorrupt},
 		{"truncated", `{"schema": 1, "meta": {`, "%s: corrupt: unexpected end of JSON input", results.ErrCorrupt},
 		{"not json", `schema: 1`, "%s: corrupt: invalid character 's' looking for beginning of value", results.ErrCorrupt},
-		{"newer schema", `{"schema": 7, "runs": "a future shape"}`, "%s: schema 7 is newer than this ecbench supports (1)", results.ErrNewerSchema},
+		{"newer schema", `{"schema": 7, "runs": "a future shape"}`, "%s: schema 7 is newer than this ecbench supports (2)", results.ErrNewerSchema},
 		{"no schema", `{"meta": {}}`, "%s: no schema version (not an ecbench run file?)", results.ErrNoSchema},
 		{"bad duration", `{"schema": 1, "meta": {"warmup": "soon", "duration": "1m"}}`,
 			`%s: corrupt: meta.warmup: time: invalid duration "soon"`, results.ErrCorrupt},
@@ -35,7 +35,7 @@ func TestReadErrors(t *testing.T) {
 		{"histogram not a string", `{"schema": 1, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"latency": 12}]}`,
 			"%s: corrupt: histogram: want a base64 string: json: cannot unmarshal number into Go value of type string", results.ErrCorrupt},
 		{"other geometry", `{"schema": 1, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"latency": "` + otherGeometry + `"}]}`,
-			"%s: corrupt: histogram: range 1..3600000000 ns at 3 digits, schema 1 has 1..100000000000 at 3", results.ErrCorrupt},
+			"%s: corrupt: histogram: range 1..3600000000 ns at 3 digits, want 1..100000000000 at 3", results.ErrCorrupt},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -73,7 +73,7 @@ func TestReadErrorNamesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := results.Read("results/x")
-	if want := "results/x/run.json: schema 7 is newer than this ecbench supports (1)"; err == nil || err.Error() != want {
+	if want := "results/x/run.json: schema 7 is newer than this ecbench supports (2)"; err == nil || err.Error() != want {
 		t.Errorf("Read: %v, want %s", err, want)
 	}
 }

@@ -44,7 +44,7 @@ type Recorder struct {
 // start).
 //
 // start and warmupEnd are wall-clock times of this run: until SetEnd, the
-// intervals run up to the clock. Each op holds five histograms of ~230 KB,
+// intervals run up to the clock. Each op holds six histograms of ~230 KB,
 // allocated here so that Record never allocates.
 func NewRecorder(target, workload string, ops []string, start, warmupEnd time.Time) *Recorder {
 	r := &Recorder{
@@ -82,9 +82,12 @@ func (r *Recorder) SetEnd(end time.Time) {
 	r.mu.Unlock()
 }
 
-// Record records one result. It panics if res.Op does not index the ops
-// given to NewRecorder or res.Outcome is not a result.Outcome: both are
-// programming errors. An error without a class counts as "other".
+// Record records one result. An answered one (ok or miss) goes to the
+// latency and service histograms and its second's latency summary, a failed
+// one to the error-latency histogram only, so an engine that fails fast does
+// not look fast. It panics if res.Op does not index the ops given to
+// NewRecorder or res.Outcome is not a result.Outcome: both are programming
+// errors. An error without a class counts as "other".
 func (r *Recorder) Record(res result.Result) { r.RecordN(res, 1) }
 
 // RecordN records n requests that ended the same way at the same times (the

@@ -114,8 +114,9 @@ func TestRecorderIntervals(t *testing.T) {
 	r.SetEnd(at(8))
 
 	s := r.Series()[0]
-	if s.OK != 7 || s.Errors != 1 || s.Dropped != 1 || s.Latency.Count() != 8 {
-		t.Fatalf("totals ok=%d errors=%d dropped=%d latencies=%d, want 7 1 1 8", s.OK, s.Errors, s.Dropped, s.Latency.Count())
+	if s.OK != 7 || s.Errors != 1 || s.Dropped != 1 || s.Latency.Count() != 7 || s.ErrorLatency.Count() != 1 {
+		t.Fatalf("totals ok=%d errors=%d dropped=%d latencies=%d error latencies=%d, want 7 1 1 7 1",
+			s.OK, s.Errors, s.Dropped, s.Latency.Count(), s.ErrorLatency.Count())
 	}
 	type row struct {
 		T             int64
@@ -127,7 +128,7 @@ func TestRecorderIntervals(t *testing.T) {
 		{T: 4, OK: 1, P50: ms(200), Max: ms(200)},
 		{T: 5},
 		{T: 6, OK: 1, Drop: 1, P50: ms(50), Max: ms(50)},
-		{T: 7, OK: 1, Err: 1, P50: ms(2), Max: ms(20)},
+		{T: 7, OK: 1, Err: 1, P50: ms(20), Max: ms(20)}, // the error's 2 ms is not in the quantiles
 	}
 	if len(s.Intervals) != len(want) {
 		t.Fatalf("got %d intervals %+v, want %d", len(s.Intervals), s.Intervals, len(want))
@@ -200,9 +201,11 @@ func TestRecorderErrorClasses(t *testing.T) {
 	if st := s.Stats(); st.ErrorRate != 5.0/6 {
 		t.Errorf("ErrorRate = %v, want 5/6", st.ErrorRate)
 	}
-	// Errors have a latency too: a timeout's time is what the user waited.
-	if s.Latency.Count() != 6 {
-		t.Errorf("latency count = %d, want 6", s.Latency.Count())
+	// Errors have a latency too (a timeout's time is what the user waited),
+	// but their own: only the answered request is in Latency and Service.
+	if s.Latency.Count() != 1 || s.Service.Count() != 1 || s.ErrorLatency.Count() != 5 {
+		t.Errorf("latency count = %d, service count = %d, error latency count = %d, want 1 1 5",
+			s.Latency.Count(), s.Service.Count(), s.ErrorLatency.Count())
 	}
 }
 
@@ -315,8 +318,10 @@ func TestRecorderConcurrent(t *testing.T) {
 	for _, op := range []string{"get", "set"} {
 		s := ss[op]
 		const n = workers / 2 * each
-		if s.OK != n/2 || s.Errors != n/4 || s.Dropped != n/4 || s.Latency.Count() != n*3/4 {
-			t.Errorf("%s: ok=%d errors=%d dropped=%d latencies=%d", op, s.OK, s.Errors, s.Dropped, s.Latency.Count())
+		if s.OK != n/2 || s.Errors != n/4 || s.Dropped != n/4 || s.Latency.Count() != n/2 ||
+			s.Service.Count() != n/2 || s.ErrorLatency.Count() != n/4 {
+			t.Errorf("%s: ok=%d errors=%d dropped=%d latencies=%d services=%d error latencies=%d",
+				op, s.OK, s.Errors, s.Dropped, s.Latency.Count(), s.Service.Count(), s.ErrorLatency.Count())
 		}
 		var sum results.Interval
 		for _, iv := range s.Intervals {
@@ -354,5 +359,75 @@ func TestRecordNEqualsRepeatedRecord(t *testing.T) {
 	batched.SetEnd(at(8))
 	if got, want := batched.Series(), one.Series(); !reflect.DeepEqual(got, want) {
 		t.Errorf("RecordN series differ:\n got  %+v\n want %+v", got, want)
+	}
+}
+
+// TestRecorderSeparatesErrorLatency checks, for single results and pipeline
+// batches, which histograms and interval quantiles each outcome lands in,
+// exactly: an engine that fails every SET fast with OOM must not show fast
+// latency.
+func TestRecorderSeparatesErrorLatency(t *testing.T) {
+	t.Parallel()
+	us := time.Microsecond
+	tests := []struct {
+		name string
+		x    result.Result
+		n    int
+		// Each histogram holds n values of this duration; 0: it is empty.
+		// The interval's quantiles are those of lat.
+		lat, svc, errLat time.Duration
+	}{
+		{"ok", done(0, 0.1, ms(1), ms(2), result.OK, result.ClassNone), 1, 3000 * us, 2000 * us, 0},
+		{"miss", done(0, 0.1, 0, ms(1), result.Miss, result.ClassNone), 1, 1000 * us, 1000 * us, 0},
+		{"oom error", done(0, 0.1, 0, 50*us, result.Error, result.ClassOOM), 1, 0, 0, 50 * us},
+		{"timeout", done(0, 0.1, ms(2), time.Second, result.Error, result.ClassTimeout), 1, 0, 0, 1002 * time.Millisecond},
+		{"error without class", done(0, 0.1, 0, ms(1), result.Error, result.ClassNone), 1, 0, 0, 1000 * us},
+		{"dropped", dropped(0, 0.1), 1, 0, 0, 0},
+		{"batch ok", done(0, 0.1, 0, ms(4), result.OK, result.ClassNone), 16, 4000 * us, 4000 * us, 0},
+		{"batch oom", done(0, 0.1, ms(1), ms(1), result.Error, result.ClassOOM), 16, 0, 0, 2000 * us},
+		{"batch dropped", dropped(0, 0.1), 16, 0, 0, 0},
+	}
+	// histOf holds n values of d, or nothing when d is 0.
+	histOf := func(d time.Duration, n int) results.Histogram {
+		var ds []time.Duration
+		if d > 0 {
+			for range n {
+				ds = append(ds, d)
+			}
+		}
+		return results.HistOf(ds...)
+	}
+	summary := func(h results.Histogram) [4]float64 {
+		return [4]float64{float64(h.Count()), h.Mean(), h.Quantile(0.5), h.Max()}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := results.NewRecorder("a", "w", []string{"set"}, at(0), at(0))
+			r.RecordN(tt.x, tt.n)
+			r.SetEnd(at(2))
+			s := r.Series()[0]
+			for _, h := range []struct {
+				name string
+				got  results.Histogram
+				want time.Duration
+			}{
+				{"latency", s.Latency, tt.lat},
+				{"service", s.Service, tt.svc},
+				{"error latency", s.ErrorLatency, tt.errLat},
+			} {
+				if got, want := summary(h.got), summary(histOf(h.want, tt.n)); got != want {
+					t.Errorf("%s: count, mean, p50, max = %v, want %v", h.name, got, want)
+				}
+			}
+			lat := histOf(tt.lat, tt.n)
+			if row := s.Intervals[0]; row.P50 != lat.Quantile(0.5) || row.Max != lat.Max() || row.Mean != lat.Mean() {
+				t.Errorf("interval mean %v p50 %v max %v, want %v %v %v (answered requests only)",
+					row.Mean, row.P50, row.Max, lat.Mean(), lat.Quantile(0.5), lat.Max())
+			}
+			if st := s.Stats(); st.P50 != lat.Quantile(0.5) || st.Max != lat.Max() {
+				t.Errorf("Stats p50 %v max %v, want %v %v (answered requests only)", st.P50, st.Max, lat.Quantile(0.5), lat.Max())
+			}
+		})
 	}
 }

@@ -11,7 +11,11 @@ import (
 // SchemaVersion is the version of run.json this package writes and the
 // newest it reads. Adding a field keeps the version; renaming, removing or
 // changing the meaning of one bumps it.
-const SchemaVersion = 1
+//
+//	1  latency and service histograms and interval quantiles include errors
+//	2  they are of answered requests (ok, miss) only; errors have their own
+//	   error_latency histogram
+const SchemaVersion = 2
 
 // The files of a results directory.
 const (
@@ -132,10 +136,16 @@ type Series struct {
 	ErrorClasses map[string]uint64 `json:"error_classes,omitempty"`
 
 	// Latency is from the intended start to the answer, Service from the
-	// actual send to the answer, both for ok, miss and error results (dropped
-	// requests have no latency).
-	Latency Histogram `json:"latency"`
-	Service Histogram `json:"service"`
+	// actual send to the answer, both of answered requests (ok and miss)
+	// only. ErrorLatency is from the intended start to the error, of failed
+	// requests: an error reply, a timeout, a refused connection. Dropped
+	// requests have no latency.
+	//
+	// In a schema-1 run (Run.Schema 1), Latency and Service include the
+	// errors and ErrorLatency is empty.
+	Latency      Histogram `json:"latency"`
+	Service      Histogram `json:"service"`
+	ErrorLatency Histogram `json:"error_latency"`
 
 	// Seconds is the length of the measured window, from the end of warm-up
 	// to the end of the run (summed over merged runs): the time the counts
@@ -150,8 +160,9 @@ type Series struct {
 
 // Interval is one second of a series. Completed requests belong to the
 // second they were answered in, dropped ones to the second they were due.
-// The latency fields are from the intended start, in seconds, and are 0
-// when no request completed in the second.
+// The latency fields are of the second's answered requests (ok and miss;
+// schema 1: errors too), from the intended start, in seconds, and are 0
+// when no request was answered in the second.
 type Interval struct {
 	T       int64   `json:"t"` // seconds since the recorder's time zero (the run's start): [T, T+1)
 	OK      uint64  `json:"ok"`

@@ -11,10 +11,11 @@ type Stats struct {
 	// are IntervalValues(Throughput). 0 when Seconds is 0.
 	Throughput float64
 
-	// Latency from the intended start, in seconds, from the Latency
-	// histogram (within 0.1%).
+	// Latency from the intended start of answered requests (ok and miss),
+	// in seconds, from the Latency histogram (within 0.1%). Errors are not
+	// in it: see Series.ErrorLatency.
 	Mean, P50, P95, P99, P999, Max float64
-	// Service time from the actual send, in seconds.
+	// Service time of answered requests from the actual send, in seconds.
 	ServiceP50, ServiceP99 float64
 
 	ErrorRate float64 // errors / (ok + miss + errors); 0 when nothing completed
@@ -76,7 +77,7 @@ func (q Quantity) String() string {
 //
 // Throughput has a value for every interval, 0 for seconds without answers:
 // a stalled server shows as zeros. The latency quantities skip intervals
-// without a latency summary (no request completed in that second), since
+// without a latency summary (no request answered in that second), since
 // there is no latency to report, so they may be shorter. It returns nil for
 // an unknown q.
 func (s *Series) IntervalValues(q Quantity) []float64 {

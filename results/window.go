@@ -29,8 +29,9 @@ type opRecorder struct {
 	mu               sync.Mutex
 	seen             bool
 	n                counts
-	classes          []uint64 // indexed by result.Class
-	latency, service *hdrhistogram.Histogram
+	classes          []uint64                // indexed by result.Class
+	latency, service *hdrhistogram.Histogram // answered requests: ok and miss
+	errLatency       *hdrhistogram.Histogram // failed requests
 
 	slots [openIntervals]slot // slot for second k at slots[k mod openIntervals]
 	hi    int64               // the newest second seen
@@ -46,7 +47,7 @@ type slot struct {
 	k    int64
 	used bool
 	n    counts
-	h    *hdrhistogram.Histogram // latency of this second; never nil
+	h    *hdrhistogram.Histogram // latency of this second's answered requests; never nil
 }
 
 type pendingSummary struct {
@@ -57,7 +58,7 @@ type pendingSummary struct {
 func (o *opRecorder) init(name string) {
 	o.name = name
 	o.classes = make([]uint64, len(result.Classes)+1)
-	o.latency, o.service = newHDR(), newHDR()
+	o.latency, o.service, o.errLatency = newHDR(), newHDR(), newHDR()
 	for i := range o.slots {
 		o.slots[i].h = newHDR()
 	}
@@ -69,21 +70,29 @@ func (o *opRecorder) init(name string) {
 
 // record counts one result in second k; lat and svc are in nanoseconds,
 // negative when there is none. first is the first second of the window.
+// An answered result's latencies go to the latency and service histograms
+// and the second's summary, a failed one's latency to the error-latency
+// histogram only.
 func (o *opRecorder) record(first, k int64, out result.Outcome, class result.Class, lat, svc int64, n int64) {
 	var closed [openIntervals]pendingSummary
 	o.mu.Lock()
 	o.seen = true
 	o.n[out] += uint64(n)
-	if out == result.Error {
-		o.classes[class] += uint64(n)
-	}
 	// lat and svc are clamped into the histograms' range, so recording
 	// cannot fail.
-	if lat >= 0 {
-		_ = o.latency.RecordValues(lat, n)
-	}
-	if svc >= 0 {
-		_ = o.service.RecordValues(svc, n)
+	answered := out == result.OK || out == result.Miss
+	if out == result.Error {
+		o.classes[class] += uint64(n)
+		if lat >= 0 {
+			_ = o.errLatency.RecordValues(lat, n)
+		}
+	} else if answered {
+		if lat >= 0 {
+			_ = o.latency.RecordValues(lat, n)
+		}
+		if svc >= 0 {
+			_ = o.service.RecordValues(svc, n)
+		}
 	}
 	nc := 0
 	if k > o.hi {
@@ -93,7 +102,7 @@ func (o *opRecorder) record(first, k int64, out result.Outcome, class result.Cla
 		s := &o.slots[slotIndex(k)]
 		s.k, s.used = k, true // advance closed any older second in this slot
 		s.n[out] += uint64(n)
-		if lat >= 0 {
+		if answered && lat >= 0 {
 			_ = s.h.RecordValues(lat, n)
 		}
 	} else if k >= first {
@@ -191,6 +200,7 @@ func (o *opRecorder) snapshot(first, last int64) (s Series, ok bool) {
 		Dropped:         o.n[result.Dropped],
 		Latency:         Histogram{o.latency.Clone()},
 		Service:         Histogram{o.service.Clone()},
+		ErrorLatency:    Histogram{o.errLatency.Clone()},
 		IntervalSeconds: intervalLen.Seconds(),
 	}
 	for c, n := range o.classes {

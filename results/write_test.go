@@ -139,8 +139,9 @@ func handRun() *results.Run {
 			Target: "a", Engine: "redis", Workload: "cache, hot", Op: "get",
 			OK: 3, Miss: 1, Errors: 1, Dropped: 2,
 			ErrorClasses:    map[string]uint64{"timeout": 1},
-			Latency:         results.HistOf(us, us, 2*us, 2*us, 2*us),
-			Service:         results.HistOf(us, us, us, 2*us, 2*us),
+			Latency:         results.HistOf(us, us, 2*us, 2*us), // ok and miss
+			Service:         results.HistOf(us, us, 2*us, 2*us),
+			ErrorLatency:    results.HistOf(2 * us),
 			Seconds:         2,
 			IntervalSeconds: 1,
 			Intervals: []results.Interval{
@@ -185,7 +186,7 @@ func TestWriteCSV(t *testing.T) {
 				"mean_s", "p50_s", "p95_s", "p99_s", "p999_s", "max_s", "service_p50_s", "service_p99_s"},
 			// 4 answers over 2 whole seconds; 1 error in 5 completions.
 			{"a", "redis", "cache, hot", "get", "3", "1", "1", "2", "4", "2", "0.2",
-				"0.0000016", "0.000002", "0.000002", "0.000002", "0.000002", "0.000002", "0.000001", "0.000002"},
+				"0.0000015", "0.000001", "0.000002", "0.000002", "0.000002", "0.000002", "0.000001", "0.000002"},
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -206,11 +207,13 @@ func TestWriteIndentedJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(b), "{\n  \"schema\": 1,\n  \"meta\": {\n") || !strings.HasSuffix(string(b), "}\n") {
+	if !strings.HasPrefix(string(b), "{\n  \"schema\": 2,\n  \"meta\": {\n") || !strings.HasSuffix(string(b), "}\n") {
 		t.Errorf("run.json is not indented JSON ending in a newline:\n%.200s", b)
 	}
-	if !strings.Contains(string(b), `"latency": "HISTF`) {
-		t.Errorf("latency is not an HdrHistogram V2 base64 string")
+	for _, h := range []string{"latency", "service", "error_latency"} {
+		if !strings.Contains(string(b), `"`+h+`": "HISTF`) {
+			t.Errorf("%s is not an HdrHistogram V2 base64 string", h)
+		}
 	}
 }
 
