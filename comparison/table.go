@@ -6,7 +6,11 @@ package comparison
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ecbench/ecbench/loadgen/engine"
@@ -123,6 +127,7 @@ func Of(run *results.Run) Table {
 		if sb != nil {
 			stb = sb.Stats()
 		}
+		failing := failures(c.Baseline, sa, sta, c.Candidate, sb, stb)
 		for _, q := range quantities {
 			row := Row{Workload: k.workload, Op: k.op, Quantity: q.name, Trusted: trusted,
 				Baseline: formatQuantity(sa, q.value(sta), q.latency), Candidate: formatQuantity(sb, q.value(stb), q.latency)}
@@ -130,7 +135,17 @@ func Of(run *results.Run) Table {
 				row.Ratio, row.HasRatio = q.value(stb)/q.value(sta), true
 			}
 			if sa != nil && sb != nil && q.interval >= 0 {
-				cmp := verdict.Compare(sa.IntervalValues(q.interval), sb.IntervalValues(q.interval), q.dir)
+				var cmp verdict.Comparison
+				if pairs, ok := paired(run, sa, sb, q.interval); ok {
+					// One estimator: the whole run's value, with the
+					// interval of the paired per-interval differences.
+					cmp = verdict.ComparePaired(pairs, q.dir)
+					if !math.IsNaN(cmp.Ratio) {
+						row.Ratio, row.HasRatio = cmp.Ratio, true
+					}
+				} else {
+					cmp = verdict.Compare(sa.IntervalValues(q.interval), sb.IntervalValues(q.interval), q.dir)
+				}
 				row.Low, row.High, row.HasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
 				switch cmp.Outcome { // name the targets: they need not be one engine each
 				case verdict.ValkeyFaster:
@@ -144,7 +159,11 @@ func Of(run *results.Run) Table {
 					row.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
 				}
 			}
-			if !trusted && row.Verdict != "" {
+			if failing != "" && row.Verdict != "" {
+				// Answered requests of an engine that mostly fails are not
+				// the workload: say what failed instead of comparing them.
+				row.Verdict = failing
+			} else if !trusted && row.Verdict != "" {
 				row.Verdict = "not trustworthy: generator-bound"
 			}
 			c.Rows = append(c.Rows, row)
@@ -156,6 +175,87 @@ func Of(run *results.Run) Table {
 				Baseline: formatCount(sa, sta.Dropped), Candidate: formatCount(sb, stb.Dropped)})
 	}
 	return c
+}
+
+// MaxErrorRate is the share of an op's requests that may fail on an engine
+// before its rows say so instead of a verdict: past it, the requests that were
+// answered are no longer the workload that was asked for.
+const MaxErrorRate = 0.01
+
+// failures says which engines failed more than MaxErrorRate of an op's
+// requests, with the share and the most frequent error class:
+// "redis: 100% of set failed (oom)"; "" when neither did.
+func failures(ta *results.Target, sa *results.Series, sta results.Stats, tb *results.Target, sb *results.Series, stb results.Stats) string {
+	var parts []string
+	for _, e := range []struct {
+		t  *results.Target
+		s  *results.Series
+		st results.Stats
+	}{{ta, sa, sta}, {tb, sb, stb}} {
+		if e.s == nil || e.t == nil || e.st.ErrorRate <= MaxErrorRate {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s of %s failed (%s)", e.t.Name, percent(e.st.ErrorRate), e.s.Op, topClass(e.s.ErrorClasses)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// percent writes a share as people read it: 100%, 12%, 1.5%.
+func percent(f float64) string {
+	p := f * 100
+	if p >= 10 {
+		return strconv.FormatFloat(math.Round(p), 'f', 0, 64) + "%"
+	}
+	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+}
+
+// topClass is the most frequent error class (ties: the first by name).
+func topClass(classes map[string]uint64) string {
+	top, n := "unknown", uint64(0)
+	for _, c := range slices.Sorted(maps.Keys(classes)) {
+		if classes[c] > n {
+			top, n = c, classes[c]
+		}
+	}
+	return top
+}
+
+// paired returns the intervals of sa and sb that cover the same seconds, as
+// the numerators and denominators of quantity q, when the engines ran at the
+// same time and q is a ratio of sums: throughput (answered requests over
+// seconds) or mean latency (summed latency over answered requests). ok is
+// false otherwise: a sequential run, or a quantile (compared unpaired until
+// the paired quantile estimator lands).
+func paired(run *results.Run, sa, sb *results.Series, q results.Quantity) (pairs []verdict.Pair, ok bool) {
+	if run.Meta.Sequential || (q != results.Throughput && q != results.Mean) {
+		return nil, false
+	}
+	secsA, secsB := intervalSeconds(sa), intervalSeconds(sb)
+	byT := make(map[int64]*results.Interval, len(sa.Intervals))
+	for i := range sa.Intervals {
+		byT[sa.Intervals[i].T] = &sa.Intervals[i]
+	}
+	for i := range sb.Intervals {
+		b := &sb.Intervals[i]
+		a, both := byT[b.T]
+		if !both {
+			continue
+		}
+		na, nb := float64(a.OK+a.Miss), float64(b.OK+b.Miss)
+		if q == results.Throughput {
+			pairs = append(pairs, verdict.Pair{RedisNum: na, RedisDen: secsA, ValkeyNum: nb, ValkeyDen: secsB})
+			continue
+		}
+		pairs = append(pairs, verdict.Pair{RedisNum: a.Mean * na, RedisDen: na, ValkeyNum: b.Mean * nb, ValkeyDen: nb})
+	}
+	return pairs, true
+}
+
+func intervalSeconds(s *results.Series) float64 {
+	if s.IntervalSeconds > 0 {
+		return s.IntervalSeconds
+	}
+	return 1
 }
 
 // RatioName names the ratio: "valkey/redis", candidate over baseline.

@@ -70,3 +70,43 @@ func sameEngineRun() *results.Run {
 	run.Series[1].Target = "aof-always"
 	return run
 }
+
+// TestFailingEngine: an engine that fails an op's requests gets the failure
+// in every verdict of the op, not a comparison of its few answers.
+func TestFailingEngine(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name          string
+		errors, total uint64
+		want          string // every verdict of the op; "" keeps the comparison
+	}{
+		{"every request fails", 1000, 1000, "valkey: 100% of get failed (oom)"},
+		{"5% fail", 50, 1000, "valkey: 5.0% of get failed (oom)"},
+		{"under the threshold", 5, 1000, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			run := e2etest.SyntheticRun(1, 0)
+			v := &run.Series[1]
+			v.Errors = v.OK * tt.errors / (tt.total - tt.errors + 1)
+			if tt.errors == tt.total {
+				v.Errors, v.OK = v.OK, 0
+				for i := range v.Intervals {
+					v.Intervals[i].Errors, v.Intervals[i].OK = v.Intervals[i].OK, 0
+				}
+			}
+			v.ErrorClasses = map[string]uint64{"oom": v.Errors, "timeout": v.Errors / 10}
+			for _, r := range Of(run).Rows {
+				if r.Verdict == "" {
+					continue
+				}
+				if tt.want != "" && r.Verdict != tt.want {
+					t.Errorf("%s: verdict %q, want %q", r.Quantity, r.Verdict, tt.want)
+				}
+				if tt.want == "" && strings.Contains(r.Verdict, "failed") {
+					t.Errorf("%s: verdict %q under the threshold", r.Quantity, r.Verdict)
+				}
+			}
+		})
+	}
+}
