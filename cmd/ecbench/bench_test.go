@@ -271,11 +271,40 @@ func TestProgressOnTerminal(t *testing.T) {
 	pr := app.Progress{Phase: app.PhaseMeasure, Workload: "kv", Started: time.Now(), Requests: 1000, Elapsed: time.Second,
 		Targets: []app.TargetProgress{{Target: "redis", Engine: "redis", Done: 10, Rate: 5000, P99: 1500 * time.Microsecond}, {Target: "valkey", Engine: "valkey", Done: 12}}}
 	p.show(pr)
+	live := out.String()
+	// The final report is the whole phase's: marked "total", dropped
+	// requests beside the ones sent.
 	pr.Elapsed, pr.Final = 2*time.Second, true
+	pr.Targets = []app.TargetProgress{{Target: "redis", Engine: "redis", Done: 990, Rate: 4950, P99: 2 * time.Millisecond, Errors: 3, Dropped: 10},
+		{Target: "valkey", Engine: "valkey", Done: 1000, Rate: 5000}}
 	p.show(pr)
 	got := out.String()
 	if strings.Count(got, "\x1b[2K") != 4 || !strings.Contains(got, "\x1b[2A") {
 		t.Errorf("lines are not redrawn in place: %q", got)
 	}
-	mustContain(t, "progress", got, "10/1000 req", "5000 ops/s", "p99    1.500ms")
+	mustContain(t, "live progress", live, "10/1000 req", "5000 ops/s", "p99    1.500ms")
+	if strings.Contains(live, "total") {
+		t.Errorf("a live line is marked as the total: %q", live)
+	}
+	final := strings.Split(strings.TrimSuffix(got[len(live):], "\n"), "\n")
+	if len(final) != 2 {
+		t.Fatalf("final report in %d lines, want one per target: %q", len(final), final)
+	}
+	mustContain(t, "final progress", final[0], "total 990/1000 req", "4950 ops/s", "p99    2.000ms", "errors 3", "dropped 10")
+	mustContain(t, "final progress", final[1], "total 1000/1000 req", "dropped 0")
+}
+
+// Without a request limit the final line shows the phase's length, not the
+// time limit it ran against.
+func TestProgressFinalDuration(t *testing.T) {
+	t.Parallel()
+	pr := app.Progress{Phase: app.PhaseMeasure, Workload: "kv", Limit: 10 * time.Second, Elapsed: 5 * time.Second}
+	l := app.TargetProgress{Target: "redis", Engine: "redis"}
+	if got := format(pr, l); !strings.Contains(got, " 5s/10s ") {
+		t.Errorf("live: %q", got)
+	}
+	pr.Elapsed, pr.Final = 10*time.Second, true
+	if got := format(pr, l); !strings.Contains(got, " total 10s ") {
+		t.Errorf("final: %q", got)
+	}
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // progress shows a bench phase as it runs: on a terminal one line per
-// target rewritten in place every second; otherwise a log line per target
-// every logEvery, so that CI logs and files stay readable.
+// target rewritten in place every second, and last with the whole phase's
+// figures; otherwise a log line per target every logEvery and a final one
+// ("final": true), so that CI logs and files stay readable.
 type progress struct {
 	out     io.Writer
 	log     *zap.Logger
@@ -60,19 +61,24 @@ func (p *progress) show(pr app.Progress) {
 			zap.String("target", l.Target), zap.String("engine", l.Engine),
 			zap.Duration("elapsed", pr.Elapsed.Round(time.Second)), zap.Uint64("requests", l.Done),
 			zap.Float64("ops_per_sec", round3(l.Rate)), zap.Float64("p99_ms", ms(l.P99)),
-			zap.Uint64("errors", l.Errors), zap.Uint64("dropped", l.Dropped))
+			zap.Uint64("errors", l.Errors), zap.Uint64("dropped", l.Dropped), zap.Bool("final", pr.Final))
 	}
 }
 
+// format is one target's line: the last second's figures while the phase
+// runs, then the whole phase's, marked "total", in the same columns.
 func format(pr app.Progress, l app.TargetProgress) string {
 	var of string
 	switch {
 	case pr.Requests > 0:
 		of = fmt.Sprintf("%d/%d req", l.Done, pr.Requests)
-	case pr.Limit > 0:
+	case pr.Limit > 0 && !pr.Final:
 		of = fmt.Sprintf("%v/%v", pr.Elapsed.Round(time.Second), pr.Limit)
 	default:
 		of = pr.Elapsed.Round(time.Second).String()
+	}
+	if pr.Final {
+		of = "total " + of
 	}
 	s := fmt.Sprintf("%-8s %-10s %-10s %-7s %18s %12.0f ops/s  p99 %8.3fms  errors %d  dropped %d",
 		pr.Phase, pr.Workload, l.Target, l.Engine, of, l.Rate, ms(l.P99), l.Errors, l.Dropped)

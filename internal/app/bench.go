@@ -39,14 +39,15 @@ type Progress struct {
 	Final    bool
 }
 
-// TargetProgress is one target's state in a phase.
+// TargetProgress is one target's state in a phase. Live reports describe
+// the last second; the Final one describes the whole phase.
 type TargetProgress struct {
 	Target, Engine  string
-	Done            uint64  // requests answered or dropped so far
-	Rate            float64 // answered ops/s over the last second (Final: the whole phase)
-	P99             time.Duration
-	Errors, Dropped uint64 // over the last second
-	Lag             time.Duration
+	Done            uint64        // requests answered or failed so far; dropped ones were never sent
+	Rate            float64       // answered ops/s
+	P99             time.Duration // of answered requests
+	Errors, Dropped uint64
+	Lag             time.Duration // the largest schedule lag
 }
 
 // BenchOptions are what a bench needs besides its configuration.
@@ -210,7 +211,7 @@ type benchPair struct {
 	lag      *results.LagRecorder // nil in warm-up
 	maxLag   time.Duration
 	dropped  uint64
-	done     uint64    // requests answered or dropped so far
+	done     uint64    // requests answered or failed so far
 	finished time.Time // when Run returned
 }
 
@@ -273,13 +274,15 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 			s := bp.rec.TakeSummary(now)
 			lag := bp.runner.TakeMaxLag()
 			bp.maxLag = max(bp.maxLag, lag)
-			bp.dropped += s.Dropped
-			bp.done += s.OK + s.Miss + s.Errors + s.Dropped
-			rate := s.Rate
-			if finished { // the whole phase's rate, not its last moments'
-				rate = float64(bp.done) / max(bp.finished.Sub(start), time.Millisecond).Seconds()
+			bp.done += s.OK + s.Miss + s.Errors
+			if finished {
+				// The whole phase, not its last moments: the rate from the
+				// recorder's creation (the phase's start) to when the
+				// runner returned, the percentiles over every answer.
+				s = bp.rec.TotalSummary(bp.finished)
+				bp.done, bp.dropped, lag = s.OK+s.Miss+s.Errors, s.Dropped, bp.maxLag
 			}
-			pr.Targets[k] = TargetProgress{Target: bp.t.Name(), Engine: s.Engine, Done: bp.done, Rate: rate, P99: s.P99,
+			pr.Targets[k] = TargetProgress{Target: bp.t.Name(), Engine: s.Engine, Done: bp.done, Rate: s.Rate, P99: s.P99,
 				Errors: s.Errors, Dropped: s.Dropped, Lag: lag}
 		}
 		b.opts.Progress(pr)

@@ -41,9 +41,10 @@ bench: {warmup: 1s, duration: 2s}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var measured uint64
+	var measured, sent uint64
 	for _, s := range run.Series {
 		measured += s.OK + s.Miss + s.Errors + s.Dropped
+		sent += s.OK + s.Miss + s.Errors
 	}
 	byName := metrictest.Gathered(t, b.Registry())
 	exported := uint64(metrictest.Sum(byName, "ecbench_ops_total", e2etest.Labels("target", "valkey", "workload", "kv")))
@@ -54,8 +55,8 @@ bench: {warmup: 1s, duration: 2s}
 	if warm := exported - measured; warm < 400 || warm > 600 {
 		t.Errorf("Prometheus counted %d, the results %d: the warm-up difference %d is not about 500", exported, measured, warm)
 	}
-	if len(phases) != 2 || phases[0].Phase != PhaseWarmup || phases[1].Phase != PhaseMeasure || phases[1].Targets[0].Done != measured {
-		t.Errorf("final progress reports %+v: want warm-up, then measure with %d requests", phases, measured)
+	if len(phases) != 2 || phases[0].Phase != PhaseWarmup || phases[1].Phase != PhaseMeasure || phases[1].Targets[0].Done != sent {
+		t.Errorf("final progress reports %+v: want warm-up, then measure with %d requests", phases, sent)
 	}
 
 	// Every request's schedule lag: the measured ones in the results, all
@@ -74,5 +75,67 @@ bench: {warmup: 1s, duration: 2s}
 	}
 	if lagCount != exported {
 		t.Errorf("ecbench_dispatch_lag_seconds counted %d dispatches, ecbench_ops_total %d requests", lagCount, exported)
+	}
+}
+
+// TestBenchFinalProgress overloads a target (one request in flight at a
+// time, far more offered): the final progress report covers the whole
+// phase, with dropped requests beside the ones sent, never among them.
+func TestBenchFinalProgress(t *testing.T) {
+	t.Parallel()
+	vs := servertest.Start(t, servertest.Valkey)
+	cfg, err := config.Load(e2etest.WriteConfig(t, fmt.Sprintf(`
+targets: [{name: valkey, addrs: [%q]}]
+workloads:
+  - {name: kv, ops: {get: 1}, max_inflight: 1, rate: {type: constant, rate: 50000}}
+bench: {duration: 2s}
+`, vs.Addr)), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var final *Progress
+	var live []TargetProgress
+	b, err := NewBench(cfg, testLogger(&syncBuffer{}), BenchOptions{Progress: func(p Progress) {
+		switch {
+		case p.Phase != PhaseMeasure:
+		case p.Final:
+			final = &p
+		default:
+			live = append(live, p.Targets[0])
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final == nil || len(final.Targets) != 1 || len(run.Series) != 1 || len(run.Generator) != 1 {
+		t.Fatalf("final progress %+v, results %+v", final, run)
+	}
+	got, s := final.Targets[0], run.Series[0]
+	if s.Dropped == 0 || s.OK+s.Miss == 0 {
+		t.Fatalf("want both answers and drops, got %+v", s)
+	}
+	if got.Done != s.OK+s.Miss+s.Errors || got.Dropped != s.Dropped || got.Errors != s.Errors || run.Generator[0].Dropped != s.Dropped {
+		t.Errorf("final progress done %d, errors %d, dropped %d; the results sent %d (%d errors) and dropped %d (generator: %d)",
+			got.Done, got.Errors, got.Dropped, s.OK+s.Miss+s.Errors, s.Errors, s.Dropped, run.Generator[0].Dropped)
+	}
+	if got.P99 <= 0 {
+		t.Errorf("final p99 %v after %d answers, want > 0", got.P99, s.OK+s.Miss)
+	}
+	// The phase's rate: answered over the phase's 2s, not the last second's.
+	window := s.Seconds
+	if want := float64(s.OK+s.Miss) / window; got.Rate < want*0.9 || got.Rate > want*1.1 {
+		t.Errorf("final rate %.0f/s, want about %.0f/s (%d answered in %.2fs)", got.Rate, want, s.OK+s.Miss, window)
+	}
+	var liveDropped uint64
+	for _, l := range live {
+		liveDropped += l.Dropped
+	}
+	if liveDropped > got.Dropped {
+		t.Errorf("the live reports dropped %d, more than the phase's %d", liveDropped, got.Dropped)
 	}
 }

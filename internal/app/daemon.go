@@ -32,6 +32,7 @@ type pair struct {
 	workload string
 	runner   *runner.Runner
 	rec      *metrics.Recorder
+	maxLag   time.Duration // over the whole run, for the final summary
 }
 
 // Daemon drives every workload against its targets until stopped, with the
@@ -182,7 +183,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.plan.Close()
 		waitTimeout(&runners, time.Second)
 	}
-	d.logSummaries(time.Now(), "final summary")
+	d.logFinalSummaries(time.Now())
 	stopMonitors()
 	monitors.Wait()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
@@ -219,29 +220,46 @@ func (d *Daemon) targetNames() []string {
 // logSummaries writes one line per (target, workload) with what was achieved
 // since the previous line, and warns when the generator was the bottleneck.
 func (d *Daemon) logSummaries(now time.Time, msg string) {
-	log := d.plan.log
-	for _, p := range d.pairs {
-		s := p.rec.TakeSummary(now)
+	for i := range d.pairs {
+		p := &d.pairs[i]
 		lag := p.runner.TakeMaxLag()
-		fields := []zap.Field{
-			zap.String("target", s.Target), zap.String("engine", s.Engine), zap.String("workload", s.Workload),
-			zap.Float64("ops_per_sec", round3(s.Rate)),
-			zap.Float64("offered_ops_per_sec", round3(p.runner.OfferedRate())),
-			zap.Float64("p50_ms", ms(s.P50)), zap.Float64("p99_ms", ms(s.P99)), zap.Float64("max_ms", ms(s.Max)),
-			zap.Uint64("ok", s.OK), zap.Uint64("miss", s.Miss), zap.Uint64("errors", s.Errors), zap.Uint64("dropped", s.Dropped),
+		p.maxLag = max(p.maxLag, lag)
+		d.logSummary(p, msg, p.rec.TakeSummary(now), lag)
+	}
+}
+
+// logFinalSummaries writes one line per (target, workload) with what was
+// achieved over the whole run, not its last interval: every result since
+// the runners were built (startDelay before the schedules' time zero), the
+// rate over that time, the largest schedule lag.
+func (d *Daemon) logFinalSummaries(now time.Time) {
+	for i := range d.pairs {
+		p := &d.pairs[i]
+		p.maxLag = max(p.maxLag, p.runner.TakeMaxLag())
+		d.logSummary(p, "final summary", p.rec.TotalSummary(now), p.maxLag)
+	}
+}
+
+func (d *Daemon) logSummary(p *pair, msg string, s metrics.Summary, lag time.Duration) {
+	log := d.plan.log
+	fields := []zap.Field{
+		zap.String("target", s.Target), zap.String("engine", s.Engine), zap.String("workload", s.Workload),
+		zap.Float64("ops_per_sec", round3(s.Rate)),
+		zap.Float64("offered_ops_per_sec", round3(p.runner.OfferedRate())),
+		zap.Float64("p50_ms", ms(s.P50)), zap.Float64("p99_ms", ms(s.P99)), zap.Float64("max_ms", ms(s.Max)),
+		zap.Uint64("ok", s.OK), zap.Uint64("miss", s.Miss), zap.Uint64("errors", s.Errors), zap.Uint64("dropped", s.Dropped),
+		zap.Float64("max_lag_ms", ms(lag)), zap.Duration("interval", s.Interval.Round(time.Millisecond)),
+	}
+	if s.TopErrorClass != "" {
+		fields = append(fields, zap.String("top_error", s.TopErrorClass))
+	}
+	log.Info(msg, fields...)
+	if (results.Generator{Dropped: s.Dropped, MaxScheduleLag: lag}).Bound() {
+		log.Warn("generator is the bottleneck: these numbers understate the engine",
+			zap.String("target", s.Target), zap.String("workload", s.Workload),
+			zap.Uint64("dropped", s.Dropped), zap.Int64("max_inflight", p.runner.MaxInFlight()),
 			zap.Float64("max_lag_ms", ms(lag)),
-		}
-		if s.TopErrorClass != "" {
-			fields = append(fields, zap.String("top_error", s.TopErrorClass))
-		}
-		log.Info(msg, fields...)
-		if (results.Generator{Dropped: s.Dropped, MaxScheduleLag: lag}).Bound() {
-			log.Warn("generator is the bottleneck: these numbers understate the engine",
-				zap.String("target", s.Target), zap.String("workload", s.Workload),
-				zap.Uint64("dropped", s.Dropped), zap.Int64("max_inflight", p.runner.MaxInFlight()),
-				zap.Float64("max_lag_ms", ms(lag)),
-				zap.String("hint", "raise max_inflight or pool_size, lower the rate, or add ecbench instances"))
-		}
+			zap.String("hint", "raise max_inflight or pool_size, lower the rate, or add ecbench instances"))
 	}
 }
 

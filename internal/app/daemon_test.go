@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -202,4 +204,62 @@ workloads:
 // hasSeries reports whether mf has a series with every label of want.
 func hasSeries(mf *dto.MetricFamily, want map[string]string) bool {
 	return slices.ContainsFunc(mf.GetMetric(), func(m *dto.Metric) bool { return metrictest.HasLabels(m, want) })
+}
+
+// TestDaemonFinalSummary: the periodic summary lines cover one interval
+// each, the final one the whole run.
+func TestDaemonFinalSummary(t *testing.T) {
+	t.Parallel()
+	vs := servertest.Start(t, servertest.Valkey)
+	_, log, stop := startDaemon(t, fmt.Sprintf(`
+summary_interval: 500ms
+targets: [{name: valkey, addrs: [%q]}]
+workloads:
+  - {name: kv, keys: {count: 100}, ops: {get: 1}, rate: {type: constant, rate: 400}}
+`, vs.Addr))
+	time.Sleep(2 * time.Second)
+	stop()
+
+	type line struct {
+		Msg              string
+		OK, Miss, Errors uint64
+		Dropped          uint64
+		Rate             float64 `json:"ops_per_sec"`
+		P99              float64 `json:"p99_ms"`
+		Interval         float64 // seconds
+	}
+	var periodic []line
+	var final *line
+	for _, l := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		var x line
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		switch x.Msg {
+		case "summary":
+			periodic = append(periodic, x)
+		case "final summary":
+			final = &x
+		}
+	}
+	if final == nil || len(periodic) < 2 {
+		t.Fatalf("%d summary lines, final %+v; want 2 or more and a final one:\n%s", len(periodic), final, log.String())
+	}
+	var sum line
+	for _, p := range periodic {
+		sum.OK, sum.Miss, sum.Errors, sum.Interval = sum.OK+p.OK, sum.Miss+p.Miss, sum.Errors+p.Errors, sum.Interval+p.Interval
+		if p.Interval > 0.75 {
+			t.Errorf("a periodic line covers %vs, want one 500ms interval", p.Interval)
+		}
+	}
+	// The final line counts every interval and the part after the last one.
+	if final.OK+final.Miss < sum.OK+sum.Miss || final.Errors < sum.Errors || final.Interval < sum.Interval {
+		t.Errorf("final %+v covers less than the %d periodic lines together %+v", *final, len(periodic), sum)
+	}
+	if final.P99 <= 0 || final.Errors != 0 {
+		t.Errorf("final p99 %vms, %d errors: want > 0 and none", final.P99, final.Errors)
+	}
+	if want := float64(final.OK+final.Miss) / final.Interval; math.Abs(final.Rate-want) > want/100 {
+		t.Errorf("final rate %v/s, want %v (answered over the whole run)", final.Rate, want)
+	}
 }
