@@ -150,10 +150,10 @@ func TestPausedServerDropsAndDelays(t *testing.T) {
 	steady := servertest.Start(t, servertest.Valkey)
 	var pausedCol, steadyCol collector
 	start := time.Now().Add(100 * time.Millisecond)
-	newRunner := func(addr string, col *collector) *Runner {
+	newRunner := func(addr string, col *collector, maxInFlight int) *Runner {
 		r, err := New(Config{
 			Client: client(t, addr), Workload: kvWorkload(1),
-			Schedule: schedule.Constant{PerSecond: 1000}, MaxInFlight: 50,
+			Schedule: schedule.Constant{PerSecond: 1000}, MaxInFlight: maxInFlight,
 			Drain: 5 * time.Second, Recorder: col, Start: start,
 		})
 		if err != nil {
@@ -161,7 +161,10 @@ func TestPausedServerDropsAndDelays(t *testing.T) {
 		}
 		return r
 	}
-	rp, rs := newRunner(paused.Addr, &pausedCol), newRunner(steady.Addr, &steadyCol)
+	// The steady engine's bound holds a second of load, so that a host busy
+	// with the other tests (a 2-CPU CI machine running packages in
+	// parallel) does not make it drop; the paused one's holds 50 ms.
+	rp, rs := newRunner(paused.Addr, &pausedCol, 50), newRunner(steady.Addr, &steadyCol, 1000)
 	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
 	defer cancel()
 	var wg sync.WaitGroup
