@@ -88,7 +88,9 @@ func Of(run *results.Run) Table {
 		return c
 	}
 	bound := map[[2]string]bool{} // (target, workload) where the generator was the bottleneck
+	open := map[[2]string]bool{}  // (target, workload) that followed a rate schedule
 	for _, g := range run.Generator {
+		open[[2]string{g.Target, g.Workload}] = g.OpenLoop
 		if g.Bound() {
 			bound[[2]string{g.Target, g.Workload}] = true
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: generator-bound (dropped %d, max schedule lag %v): its numbers understate the engine",
@@ -128,6 +130,7 @@ func Of(run *results.Run) Table {
 			stb = sb.Stats()
 		}
 		failing := failures(c.Baseline, sa, sta, c.Candidate, sb, stb)
+		openLoop := open[[2]string{nameOf(c.Baseline), k.workload}] && open[[2]string{nameOf(c.Candidate), k.workload}]
 		for _, q := range quantities {
 			row := Row{Workload: k.workload, Op: k.op, Quantity: q.name, Trusted: trusted,
 				Baseline: formatQuantity(sa, q.value(sta), q.latency), Candidate: formatQuantity(sb, q.value(stb), q.latency)}
@@ -158,6 +161,14 @@ func Of(run *results.Run) Table {
 				if cmp.Outcome == verdict.NotEnoughData {
 					row.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
 				}
+			}
+			if openLoop && q.interval == results.Throughput && sa != nil && sb != nil {
+				// Both followed the same schedule: the ratio is 1 by
+				// construction, and what tells the engines apart is how
+				// much of the offered load each one answered.
+				row.HasRatio, row.HasCI = false, false
+				row.Verdict = fmt.Sprintf("open loop, same offered rate: %s answered %s, %s %s",
+					c.Baseline.Name, percent(answeredShare(sa)), c.Candidate.Name, percent(answeredShare(sb)))
 			}
 			if failing != "" && row.Verdict != "" {
 				// Answered requests of an engine that mostly fails are not
@@ -200,13 +211,29 @@ func failures(ta *results.Target, sa *results.Series, sta results.Stats, tb *res
 	return strings.Join(parts, "; ")
 }
 
-// percent writes a share as people read it: 100%, 12%, 1.5%.
+// percent writes a share as people read it: 100%, 12%, 1.5%; a share that
+// is close to but not all is never rounded up to 100%: 99.9%.
 func percent(f float64) string {
 	p := f * 100
-	if p >= 10 {
+	switch {
+	case p >= 99.95 && f < 1:
+		return "99.9%"
+	case p >= 10 && p < 99:
 		return strconv.FormatFloat(math.Round(p), 'f', 0, 64) + "%"
+	case p >= 99:
+		return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
 	}
 	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+}
+
+// answeredShare is the share of an open-loop op's due requests that were
+// answered (ok or miss): the rest failed or were dropped.
+func answeredShare(s *results.Series) float64 {
+	due := s.OK + s.Miss + s.Errors + s.Dropped
+	if due == 0 {
+		return 0
+	}
+	return float64(s.OK+s.Miss) / float64(due)
 }
 
 // topClass is the most frequent error class (ties: the first by name).

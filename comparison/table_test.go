@@ -110,3 +110,27 @@ func TestFailingEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenLoopThroughput: under one rate schedule the throughput ratio is 1
+// by construction; the row says how much of the offered load each engine
+// answered instead of a verdict.
+func TestOpenLoopThroughput(t *testing.T) {
+	t.Parallel()
+	run := e2etest.SyntheticRun(1, 0)
+	run.Generator = []results.Generator{{Target: "redis", Workload: "kv", OpenLoop: true}, {Target: "valkey", Workload: "kv", OpenLoop: true}}
+	v := &run.Series[1]
+	v.Dropped = v.OK / 99 // 1% of due requests dropped
+	c := Of(run)
+	tp := c.Rows[0]
+	if tp.Quantity != "throughput (ops/s)" || tp.HasRatio || tp.HasCI ||
+		tp.Verdict != "open loop, same offered rate: redis answered 100%, valkey 99%" {
+		t.Errorf("throughput row %+v", tp)
+	}
+	if mean := c.Rows[1]; !mean.HasCI || mean.Verdict == "" {
+		t.Errorf("mean row %+v: latency is still compared", mean)
+	}
+	run.Generator[1].OpenLoop = false // a closed-loop candidate: compared as usual
+	if tp := Of(run).Rows[0]; !tp.HasCI {
+		t.Errorf("closed loop throughput row %+v has no interval", tp)
+	}
+}

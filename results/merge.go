@@ -216,6 +216,7 @@ func mergeGenerators(out *Run, runs []*Run) {
 			m.MaxScheduleLag = max(m.MaxScheduleLag, g.MaxScheduleLag)
 			m.Dropped += g.Dropped
 			m.MaxInFlight = max(m.MaxInFlight, g.MaxInFlight)
+			m.OpenLoop = m.OpenLoop && g.OpenLoop
 		}
 	}
 }

@@ -189,6 +189,10 @@ type Generator struct {
 	ScheduleLagP50, ScheduleLagP99, ScheduleLagP999 time.Duration
 	Dropped                                         uint64 // requests not sent: the in-flight bound was reached
 	MaxInFlight                                     int64  // the in-flight bound (closed loop: the worker count)
+	// OpenLoop: requests followed a rate schedule, the same for every
+	// target, so the throughput is what the schedule offered, less what
+	// was dropped or failed, not a measure of the engine.
+	OpenLoop bool
 }
 
 // SaturationLag is the schedule lag past which the generator, not the
@@ -209,6 +213,7 @@ type generatorJSON struct {
 	LagP999        string `json:"schedule_lag_p999,omitempty"`
 	Dropped        uint64 `json:"dropped"`
 	MaxInFlight    int64  `json:"max_inflight"`
+	OpenLoop       bool   `json:"open_loop,omitempty"`
 }
 
 // MarshalJSON writes the lag as a Go duration string.
@@ -216,7 +221,7 @@ func (g Generator) MarshalJSON() ([]byte, error) {
 	return json.Marshal(generatorJSON{
 		Target: g.Target, Workload: g.Workload, MaxScheduleLag: g.MaxScheduleLag.String(),
 		LagP50: g.ScheduleLagP50.String(), LagP99: g.ScheduleLagP99.String(), LagP999: g.ScheduleLagP999.String(),
-		Dropped: g.Dropped, MaxInFlight: g.MaxInFlight,
+		Dropped: g.Dropped, MaxInFlight: g.MaxInFlight, OpenLoop: g.OpenLoop,
 	})
 }
 
@@ -230,7 +235,7 @@ func (g *Generator) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("generator.max_schedule_lag: %w", err)
 	}
-	*g = Generator{Target: j.Target, Workload: j.Workload, MaxScheduleLag: lag, Dropped: j.Dropped, MaxInFlight: j.MaxInFlight}
+	*g = Generator{Target: j.Target, Workload: j.Workload, MaxScheduleLag: lag, Dropped: j.Dropped, MaxInFlight: j.MaxInFlight, OpenLoop: j.OpenLoop}
 	for _, q := range []struct {
 		name, value string
 		into        *time.Duration

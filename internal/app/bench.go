@@ -178,6 +178,7 @@ func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []result
 			gens = append(gens, results.Generator{
 				Target: p.t.Name(), Workload: w.Name, MaxScheduleLag: p.maxLag, Dropped: p.dropped,
 				MaxInFlight: p.runner.MaxInFlight(), ScheduleLagP50: p50, ScheduleLagP99: p99, ScheduleLagP999: p999,
+				OpenLoop: wc.Rate.OpenLoop(),
 			})
 		}
 	}

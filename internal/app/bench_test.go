@@ -65,6 +65,9 @@ bench: {warmup: 1s, duration: 2s}
 		t.Fatalf("generators %+v", run.Generator)
 	}
 	g := run.Generator[0]
+	if !g.OpenLoop {
+		t.Error("a constant-rate workload is not marked open loop in the results")
+	}
 	if g.ScheduleLagP50 <= 0 || g.ScheduleLagP50 > g.ScheduleLagP99 || g.ScheduleLagP99 > g.ScheduleLagP999 ||
 		g.ScheduleLagP999 > g.MaxScheduleLag+g.MaxScheduleLag/500 {
 		t.Errorf("lag quantiles p50 %v p99 %v p99.9 %v max %v: want 0 < p50 <= p99 <= p99.9 <= max", g.ScheduleLagP50, g.ScheduleLagP99, g.ScheduleLagP999, g.MaxScheduleLag)

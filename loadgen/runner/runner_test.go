@@ -177,8 +177,10 @@ func TestPausedServerDropsAndDelays(t *testing.T) {
 	wg.Wait()
 
 	p, s := count(pausedCol.snapshot()), count(steadyCol.snapshot())
-	// During the pause ~1500 requests are due; 50 fit in flight.
-	if d := p.byOutcome[result.Dropped]; d < 1000 || d > 1650 {
+	// During the pause ~1500 requests are due; 50 fit in flight. A busy
+	// host (CI runs packages in parallel on 2 CPUs) delays the restart of
+	// the flow after the pause, so the upper bound leaves room.
+	if d := p.byOutcome[result.Dropped]; d < 1000 || d > 2000 {
 		t.Errorf("paused engine dropped %d, want about %d", d, 1450)
 	}
 	if p.maxLat < pause-200*time.Millisecond {
@@ -190,7 +192,9 @@ func TestPausedServerDropsAndDelays(t *testing.T) {
 	if s.byOutcome[result.Dropped] != 0 || s.byOutcome[result.Error] != 0 {
 		t.Errorf("steady engine dropped %d, errors %v; want none", s.byOutcome[result.Dropped], s.byClass)
 	}
-	if s.maxLat > 300*time.Millisecond {
+	// A leak of the 1.5 s pause would show as more than a second; a busy
+	// host alone has been seen to delay a request by ~0.4 s.
+	if s.maxLat > 800*time.Millisecond {
 		t.Errorf("steady engine max latency %v; the pause of the other engine leaked into it", s.maxLat)
 	}
 	total := func(t tally) int {
