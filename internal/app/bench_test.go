@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
 	"github.com/ecbench/ecbench/internal/e2etest"
 	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/internal/servertest"
+	"github.com/ecbench/ecbench/results"
 )
 
 // TestBenchWarmupExcluded runs an open-loop workload with a warm-up: the
@@ -28,19 +31,11 @@ bench: {warmup: 1s, duration: 2s}
 	log := &syncBuffer{}
 	zl := testLogger(log)
 	var phases []Progress
-	b, err := NewBench(cfg, zl, BenchOptions{Version: "test", Command: []string{"ecbench", "bench"}, Progress: func(p Progress) {
+	b, run := runBench(t, cfg, zl, func(p Progress) {
 		if p.Final {
 			phases = append(phases, p)
 		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	var measured, sent uint64
 	for _, s := range run.Series {
 		measured += s.OK + s.Miss + s.Errors + s.Dropped
@@ -98,7 +93,7 @@ bench: {duration: 2s}
 	}
 	var final *Progress
 	var live []TargetProgress
-	b, err := NewBench(cfg, testLogger(&syncBuffer{}), BenchOptions{Progress: func(p Progress) {
+	_, run := runBench(t, cfg, testLogger(&syncBuffer{}), func(p Progress) {
 		switch {
 		case p.Phase != PhaseMeasure:
 		case p.Final:
@@ -106,15 +101,7 @@ bench: {duration: 2s}
 		default:
 			live = append(live, p.Targets[0])
 		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	run, err := b.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	if final == nil || len(final.Targets) != 1 || len(run.Series) != 1 || len(run.Generator) != 1 {
 		t.Fatalf("final progress %+v, results %+v", final, run)
 	}
@@ -141,4 +128,20 @@ bench: {duration: 2s}
 	if liveDropped > got.Dropped {
 		t.Errorf("the live reports dropped %d, more than the phase's %d", liveDropped, got.Dropped)
 	}
+}
+
+// runBench runs the bench of cfg to its end, reporting progress to progress,
+// and closes it when the test ends.
+func runBench(t *testing.T, cfg *config.Config, log *zap.Logger, progress func(Progress)) (*Bench, *results.Run) {
+	t.Helper()
+	b, err := NewBench(cfg, log, BenchOptions{Version: "test", Command: []string{"ecbench", "bench"}, Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	run, err := b.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, run
 }
