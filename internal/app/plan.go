@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -186,7 +185,7 @@ func targetOptions(t config.Target, workloads []config.Workload) target.Options 
 func closedLoopWorkers(name string, workloads []config.Workload) int {
 	n := 0
 	for _, w := range workloads {
-		if !w.Rate.OpenLoop() && (len(w.Targets) == 0 || slices.Contains(w.Targets, name)) {
+		if !w.Rate.OpenLoop() && w.RunsOn(name) {
 			n += w.Rate.Workers()
 		}
 	}
