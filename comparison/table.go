@@ -257,7 +257,7 @@ func paired(run *results.Run, sa, sb *results.Series, q results.Quantity) (pairs
 	if run.Meta.Sequential || (q != results.Throughput && q != results.Mean) {
 		return nil, false
 	}
-	secsA, secsB := intervalSeconds(sa), intervalSeconds(sb)
+	secsA, secsB := sa.IntervalLength(), sb.IntervalLength()
 	byT := make(map[int64]*results.Interval, len(sa.Intervals))
 	for i := range sa.Intervals {
 		byT[sa.Intervals[i].T] = &sa.Intervals[i]
@@ -276,13 +276,6 @@ func paired(run *results.Run, sa, sb *results.Series, q results.Quantity) (pairs
 		pairs = append(pairs, verdict.Pair{RedisNum: a.Mean * na, RedisDen: na, ValkeyNum: b.Mean * nb, ValkeyDen: nb})
 	}
 	return pairs, true
-}
-
-func intervalSeconds(s *results.Series) float64 {
-	if s.IntervalSeconds > 0 {
-		return s.IntervalSeconds
-	}
-	return 1
 }
 
 // RatioName names the ratio: "valkey/redis", candidate over baseline.

@@ -193,7 +193,7 @@ func span(r *Run) int64 {
 	var n int64
 	for _, s := range r.Series {
 		if k := len(s.Intervals); k > 0 {
-			n = max(n, s.Intervals[k-1].T+int64(math.Ceil(s.intervalSeconds())))
+			n = max(n, s.Intervals[k-1].T+int64(math.Ceil(s.IntervalLength())))
 		}
 	}
 	return n

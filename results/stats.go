@@ -85,7 +85,7 @@ func (s *Series) IntervalValues(q Quantity) []float64 {
 		return nil
 	}
 	out := make([]float64, 0, len(s.Intervals))
-	secs := s.intervalSeconds()
+	secs := s.IntervalLength()
 	for _, iv := range s.Intervals {
 		if q == Throughput {
 			out = append(out, float64(iv.OK+iv.Miss)/secs)
@@ -120,8 +120,9 @@ func (iv *Interval) value(q Quantity) float64 {
 	return 0
 }
 
-// intervalSeconds is the interval length, 1 when unset.
-func (s *Series) intervalSeconds() float64 {
+// IntervalLength is the interval length in seconds: IntervalSeconds, or 1
+// when unset (files written before it was recorded).
+func (s *Series) IntervalLength() float64 {
 	if s.IntervalSeconds > 0 {
 		return s.IntervalSeconds
 	}
