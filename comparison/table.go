@@ -134,41 +134,21 @@ func Of(run *results.Run) Table {
 		for _, q := range quantities {
 			row := Row{Workload: k.workload, Op: k.op, Quantity: q.name, Trusted: trusted,
 				Baseline: formatQuantity(sa, q.value(sta), q.latency), Candidate: formatQuantity(sb, q.value(stb), q.latency)}
-			if sa != nil && sb != nil && q.value(sta) > 0 {
-				row.Ratio, row.HasRatio = q.value(stb)/q.value(sta), true
-			}
-			if sa != nil && sb != nil && q.interval >= 0 {
-				var cmp verdict.Comparison
-				if pairs, ok := paired(run, sa, sb, q.interval); ok {
-					// One estimator: the whole run's value, with the
-					// interval of the paired per-interval differences.
-					cmp = verdict.ComparePaired(pairs, q.dir)
-					if !math.IsNaN(cmp.Ratio) {
-						row.Ratio, row.HasRatio = cmp.Ratio, true
-					}
-				} else {
-					cmp = verdict.Compare(sa.IntervalValues(q.interval), sb.IntervalValues(q.interval), q.dir)
-				}
-				row.Low, row.High, row.HasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
-				switch cmp.Outcome { // name the targets: they need not be one engine each
-				case verdict.ValkeyFaster:
-					row.Verdict = c.Candidate.Name + " faster"
-				case verdict.RedisFaster:
-					row.Verdict = c.Baseline.Name + " faster"
-				default:
-					row.Verdict = string(cmp.Outcome)
-				}
-				if cmp.Outcome == verdict.NotEnoughData {
-					row.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
-				}
-			}
-			if openLoop && q.interval == results.Throughput && sa != nil && sb != nil {
+			switch {
+			case sa == nil || sb == nil:
+			case openLoop && q.interval == results.Throughput:
 				// Both followed the same schedule: the ratio is 1 by
 				// construction, and what tells the engines apart is how
 				// much of the offered load each one answered.
-				row.HasRatio, row.HasCI = false, false
 				row.Verdict = fmt.Sprintf("open loop, same offered rate: %s answered %s, %s %s",
 					c.Baseline.Name, percent(answeredShare(sa)), c.Candidate.Name, percent(answeredShare(sb)))
+			default:
+				if q.value(sta) > 0 {
+					row.Ratio, row.HasRatio = q.value(stb)/q.value(sta), true
+				}
+				if q.interval >= 0 {
+					c.compare(&row, run, sa, sb, q.interval, q.dir)
+				}
 			}
 			if failing != "" && row.Verdict != "" {
 				// Answered requests of an engine that mostly fails are not
@@ -186,6 +166,33 @@ func Of(run *results.Run) Table {
 				Baseline: formatCount(sa, sta.Dropped), Candidate: formatCount(sb, stb.Dropped)})
 	}
 	return c
+}
+
+// compare fills the row's interval and verdict for quantity q of sa and sb:
+// paired when the engines ran at once and q allows it, else unpaired.
+func (c Table) compare(row *Row, run *results.Run, sa, sb *results.Series, q results.Quantity, dir verdict.Direction) {
+	var cmp verdict.Comparison
+	if pairs, ok := paired(run, sa, sb, q); ok {
+		// One estimator: the whole run's value, with the interval of the
+		// paired per-interval differences.
+		cmp = verdict.ComparePaired(pairs, dir)
+		if !math.IsNaN(cmp.Ratio) {
+			row.Ratio, row.HasRatio = cmp.Ratio, true
+		}
+	} else {
+		cmp = verdict.Compare(sa.IntervalValues(q), sb.IntervalValues(q), dir)
+	}
+	row.Low, row.High, row.HasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
+	switch cmp.Outcome { // name the targets: they need not be one engine each
+	case verdict.ValkeyFaster:
+		row.Verdict = c.Candidate.Name + " faster"
+	case verdict.RedisFaster:
+		row.Verdict = c.Baseline.Name + " faster"
+	case verdict.NotEnoughData:
+		row.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
+	default:
+		row.Verdict = string(cmp.Outcome)
+	}
 }
 
 // MaxErrorRate is the share of an op's requests that may fail on an engine
@@ -211,19 +218,18 @@ func failures(ta *results.Target, sa *results.Series, sta results.Stats, tb *res
 	return strings.Join(parts, "; ")
 }
 
-// percent writes a share as people read it: 100%, 12%, 1.5%; a share that
-// is close to but not all is never rounded up to 100%: 99.9%.
+// percent writes a share as people read it: 1.5%, 12%, 99.5%, 100%. Past
+// 99% it is cut, not rounded, to a tenth, so that a share short of all never
+// reads 100%.
 func percent(f float64) string {
 	p := f * 100
 	switch {
-	case p >= 99.95 && f < 1:
-		return "99.9%"
-	case p >= 10 && p < 99:
+	case p < 10:
+		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	case p < 99:
 		return strconv.FormatFloat(math.Round(p), 'f', 0, 64) + "%"
-	case p >= 99:
-		return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
 	}
-	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
 }
 
 // answeredShare is the share of an open-loop op's due requests that were
