@@ -80,6 +80,10 @@ func TestDaemonEndToEnd(t *testing.T) {
 summary_interval: 1s
 shutdown_timeout: 2s
 probes:
+  # A 100 ms probe timeout is tight for a -race build on a loaded 2-CPU CI
+  # host (one slow probe there counted as an outage on redis); the test is
+  # about valkey's outage, not the probe's sensitivity.
+  availability: {interval: 100ms, timeout: 1s}
   integrity: {enabled: true, interval: 20ms, verify_delay: 300ms, keys: 1000}
 targets:
   - {name: redis, engine: redis, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
