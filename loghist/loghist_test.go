@@ -87,9 +87,9 @@ func TestTextRoundTrip(t *testing.T) {
 func TestUnmarshalRejects(t *testing.T) {
 	for name, text := range map[string]string{
 		"not base64":     "!!!",
-		"truncated":      "gA",      // a varint cut short
-		"zero count":     "AQA",     // index 1, count 0
-		"repeated index": "AQEAAQ",  // index 1, then delta 0
+		"truncated":      "gA",       // a varint cut short
+		"zero count":     "AQA",      // index 1, count 0
+		"repeated index": "AQEAAQ",   // index 1, then delta 0
 		"index too high": "/////w8B", // a huge delta
 	} {
 		var h Histogram
