@@ -107,9 +107,7 @@ func Rank(q float64, total uint64) uint64 {
 func Merge(hs ...Histogram) Histogram {
 	var b Builder
 	for _, h := range hs {
-		for k, i := range h.idx {
-			b.Add(int(i), uint64(h.n[k]))
-		}
+		b.AddHistogram(h)
 	}
 	return b.Histogram()
 }
@@ -118,7 +116,10 @@ func Merge(hs ...Histogram) Histogram {
 // It holds a dense array of Buckets counts (30 KB) once used.
 type Builder struct {
 	dense []uint64
-	used  int
+	// Buckets lo..hi may hold counts (none when lo > hi): Histogram scans
+	// only them, an interval's few hundred buckets, not all Buckets.
+	lo, hi int
+	used   bool // lo and hi are set
 }
 
 // Record adds n values of ns nanoseconds.
@@ -129,30 +130,58 @@ func (b *Builder) Add(i int, n uint64) {
 	if n == 0 {
 		return
 	}
-	if b.dense == nil {
-		b.dense = make([]uint64, Buckets)
-	}
-	if b.dense[i] == 0 {
-		b.used++
-	}
+	b.span(i, i)
 	b.dense[i] += n
+}
+
+// AddHistogram adds every value of h, as Add for each of its buckets but
+// without a call per bucket (merging a run's intervals into a few groups is
+// a bootstrap's first step).
+func (b *Builder) AddHistogram(h Histogram) {
+	if len(h.idx) == 0 {
+		return
+	}
+	b.span(int(h.idx[0]), int(h.idx[len(h.idx)-1]))
+	d := b.dense
+	for k, i := range h.idx {
+		d[i] += uint64(h.n[k])
+	}
+}
+
+// span widens lo..hi to hold lo..hi, allocating the array on first use.
+func (b *Builder) span(lo, hi int) {
+	if !b.used {
+		if b.dense == nil {
+			b.dense = make([]uint64, Buckets)
+		}
+		b.lo, b.hi, b.used = lo, hi, true
+		return
+	}
+	b.lo, b.hi = min(b.lo, lo), max(b.hi, hi)
 }
 
 // Histogram returns what was added and resets b, keeping its array. A
 // bucket's count saturates at 2³²−1.
 func (b *Builder) Histogram() Histogram {
-	if b.used == 0 {
+	if !b.used {
 		return Histogram{}
 	}
-	h := Histogram{idx: make([]uint16, 0, b.used), n: make([]uint32, 0, b.used)}
-	for i, n := range b.dense {
+	b.used = false
+	live := b.dense[b.lo : b.hi+1]
+	k := 0
+	for _, n := range live {
 		if n > 0 {
-			h.idx = append(h.idx, uint16(i))
-			h.n = append(h.n, uint32(min(n, math.MaxUint32)))
-			b.dense[i] = 0
+			k++
 		}
 	}
-	b.used = 0
+	h := Histogram{idx: make([]uint16, 0, k), n: make([]uint32, 0, k)}
+	for i, n := range live {
+		if n > 0 {
+			h.idx = append(h.idx, uint16(b.lo+i))
+			h.n = append(h.n, uint32(min(n, math.MaxUint32)))
+			live[i] = 0
+		}
+	}
 	return h
 }
 

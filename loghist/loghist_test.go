@@ -63,6 +63,39 @@ func TestQuantileAndMerge(t *testing.T) {
 	}
 }
 
+// TestBuilderReuse: a Builder filled by AddHistogram holds what Add of
+// every value gives, and after Histogram it starts empty again, whatever
+// buckets it used before.
+func TestBuilderReuse(t *testing.T) {
+	values := []int64{5000, 1e6, 1e9}
+	var b Builder
+	for _, ns := range values {
+		b.Record(ns, 2)
+	}
+	old := b.Histogram()
+	for _, tt := range []struct {
+		name string
+		add  func(b *Builder)
+		want []int64 // each recorded twice
+	}{
+		{"Add, after a reset", func(b *Builder) { b.Record(3000, 2); b.Record(7e6, 2) }, []int64{3000, 7e6}},
+		{"AddHistogram and an empty one", func(b *Builder) { b.AddHistogram(old); b.AddHistogram(Histogram{}) }, values},
+		{"Add then AddHistogram", func(b *Builder) { b.Record(2e9, 2); b.AddHistogram(old) }, append([]int64{2e9}, values...)},
+		{"nothing", func(*Builder) {}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.add(&b)
+			var want Builder
+			for _, ns := range tt.want {
+				want.Add(Index(ns), 2)
+			}
+			if got, w := b.Histogram(), want.Histogram(); !got.Equal(w) {
+				t.Errorf("got %d buckets (%d values), want %d (%d)", got.Len(), got.Count(), w.Len(), w.Count())
+			}
+		})
+	}
+}
+
 func TestTextRoundTrip(t *testing.T) {
 	var b Builder
 	for _, ns := range []int64{1, 1000, 1001, 5000, 1e6, 1e6, 1e11, 3e11} {
