@@ -1,7 +1,3 @@
-// Package comparison builds the side-by-side table of a run: per workload and
-// op, each quantity for the baseline and the candidate engine, their ratio
-// with its confidence interval, and a verdict. The bench's output, `ecbench
-// compare` and the HTML report all show this one table.
 package comparison
 
 import (
@@ -14,7 +10,9 @@ import (
 	"time"
 
 	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loghist"
 	"github.com/ecbench/ecbench/results"
+	"github.com/ecbench/ecbench/threshold"
 	"github.com/ecbench/ecbench/verdict"
 )
 
@@ -23,36 +21,50 @@ type Table struct {
 	// Baseline (Redis OSS) and Candidate (Valkey); Candidate is nil with one
 	// engine only, Baseline nil when the run has no targets.
 	Baseline, Candidate *results.Target
-	Rows                []Row
-	Warnings            []string // why some rows are not trustworthy
+	// Ops has one entry per workload and op, in the run's order: each
+	// engine's values and the comparisons of the quantities.
+	Ops []Op
+	// Rows is the detailed table: one row per op and quantity.
+	Rows []Row
+	// Workloads has one decision per workload, in the run's order; Overall
+	// sums them up.
+	Workloads []Decision
+	Overall   Decision
+	// Thresholds are the thresholds checked (Check), defaults included.
+	Thresholds []ThresholdResult
+	Warnings   []string        // why some rows are not trustworthy, and stalls
+	Sequential bool            // the engines ran one after the other: comparisons are unpaired
+	names      threshold.Names // what thresholds may name in this run
 }
 
 // Row is one quantity of one op.
 type Row struct {
 	Workload, Op, Quantity string
 	Baseline, Candidate    string // formatted values
-	Ratio, Low, High       float64
-	HasRatio, HasCI        bool
-	Verdict                string
-	Trusted                bool
+	// Ratio, Low and High are candidate/baseline and its interval; for the
+	// error rate (Difference) they are candidate − baseline, a fraction.
+	Ratio, Low, High float64
+	HasRatio, HasCI  bool
+	Difference       bool
+	Verdict          string
+	Trusted          bool
 }
 
-// quantities are the rows of each op, in order; with a per-interval
-// quantity the verdict statistics apply.
+// quantities are the compared quantities of each op, in order; with a
+// per-interval quantity the verdict statistics apply.
 var quantities = []struct {
-	name     string
+	name     threshold.Quantity
+	row      string // the detailed table's name
 	interval results.Quantity
 	dir      verdict.Direction
-	value    func(results.Stats) float64
-	latency  bool
 }{
-	{"throughput (ops/s)", results.Throughput, verdict.HigherIsBetter, func(s results.Stats) float64 { return s.Throughput }, false},
-	{"mean", results.Mean, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.Mean }, true},
-	{"p50", results.P50, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P50 }, true},
-	{"p95", results.P95, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P95 }, true},
-	{"p99", results.P99, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P99 }, true},
-	{"p99.9", results.P999, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.P999 }, true},
-	{"max", -1, verdict.LowerIsBetter, func(s results.Stats) float64 { return s.Max }, true},
+	{threshold.Throughput, "throughput (ops/s)", results.Throughput, verdict.HigherIsBetter},
+	{threshold.Mean, "mean", results.Mean, verdict.LowerIsBetter},
+	{threshold.P50, "p50", results.P50, verdict.LowerIsBetter},
+	{threshold.P95, "p95", results.P95, verdict.LowerIsBetter},
+	{threshold.P99, "p99", results.P99, verdict.LowerIsBetter},
+	{threshold.P999, "p99.9", results.P999, verdict.LowerIsBetter},
+	{threshold.Max, "max", -1, verdict.LowerIsBetter},
 }
 
 // pickEngines chooses the baseline and the candidate: the Redis OSS target
@@ -80,22 +92,52 @@ func pickEngines(ts []results.Target) (a, b *results.Target) {
 	return &ts[0], &ts[1]
 }
 
-// Of builds the comparison of run.
+// Of builds the comparison of run, with its decisions; Check adds
+// thresholds.
 func Of(run *results.Run) Table {
-	c := Table{}
+	c := Table{Sequential: run.Meta.Sequential}
 	c.Baseline, c.Candidate = pickEngines(run.Targets)
+	c.names = namesOf(run)
 	if c.Baseline == nil {
 		return c
 	}
 	bound := map[[2]string]bool{} // (target, workload) where the generator was the bottleneck
 	open := map[[2]string]bool{}  // (target, workload) that followed a rate schedule
+	var stalled []string          // workloads in which a server stalled, in order
+	stalls := map[string][]string{}
+	stallDrops := map[string]uint64{}
 	for _, g := range run.Generator {
 		open[[2]string{g.Target, g.Workload}] = g.OpenLoop
-		if g.Bound() {
+		switch {
+		case g.Bound() && !g.DropsBounded: // written before drops had lower bounds
 			bound[[2]string{g.Target, g.Workload}] = true
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: generator-bound (dropped %d, max schedule lag %v): its numbers understate the engine",
 				g.Workload, g.Target, g.Dropped, g.MaxScheduleLag.Round(time.Millisecond)))
+		case g.Bound():
+			bound[[2]string{g.Target, g.Workload}] = true
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: generator-bound (max schedule lag %v, p99 %v): ecbench fell behind its schedule; its numbers understate the engine",
+				g.Workload, g.Target, g.MaxScheduleLag.Round(time.Millisecond), g.ScheduleLagP99.Round(time.Millisecond)))
 		}
+		if n, limited := g.InFlightLimited(); limited {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: %d requests dropped while the server was answering: rate × latency exceeded max_inflight %d; their latency lower bounds are counted (raise max_inflight, or leave it unset, to measure them in full)",
+				g.Workload, g.Target, n, g.MaxInFlight))
+		}
+		if gap, ok := g.ServerStall(); ok {
+			if len(stalls[g.Workload]) == 0 {
+				stalled = append(stalled, g.Workload)
+			}
+			stalls[g.Workload] = append(stalls[g.Workload], fmt.Sprintf("%s %v", g.Target, gap.Round(time.Millisecond)))
+			stallDrops[g.Workload] += g.StallDrops
+		}
+	}
+	// One line per workload: a loaded host makes both servers pause.
+	for _, w := range stalled {
+		dropped := ""
+		if n := stallDrops[w]; n > 0 {
+			dropped = fmt.Sprintf(", %d requests dropped meanwhile", n)
+		}
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: a server stopped answering (%s%s); the latency includes it",
+			w, strings.Join(stalls[w], ", "), dropped))
 	}
 	find := func(t *results.Target, workload, op string) *results.Series {
 		if t == nil {
@@ -120,100 +162,193 @@ func Of(run *results.Run) Table {
 		}
 	}
 	for _, k := range order {
-		sa, sb := find(c.Baseline, k.workload, k.op), find(c.Candidate, k.workload, k.op)
-		trusted := !bound[[2]string{nameOf(c.Baseline), k.workload}] && !bound[[2]string{nameOf(c.Candidate), k.workload}]
-		var sta, stb results.Stats
-		if sa != nil {
-			sta = sa.Stats()
+		sa, sb := sameLength(find(c.Baseline, k.workload, k.op), find(c.Candidate, k.workload, k.op))
+		op := Op{Workload: k.workload, Op: k.op,
+			Trusted:  !bound[[2]string{nameOf(c.Baseline), k.workload}] && !bound[[2]string{nameOf(c.Candidate), k.workload}],
+			OpenLoop: open[[2]string{nameOf(c.Baseline), k.workload}] && open[[2]string{nameOf(c.Candidate), k.workload}],
 		}
-		if sb != nil {
-			stb = sb.Stats()
-		}
-		failing := failures(c.Baseline, sa, sta, c.Candidate, sb, stb)
-		openLoop := open[[2]string{nameOf(c.Baseline), k.workload}] && open[[2]string{nameOf(c.Candidate), k.workload}]
+		op.Engines[0], op.Engines[1] = valuesOf(c.Baseline, sa), valuesOf(c.Candidate, sb)
+		op.Failure = failures(c.Baseline, sa, op.Engines[0], c.Candidate, sb, op.Engines[1])
+		quantiles := compareQuantiles(run, sa, sb)
 		for _, q := range quantities {
-			row := Row{Workload: k.workload, Op: k.op, Quantity: q.name, Trusted: trusted,
-				Baseline: formatQuantity(sa, q.value(sta), q.latency), Candidate: formatQuantity(sb, q.value(stb), q.latency)}
-			switch {
-			case sa == nil || sb == nil:
-			case openLoop && q.interval == results.Throughput:
-				// Both followed the same schedule: the ratio is 1 by
-				// construction, and what tells the engines apart is how
-				// much of the offered load each one answered.
-				row.Verdict = fmt.Sprintf("open loop, same offered rate: %s answered %s, %s %s",
-					c.Baseline.Name, percent(answeredShare(sa)), c.Candidate.Name, percent(answeredShare(sb)))
-			default:
-				if q.value(sta) > 0 {
-					row.Ratio, row.HasRatio = q.value(stb)/q.value(sta), true
-				}
-				if q.interval >= 0 {
-					c.compare(&row, run, sa, sb, q.interval, q.dir)
-				}
-			}
-			if failing != "" && row.Verdict != "" {
-				// Answered requests of an engine that mostly fails are not
-				// the workload: say what failed instead of comparing them.
-				row.Verdict = failing
-			} else if !trusted && row.Verdict != "" {
-				row.Verdict = "not trustworthy: generator-bound"
-			}
-			c.Rows = append(c.Rows, row)
+			op.Quantities = append(op.Quantities, c.compareQuantity(run, &op, sa, sb, q.name, q.interval, q.dir, quantiles))
 		}
-		c.Rows = append(c.Rows,
-			Row{Workload: k.workload, Op: k.op, Quantity: "error rate", Trusted: trusted,
-				Baseline: formatPercent(sa, sta.ErrorRate), Candidate: formatPercent(sb, stb.ErrorRate)},
-			Row{Workload: k.workload, Op: k.op, Quantity: "dropped", Trusted: trusted,
-				Baseline: formatCount(sa, sta.Dropped), Candidate: formatCount(sb, stb.Dropped)})
+		op.ErrorRate = c.compareErrors(run, &op, sa, sb)
+		op.Verdict = c.opVerdict(&op)
+		c.Ops = append(c.Ops, op)
+		c.Rows = append(c.Rows, c.rowsOf(&op)...)
 	}
+	c.decide()
 	return c
 }
 
-// compare fills the row's interval and verdict for quantity q of sa and sb:
-// paired when the engines ran at once and q allows it, else unpaired.
-func (c Table) compare(row *Row, run *results.Run, sa, sb *results.Series, q results.Quantity, dir verdict.Direction) {
+// compareQuantity compares quantity q of one op: the whole-run ratio, and
+// with a per-interval quantity, its interval and verdict, paired when the
+// engines ran at once and q allows it, else unpaired.
+func (c Table) compareQuantity(run *results.Run, op *Op, sa, sb *results.Series, name threshold.Quantity, q results.Quantity, dir verdict.Direction,
+	quantiles map[results.Quantity]quantileComparison) Quantity {
+	out := Quantity{Name: name, Ratio: math.NaN(), Low: math.NaN(), High: math.NaN()}
+	if sa == nil || sb == nil {
+		return out
+	}
+	if op.OpenLoop && q == results.Throughput {
+		// Both followed the same schedule: the ratio is 1 by
+		// construction, and what tells the engines apart is how much of
+		// the offered load each one answered.
+		out.Verdict = fmt.Sprintf("open loop, same offered rate: %s answered %s, %s %s",
+			c.Baseline.Name, percent(op.Engines[0].Answered), c.Candidate.Name, percent(op.Engines[1].Answered))
+		return out
+	}
+	va, _ := op.Engines[0].Value(name)
+	vb, _ := op.Engines[1].Value(name)
+	if va > 0 {
+		out.Ratio, out.HasRatio = vb/va, true
+	}
+	if q < 0 {
+		return out
+	}
 	var cmp verdict.Comparison
-	if pairs, ok := paired(run, sa, sb, q); ok {
+	if qc, ok := quantiles[q]; ok {
+		// The whole run's quantile, from the rows' histograms, with a
+		// block-bootstrap interval: ratio and interval of one estimator.
+		cmp, out.Paired = qc.Comparison, qc.paired
+		if !math.IsNaN(cmp.Ratio) {
+			out.Ratio, out.HasRatio = cmp.Ratio, true
+		}
+	} else if pairs, ok := paired(run, sa, sb, q); ok {
 		// One estimator: the whole run's value, with the interval of the
 		// paired per-interval differences.
 		cmp = verdict.ComparePaired(pairs, dir)
+		out.Paired = true
 		if !math.IsNaN(cmp.Ratio) {
-			row.Ratio, row.HasRatio = cmp.Ratio, true
+			out.Ratio, out.HasRatio = cmp.Ratio, true
 		}
 	} else {
 		cmp = verdict.Compare(sa.IntervalValues(q), sb.IntervalValues(q), dir)
 	}
-	row.Low, row.High, row.HasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
+	out.Low, out.High, out.HasCI = cmp.Low, cmp.High, cmp.Outcome != verdict.NotEnoughData
+	out.Samples, out.DF = min(cmp.N[0], cmp.N[1]), cmp.DF
 	switch cmp.Outcome { // name the targets: they need not be one engine each
 	case verdict.ValkeyFaster:
-		row.Verdict = c.Candidate.Name + " faster"
+		out.Better, out.Verdict = c.Candidate.Name, c.Candidate.Name+" faster"
 	case verdict.RedisFaster:
-		row.Verdict = c.Baseline.Name + " faster"
+		out.Better, out.Verdict = c.Baseline.Name, c.Baseline.Name+" faster"
 	case verdict.NotEnoughData:
-		row.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalSeconds))
+		out.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalLength()))
 	default:
-		row.Verdict = string(cmp.Outcome)
+		out.Verdict = string(cmp.Outcome)
 	}
+	return out
+}
+
+// compareErrors compares the error rates of one op, paired interval by
+// interval when the engines ran at once.
+func (c Table) compareErrors(run *results.Run, op *Op, sa, sb *results.Series) Difference {
+	d := Difference{Diff: math.NaN(), Low: math.NaN(), High: math.NaN()}
+	if sa == nil || sb == nil {
+		return d
+	}
+	sample := func(iv *results.Interval) verdict.RateSample {
+		return verdict.RateSample{Errors: float64(iv.Errors), Requests: float64(iv.OK + iv.Miss + iv.Errors)}
+	}
+	var cmp verdict.RateComparison
+	if !run.Meta.Sequential && sa.IntervalLength() == sb.IntervalLength() {
+		byT := make(map[int64]*results.Interval, len(sa.Intervals))
+		for i := range sa.Intervals {
+			byT[sa.Intervals[i].T] = &sa.Intervals[i]
+		}
+		var pairs []verdict.RatePair
+		for i := range sb.Intervals {
+			if a, both := byT[sb.Intervals[i].T]; both {
+				pairs = append(pairs, verdict.RatePair{Redis: sample(a), Valkey: sample(&sb.Intervals[i])})
+			}
+		}
+		cmp, d.Paired = verdict.CompareRatesPaired(pairs), true
+	} else {
+		var ra, rb []verdict.RateSample
+		for i := range sa.Intervals {
+			ra = append(ra, sample(&sa.Intervals[i]))
+		}
+		for i := range sb.Intervals {
+			rb = append(rb, sample(&sb.Intervals[i]))
+		}
+		cmp = verdict.CompareRates(ra, rb)
+	}
+	// The whole run's rates, as the table prints them: the intervals leave
+	// out the requests answered after the window's last whole row.
+	d.Diff = op.Engines[1].ErrorRate - op.Engines[0].ErrorRate
+	if cmp.Outcome == verdict.NotEnoughData {
+		d.Verdict = fmt.Sprintf("not enough data (< %d %s samples)", verdict.MinSamples, sampleName(sa.IntervalLength()))
+		return d
+	}
+	// The interval is centred on the intervals' estimate; shift it to the
+	// printed one (they differ by the few requests at the edges), and
+	// decide on the interval shown.
+	shift := d.Diff - cmp.Diff
+	d.Low, d.High, d.HasCI = max(cmp.Low+shift, -1), min(cmp.High+shift, 1), true
+	switch {
+	case d.High < 0:
+		d.Better, d.Verdict = c.Candidate.Name, c.Candidate.Name+" fewer errors"
+	case d.Low > 0:
+		d.Better, d.Verdict = c.Baseline.Name, c.Baseline.Name+" fewer errors"
+	default:
+		d.Verdict = string(verdict.NoDifference)
+	}
+	return d
+}
+
+// rowsOf is the detailed table's rows of op.
+func (c Table) rowsOf(op *Op) []Row {
+	a, b := op.Engines[0], op.Engines[1]
+	var rows []Row
+	for i, q := range op.Quantities {
+		spec := quantities[i]
+		row := Row{Workload: op.Workload, Op: op.Op, Quantity: spec.row, Trusted: op.Trusted,
+			Baseline: formatQuantity(a, q.Name), Candidate: formatQuantity(b, q.Name),
+			Ratio: q.Ratio, Low: q.Low, High: q.High, HasRatio: q.HasRatio, HasCI: q.HasCI, Verdict: q.Verdict}
+		if !row.HasRatio {
+			row.Ratio = 0
+		}
+		if op.Failure != "" && row.Verdict != "" {
+			// Answered requests of an engine that mostly fails are not
+			// the workload: say what failed instead of comparing them.
+			row.Verdict = op.Failure
+		} else if !op.Trusted && row.Verdict != "" {
+			row.Verdict = "not trustworthy: generator-bound"
+		}
+		rows = append(rows, row)
+	}
+	e := op.ErrorRate
+	rows = append(rows,
+		Row{Workload: op.Workload, Op: op.Op, Quantity: "error rate", Trusted: op.Trusted,
+			Baseline: formatShare(a, func(v *Values) float64 { return v.ErrorRate }), Candidate: formatShare(b, func(v *Values) float64 { return v.ErrorRate }),
+			Ratio: e.Diff, Low: e.Low, High: e.High, HasRatio: !math.IsNaN(e.Diff) && a != nil && b != nil, HasCI: e.HasCI,
+			Difference: true, Verdict: e.Verdict},
+		Row{Workload: op.Workload, Op: op.Op, Quantity: "dropped", Trusted: op.Trusted,
+			Baseline: formatCount(a), Candidate: formatCount(b)})
+	return rows
 }
 
 // MaxErrorRate is the share of an op's requests that may fail on an engine
 // before its rows say so instead of a verdict: past it, the requests that were
-// answered are no longer the workload that was asked for.
+// answered are no longer the workload that was asked for. It is also the
+// default error_rate threshold.
 const MaxErrorRate = 0.01
 
 // failures says which engines failed more than MaxErrorRate of an op's
 // requests, with the share and the most frequent error class:
 // "redis: 100% of set failed (oom)"; "" when neither did.
-func failures(ta *results.Target, sa *results.Series, sta results.Stats, tb *results.Target, sb *results.Series, stb results.Stats) string {
+func failures(ta *results.Target, sa *results.Series, va *Values, tb *results.Target, sb *results.Series, vb *Values) string {
 	var parts []string
 	for _, e := range []struct {
-		t  *results.Target
-		s  *results.Series
-		st results.Stats
-	}{{ta, sa, sta}, {tb, sb, stb}} {
-		if e.s == nil || e.t == nil || e.st.ErrorRate <= MaxErrorRate {
+		t *results.Target
+		s *results.Series
+		v *Values
+	}{{ta, sa, va}, {tb, sb, vb}} {
+		if e.s == nil || e.t == nil || e.v.ErrorRate <= MaxErrorRate {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s of %s failed (%s)", e.t.Name, percent(e.st.ErrorRate), e.s.Op, topClass(e.s.ErrorClasses)))
+		parts = append(parts, fmt.Sprintf("%s: %s of %s failed (%s)", e.t.Name, percent(e.v.ErrorRate), e.s.Op, topClass(e.s.ErrorClasses)))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -232,16 +367,6 @@ func percent(f float64) string {
 	return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
 }
 
-// answeredShare is the share of an open-loop op's due requests that were
-// answered (ok or miss): the rest failed or were dropped.
-func answeredShare(s *results.Series) float64 {
-	due := s.OK + s.Miss + s.Errors + s.Dropped
-	if due == 0 {
-		return 0
-	}
-	return float64(s.OK+s.Miss) / float64(due)
-}
-
 // topClass is the most frequent error class (ties: the first by name).
 func topClass(classes map[string]uint64) string {
 	top, n := "unknown", uint64(0)
@@ -253,17 +378,97 @@ func topClass(classes map[string]uint64) string {
 	return top
 }
 
-// paired returns the intervals of sa and sb that cover the same seconds, as
+// sameLength returns sa and sb with rows of one length: a series with
+// shorter rows is rebinned to the other's (row lengths are 100 ms·2^k, so
+// they nest). Two windows of one workload differ in row length only when
+// their ends straddle a doubling of it. Either may be nil; a series that
+// cannot be rebinned (rows from a Prometheus window) is returned as is.
+func sameLength(sa, sb *results.Series) (*results.Series, *results.Series) {
+	if sa == nil || sb == nil || sa.IntervalLength() == sb.IntervalLength() {
+		return sa, sb
+	}
+	rebin := func(s *results.Series, length float64) *results.Series {
+		r, err := s.Rebin(length)
+		if err != nil {
+			return s
+		}
+		return &r
+	}
+	if la, lb := sa.IntervalLength(), sb.IntervalLength(); la < lb {
+		sa = rebin(sa, lb)
+	} else {
+		sb = rebin(sb, la)
+	}
+	return sa, sb
+}
+
+// quantileComparison is a quantile's comparison and whether it was paired.
+type quantileComparison struct {
+	verdict.Comparison
+	paired bool
+}
+
+// quantileRows are the quantiles compared from the rows' histograms.
+var quantileRows = []struct {
+	q results.Quantity
+	p float64
+}{{results.P50, 0.5}, {results.P95, 0.95}, {results.P99, 0.99}, {results.P999, 0.999}}
+
+// compareQuantiles compares the whole-run quantiles of sa and sb from their
+// rows' latency histograms (schema 3): paired over the rows of the same
+// time when the engines ran at once, else unpaired. It returns nil when a
+// side has no row histograms (older runs, Prometheus windows): the caller
+// then compares the rows' quantile values.
+func compareQuantiles(run *results.Run, sa, sb *results.Series) map[results.Quantity]quantileComparison {
+	if sa == nil || sb == nil {
+		return nil
+	}
+	ha, hb := sa.IntervalHistograms(), sb.IntervalHistograms()
+	if ha == nil || hb == nil {
+		return nil
+	}
+	ps := make([]float64, len(quantileRows))
+	for i, r := range quantileRows {
+		ps[i] = r.p
+	}
+	var cmps []verdict.Comparison
+	isPaired := !run.Meta.Sequential && sa.IntervalLength() == sb.IntervalLength()
+	if isPaired {
+		byT := make(map[int64]int, len(sa.Intervals))
+		for i := range sa.Intervals {
+			byT[sa.Intervals[i].T] = i
+		}
+		var ra, rb []loghist.Histogram
+		for j := range sb.Intervals {
+			if i, both := byT[sb.Intervals[j].T]; both {
+				ra, rb = append(ra, ha[i]), append(rb, hb[j])
+			}
+		}
+		cmps = verdict.ComparePairedQuantiles(ra, rb, ps)
+	} else {
+		cmps = verdict.CompareQuantiles(ha, hb, ps)
+	}
+	out := make(map[results.Quantity]quantileComparison, len(quantileRows))
+	for i, r := range quantileRows {
+		out[r.q] = quantileComparison{cmps[i], isPaired}
+	}
+	return out
+}
+
+// paired returns the intervals of sa and sb that cover the same time, as
 // the numerators and denominators of quantity q, when the engines ran at the
 // same time and q is a ratio of sums: throughput (answered requests over
-// seconds) or mean latency (summed latency over answered requests). ok is
-// false otherwise: a sequential run, or a quantile (compared unpaired until
-// the paired quantile estimator lands).
+// seconds) or mean latency (summed latency over the requests in the row's
+// latency: answered ones and dropped ones' lower bounds). ok is false
+// otherwise: a sequential run, or a quantile (compareQuantiles).
 func paired(run *results.Run, sa, sb *results.Series, q results.Quantity) (pairs []verdict.Pair, ok bool) {
 	if run.Meta.Sequential || (q != results.Throughput && q != results.Mean) {
 		return nil, false
 	}
 	secsA, secsB := sa.IntervalLength(), sb.IntervalLength()
+	if secsA != secsB {
+		return nil, false
+	}
 	byT := make(map[int64]*results.Interval, len(sa.Intervals))
 	for i := range sa.Intervals {
 		byT[sa.Intervals[i].T] = &sa.Intervals[i]
@@ -279,6 +484,11 @@ func paired(run *results.Run, sa, sb *results.Series, q results.Quantity) (pairs
 			pairs = append(pairs, verdict.Pair{RedisNum: na, RedisDen: secsA, ValkeyNum: nb, ValkeyDen: secsB})
 			continue
 		}
+		// A row's mean is over its latency histogram's values (schema 3:
+		// answered requests and dropped ones' lower bounds).
+		if ca, cb := a.LatencyHist.Count(), b.LatencyHist.Count(); ca > 0 || cb > 0 {
+			na, nb = float64(ca), float64(cb)
+		}
 		pairs = append(pairs, verdict.Pair{RedisNum: a.Mean * na, RedisDen: na, ValkeyNum: b.Mean * nb, ValkeyDen: nb})
 	}
 	return pairs, true
@@ -292,7 +502,7 @@ func (c Table) RatioName() string {
 // Note says how to read the table; merged is how many runs were merged into
 // it (0 or 1: a single run).
 func (c Table) Note(merged int) string {
-	note := fmt.Sprintf("Latency is from each request's intended start. Ratios are %s; verdicts use 95%% confidence intervals from the 1-second intervals.", c.RatioName())
+	note := fmt.Sprintf("Latency is from each request's intended start. Ratios are %s; verdicts use 95%% confidence intervals from the run's intervals.", c.RatioName())
 	if merged > 1 {
 		note = MergedNote(merged) + ". " + note
 	}
@@ -319,51 +529,57 @@ func nameOf(t *results.Target) string {
 	return t.Name
 }
 
-func formatQuantity(s *results.Series, v float64, latency bool) string {
-	switch {
-	case s == nil:
-		return "-"
-	case latency:
-		return strconv.FormatFloat(v*1000, 'f', 3, 64) + "ms"
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64)
-}
-
-func formatPercent(s *results.Series, v float64) string {
-	if s == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
-}
-
-func formatCount(s *results.Series, v uint64) string {
-	if s == nil {
-		return "-"
-	}
-	return strconv.FormatUint(v, 10)
-}
-
-// RatioText is the ratio with three decimals, or "" without one.
+// RatioText is the ratio with three decimals (a difference in percentage
+// points), or "" without one.
 func (r Row) RatioText() string {
-	if !r.HasRatio {
+	switch {
+	case !r.HasRatio:
 		return ""
+	case r.Difference:
+		return points(r.Ratio)
 	}
 	return strconv.FormatFloat(r.Ratio, 'f', 3, 64)
 }
 
 // CIText is the interval as "[low, high]", or "" without one.
 func (r Row) CIText() string {
-	if !r.HasCI {
+	switch {
+	case !r.HasCI:
 		return ""
+	case r.Difference:
+		return fmt.Sprintf("[%s, %s]", points(r.Low), points(r.High))
 	}
 	return fmt.Sprintf("[%.3f, %.3f]", r.Low, r.High)
 }
 
+// points writes a difference of shares in percentage points: "+0.12pp".
+func points(d float64) string {
+	return signed(d*100, 2) + "pp"
+}
+
 // sampleName names the verdict's samples by their length: one-second
-// intervals from a bench, longer steps from a Prometheus window.
+// intervals from a bench of schema 2, 100 ms ones from a short bench,
+// longer steps from a Prometheus window.
 func sampleName(seconds float64) string {
 	if seconds == 1 || seconds <= 0 {
 		return "one-second"
 	}
+	if seconds < 1 {
+		return strconv.FormatFloat(seconds*1000, 'f', -1, 64) + " ms"
+	}
 	return strconv.FormatFloat(seconds, 'f', -1, 64) + "-second"
+}
+
+// namesOf is what a threshold may name in run.
+func namesOf(run *results.Run) threshold.Names {
+	n := threshold.Names{Targets: map[string]engine.Engine{}, Workloads: map[string][]string{}}
+	for _, t := range run.Targets {
+		n.Targets[t.Name] = t.Engine
+	}
+	for _, s := range run.Series {
+		if !slices.Contains(n.Workloads[s.Workload], s.Op) {
+			n.Workloads[s.Workload] = append(n.Workloads[s.Workload], s.Op)
+		}
+	}
+	return n
 }

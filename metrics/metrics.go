@@ -94,7 +94,7 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 	m := &Metrics{
 		latency: newHistogramVec(
 			"ecbench_op_latency_seconds",
-			"Latency of answered requests (ok and miss) in seconds, measured from the time the schedule intended the request to start, so queueing behind a slow server or a late generator is included. Failed requests are in ecbench_op_error_latency_seconds instead; dropped ones have no latency.",
+			"Latency of answered requests (ok and miss) in seconds, measured from the time the schedule intended the request to start, so queueing behind a slow server or a late generator is included. Failed requests are in ecbench_op_error_latency_seconds instead. A dropped request with a known lower bound on its latency (the first reply after it was dropped) is observed at that bound, so a stall shows even when requests are dropped; it stays counted as outcome=\"dropped\" in ecbench_ops_total.",
 			latencyBuckets, opLabels),
 		service: newHistogramVec(
 			"ecbench_op_service_seconds",

@@ -82,6 +82,12 @@ func (m *Metrics) Recorder(target, workload string, ops []string, engineOf func(
 // Record records one finished or dropped request. An answered request (ok or
 // miss) goes to the latency and service-time histograms, a failed one to the
 // error-latency histogram only: an engine that fails fast must not look fast.
+// A dropped request with a Done (the earliest it could have been sent, see
+// result.Result) goes to the latency histogram too, as the lower bound on
+// its latency that Done.Sub(Intended) is, so that a stall that makes the
+// runner drop still shows in the percentiles; it stays counted as dropped
+// in ecbench_ops_total, never as answered. A dropped request without a Done
+// is counted only.
 // It panics if res.Op is not an index into the recorder's ops or res.Outcome
 // is not a result.Outcome: both are programming errors in the caller. An
 // Error outcome without a class counts as "other".
@@ -98,7 +104,12 @@ func (r *Recorder) RecordN(res result.Result, n int) {
 	s := &r.current().ops[res.Op]
 	s.outcomes[res.Outcome].Add(float64(n))
 	if res.Outcome == result.Dropped {
-		r.iv.record(res.Outcome, result.ClassNone, 0, w)
+		lat := time.Duration(-1) // no lower bound known: counted, not timed
+		if !res.Done.IsZero() {
+			lat = max(res.Done.Sub(res.Intended), 0)
+			s.latency.observe(lat, w)
+		}
+		r.iv.record(res.Outcome, result.ClassNone, lat, w)
 		return
 	}
 	lat := res.Done.Sub(res.Intended)

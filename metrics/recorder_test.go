@@ -514,6 +514,44 @@ func TestLagRecorder(t *testing.T) {
 	}
 }
 
+// droppedUntil is a dropped request whose lower bound on latency is d.
+func droppedUntil(d time.Duration) result.Result {
+	return result.Result{Op: 0, Intended: t0, Done: t0.Add(d), Outcome: result.Dropped}
+}
+
+// TestRecordDroppedLowerBound checks that a dropped request with a lower
+// bound stays counted as dropped, never as answered or failed, while its
+// bound is in the latency histogram.
+func TestRecordDroppedLowerBound(t *testing.T) {
+	t.Parallel()
+	reg, m := newTestMetrics(t)
+	r := m.Recorder("primary", "cache", []string{"get"}, fixedEngine("valkey"))
+	r.Record(droppedUntil(time.Second))
+	r.Record(res(0, result.Dropped, result.ClassNone, 0, 0)) // no bound: counted only
+	r.Record(res(0, result.OK, result.ClassNone, 0, time.Millisecond))
+	want := `
+# HELP ecbench_ops_total Scheduled requests by outcome: ok (answered), miss (a read found no key), error (failed, see ecbench_op_errors_total) or dropped (never sent because the in-flight bound was reached).
+# TYPE ecbench_ops_total counter
+ecbench_ops_total{engine="valkey",op="get",outcome="dropped",target="primary",workload="cache"} 2
+ecbench_ops_total{engine="valkey",op="get",outcome="error",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="valkey",op="get",outcome="miss",target="primary",workload="cache"} 0
+ecbench_ops_total{engine="valkey",op="get",outcome="ok",target="primary",workload="cache"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ecbench_ops_total"); err != nil {
+		t.Error(err)
+	}
+	labels := map[string]string{"target": "primary", "engine": "valkey", "workload": "cache", "op": "get"}
+	if h := metrictest.Histogram(t, reg, "ecbench_op_latency_seconds", labels); h.GetSampleCount() != 2 || math.Abs(h.GetSampleSum()-1.001) > 1e-12 {
+		t.Errorf("latency: count %d sum %v, want the answer and the bound: 2 and 1.001", h.GetSampleCount(), h.GetSampleSum())
+	}
+	if h := metrictest.Histogram(t, reg, "ecbench_op_service_seconds", labels); h.GetSampleCount() != 1 {
+		t.Errorf("service: count %d, want the answer only", h.GetSampleCount())
+	}
+	if s := r.TotalSummary(t0); s.Dropped != 2 || s.OK != 1 || s.Errors != 0 {
+		t.Errorf("summary: dropped %d ok %d errors %d, want 2 1 0", s.Dropped, s.OK, s.Errors)
+	}
+}
+
 // TestRecordSeparatesErrorLatency checks, for single results and pipeline
 // batches, which histogram each outcome lands in, with exact counts and sums:
 // an engine that fails every request fast must not show fast latency.
@@ -539,6 +577,10 @@ func TestRecordSeparatesErrorLatency(t *testing.T) {
 		{"batch ok", res(0, result.OK, result.ClassNone, 0, 4*ms), 16, counts{16, 0.064}, counts{16, 0.064}, counts{}},
 		{"batch error", res(0, result.Error, result.ClassOOM, ms, ms), 16, counts{}, counts{}, counts{16, 0.032}},
 		{"batch dropped", res(0, result.Dropped, result.ClassNone, 0, 0), 16, counts{}, counts{}, counts{}},
+		// A drop's Done is the earliest it could have been sent: its
+		// latency's lower bound, in the latency histogram; never a service time.
+		{"dropped with a lower bound", droppedUntil(500 * ms), 1, counts{1, 0.5}, counts{}, counts{}},
+		{"batch dropped with a lower bound", droppedUntil(250 * ms), 16, counts{16, 4}, counts{}, counts{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,8 +16,17 @@ type RunnerStats interface {
 	ScheduleLag() time.Duration // how late the runner is dispatching
 }
 
-// AddRunner exports the gauges of the runner for (target, workload). Adding a
-// runner for a pair that already has one replaces it (a restarted runner).
+// StallStats is what an open-loop runner also reports about the server's
+// replies, if it implements it (loadgen/runner's Runner does). The methods
+// are called at scrape time and must be cheap and free of I/O.
+type StallStats interface {
+	ReplyGap() time.Duration // how long requests have been in flight without a reply, now
+	StallDrops() uint64      // dropped commands that fell in a stall of the server
+}
+
+// AddRunner exports the gauges of the runner for (target, workload), and its
+// reply gap and stall drops if s is also a StallStats. Adding a runner for
+// a pair that already has one replaces it (a restarted runner).
 func (m *Metrics) AddRunner(target, workload string, s RunnerStats) {
 	m.runners.add(runnerEntry{target: target, workload: workload, stats: s})
 }
@@ -37,6 +46,26 @@ type LagRecorder struct{ h *durationHistogram }
 // RecordLag records one request's schedule lag.
 func (l *LagRecorder) RecordLag(d time.Duration) { l.h.observe(d, 1) }
 
+// StallRecorder returns the recorder of the stalls of (target, workload)'s
+// server, exported as the histogram ecbench_stall_seconds: the length of
+// every stretch of at least runner.StallGap with requests in flight and no
+// reply, observed when it ends. Its count is how many stalls there were,
+// and its highest bucket bounds the longest, which the
+// ecbench_reply_gap_seconds gauge shows only if a scrape falls in it.
+func (m *Metrics) StallRecorder(target, workload string) *StallRecorder {
+	return &StallRecorder{h: m.runners.stalls.with(target, workload)}
+}
+
+// StallRecorder records stalls into ecbench_stall_seconds.
+type StallRecorder struct{ h *durationHistogram }
+
+// RecordStall records one stall's length.
+func (s *StallRecorder) RecordStall(d time.Duration) { s.h.observe(d, 1) }
+
+// stallBuckets are ecbench_stall_seconds' bounds: a stall lasts at least
+// 100 ms (runner.StallGap), and may last until the read timeout and past it.
+var stallBuckets = preferredBuckets(-2, 2) // 50ms .. 100s
+
 type runnerEntry struct {
 	target, workload string
 	stats            RunnerStats
@@ -44,9 +73,12 @@ type runnerEntry struct {
 
 var _ prometheus.Collector = (*runnerCollector)(nil)
 
-// runnerCollector reads every runner's gauges at scrape time.
+// runnerCollector reads every runner's gauges at scrape time, and holds
+// the stall histograms that the runners observe.
 type runnerCollector struct {
 	offered, inflight, maxInflight, lag *prometheus.Desc
+	replyGap, stallDrops                *prometheus.Desc
+	stalls                              *histogramVec
 
 	mu      sync.Mutex
 	runners []runnerEntry
@@ -63,6 +95,13 @@ func newRunnerCollector() *runnerCollector {
 			"Bound on requests in flight; load that would exceed it is dropped.", labels, nil),
 		lag: prometheus.NewDesc("ecbench_schedule_lag_seconds",
 			"How far behind its schedule the runner is dispatching requests, in seconds.", labels, nil),
+		replyGap: prometheus.NewDesc("ecbench_reply_gap_seconds",
+			"How long requests have been in flight without any reply from the server, in seconds: near 0 while replies flow, a ramp while the server stalls. A timeout is no reply.", labels, nil),
+		stallDrops: prometheus.NewDesc("ecbench_stall_drops_total",
+			`Dropped requests (of ecbench_ops_total{outcome="dropped"}) that were due while the server had answered nothing for at least 0.1 s: the server's stall. The others were dropped while replies were flowing: max_inflight is below rate × latency.`, labels, nil),
+		stalls: newHistogramVec("ecbench_stall_seconds",
+			"Length of each stall of the server in seconds: a stretch of at least 0.1 s with requests in flight and no reply, observed when it ends.",
+			stallBuckets, labels),
 	}
 }
 
@@ -84,6 +123,9 @@ func (c *runnerCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.inflight
 	ch <- c.maxInflight
 	ch <- c.lag
+	ch <- c.replyGap
+	ch <- c.stallDrops
+	c.stalls.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -97,5 +139,10 @@ func (c *runnerCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.inflight, prometheus.GaugeValue, float64(s.InFlight()), r.target, r.workload)
 		ch <- prometheus.MustNewConstMetric(c.maxInflight, prometheus.GaugeValue, float64(s.MaxInFlight()), r.target, r.workload)
 		ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, s.ScheduleLag().Seconds(), r.target, r.workload)
+		if st, ok := s.(StallStats); ok {
+			ch <- prometheus.MustNewConstMetric(c.replyGap, prometheus.GaugeValue, st.ReplyGap().Seconds(), r.target, r.workload)
+			ch <- prometheus.MustNewConstMetric(c.stallDrops, prometheus.CounterValue, float64(st.StallDrops()), r.target, r.workload)
+		}
 	}
+	c.stalls.Collect(ch)
 }

@@ -29,9 +29,10 @@ type Summary struct {
 
 	// Latency from the intended start of the answered requests (ok and
 	// miss) in the window, from an HdrHistogram: within 0.1% of the exact
-	// value. Error replies and dropped requests are counted above but not
-	// timed: a fast refusal must not make an engine look quick. Zero when
-	// nothing was answered.
+	// value, with dropped requests at their latency's lower bound when the
+	// runner knows one (the first reply after the drop), so a stall shows.
+	// Error replies are counted above but not timed: a fast refusal must not
+	// make an engine look quick. Zero when nothing was answered.
 	P50, P99, Max time.Duration
 
 	TopErrorClass string // the most frequent error class, "" if none failed
@@ -136,12 +137,13 @@ func (iv *interval) init(now time.Time) {
 	iv.since, iv.start = now, now
 }
 
-// record counts n equal results; lat is timed for answered ones only.
+// record counts n equal results; lat is timed for answered ones, and for
+// dropped ones with a lower bound (lat >= 0), as in ecbench_op_latency_seconds.
 func (iv *interval) record(o result.Outcome, c result.Class, lat time.Duration, n uint64) {
 	us := min(int64(lat/time.Microsecond), hdrHighest)
 	iv.mu.Lock()
 	iv.live.outcomes[o] += n
-	if o == result.OK || o == result.Miss {
+	if o == result.OK || o == result.Miss || (o == result.Dropped && lat >= 0) {
 		// us is within the histogram's range, so RecordValues cannot fail.
 		_ = iv.live.hist.RecordValues(us, int64(n))
 	}

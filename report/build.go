@@ -122,11 +122,13 @@ func (b *builder) build(table Table, opts Options, v view) Model {
 				} {
 					l := newLineOf(s.IntervalSeconds)
 					for _, iv := range s.Intervals {
+						// x is the row's start in seconds: T counts rows
+						// of IntervalSeconds (0.1 s and up).
 						if iv.Max == 0 { // nothing completed: no latency to show
-							l.gap(float64(iv.T))
+							l.gap(s.IntervalStart(iv.T))
 							continue
 						}
-						l.add(float64(iv.T), round(q.value(iv)*1000))
+						l.add(s.IntervalStart(iv.T), round(q.value(iv)*1000))
 					}
 					o.Latency.Lines = appendLine(o.Latency.Lines, Line{Label: b.name(s.Target) + " " + q.name, Color: b.color(s.Target), Dash: d, Points: l.points()})
 				}
@@ -186,43 +188,42 @@ func (l *lineOf) points() []Point {
 }
 
 // sumIntervals sums a target's series of one workload interval by
-// interval: answered, errors and dropped per second. An interval that no
-// series has breaks the lines.
+// interval: answered, errors and dropped per second, at each row's start in
+// seconds (rows count in units of IntervalSeconds, which the series of one
+// workload share). An interval that no series has breaks the lines.
 func sumIntervals(run *results.Run, target, workload string) (ok, errs, dropped []Point) {
 	type sums struct{ ok, errs, dropped float64 }
-	byT := map[int64]*sums{}
+	byStart := map[float64]*sums{}
 	step := 0.0
 	for _, s := range run.Series {
 		if s.Target != target || s.Workload != workload {
 			continue
 		}
-		secs := s.IntervalSeconds
-		if secs <= 0 {
-			secs = 1
-		}
+		secs := s.IntervalLength()
 		step = secs
 		for _, iv := range s.Intervals {
-			x := byT[iv.T]
-			if x == nil {
-				x = &sums{}
-				byT[iv.T] = x
+			x := s.IntervalStart(iv.T)
+			sum := byStart[x]
+			if sum == nil {
+				sum = &sums{}
+				byStart[x] = sum
 			}
-			x.ok += float64(iv.OK+iv.Miss) / secs
-			x.errs += float64(iv.Errors) / secs
-			x.dropped += float64(iv.Dropped) / secs
+			sum.ok += float64(iv.OK+iv.Miss) / secs
+			sum.errs += float64(iv.Errors) / secs
+			sum.dropped += float64(iv.Dropped) / secs
 		}
 	}
-	ts := make([]int64, 0, len(byT))
-	for t := range byT {
-		ts = append(ts, t)
+	xs := make([]float64, 0, len(byStart))
+	for x := range byStart {
+		xs = append(xs, x)
 	}
-	slices.Sort(ts)
+	slices.Sort(xs)
 	lok, lerrs, ldrop := newLineOf(step), newLineOf(step), newLineOf(step)
-	for _, t := range ts {
-		x := byT[t]
-		lok.add(float64(t), round(x.ok))
-		lerrs.add(float64(t), round(x.errs))
-		ldrop.add(float64(t), round(x.dropped))
+	for _, x := range xs {
+		sum := byStart[x]
+		lok.add(x, round(sum.ok))
+		lerrs.add(x, round(sum.errs))
+		ldrop.add(x, round(sum.dropped))
 	}
 	return lok.points(), lerrs.points(), ldrop.points()
 }

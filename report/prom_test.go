@@ -149,8 +149,8 @@ func dumpRun(run *results.Run) string {
 		fmt.Fprintf(&b, "    throughput %.3f mean %.6f p50 %.6f p95 %.6f p99 %.6f p99.9 %.6f max %.6f (histogram of %d)\n",
 			st.Throughput, st.Mean, st.P50, st.P95, st.P99, st.P999, st.Max, s.Latency.Count())
 		for _, iv := range s.Intervals {
-			if iv.T%100 == 0 || iv.T >= 350 && iv.T <= 430 {
-				fmt.Fprintf(&b, "    t=%d ok %d miss %d errors %d dropped %d mean %v p50 %v p95 %v p99 %v p99.9 %v max %v\n", iv.T, iv.OK, iv.Miss, iv.Errors, iv.Dropped,
+			if sec := int64(s.IntervalStart(iv.T)); sec%100 == 0 || sec >= 350 && sec <= 430 {
+				fmt.Fprintf(&b, "    t=%d ok %d miss %d errors %d dropped %d mean %v p50 %v p95 %v p99 %v p99.9 %v max %v\n", sec, iv.OK, iv.Miss, iv.Errors, iv.Dropped,
 					round(iv.Mean), round(iv.P50), round(iv.P95), round(iv.P99), round(iv.P999), round(iv.Max))
 			}
 		}

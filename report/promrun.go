@@ -72,7 +72,7 @@ func (c *converter) run(ctx context.Context) error {
 		k := keyOf(s.Metric)
 		for _, sp := range s.Values {
 			n := uint64(math.Round(float64(sp.Value) * step))
-			iv := c.row(k, c.qr.x(sp.Timestamp))
+			iv := c.row(k, sp.Timestamp)
 			switch s.Metric["outcome"] {
 			case "ok":
 				iv.OK += n
@@ -118,7 +118,9 @@ func (c *converter) run(ctx context.Context) error {
 	if err := c.finish(buckets, classes); err != nil {
 		return err
 	}
-	c.generators(lag, inflight)
+	if err := c.generators(ctx, lag, inflight); err != nil {
+		return err
+	}
 
 	phases, err := c.qr.rangeQuery(ctx, "max by (phase) (last_over_time(ecbench_phase_info["+w+"])) == 1")
 	if err != nil {
@@ -129,17 +131,22 @@ func (c *converter) run(ctx context.Context) error {
 	return err
 }
 
-// row returns the interval at x of k's series, made on first use.
-func (c *converter) row(k seriesKey, x int64) *results.Interval {
+// row returns the interval of k's series at the step of ts, made on first
+// use. Its T counts steps from the window's start, as a results row counts
+// rows of IntervalSeconds (the step) from time zero: T·step is the
+// step's time in seconds since the window's start. Range queries return
+// points at from + k·step exactly.
+func (c *converter) row(k seriesKey, ts model.Time) *results.Interval {
+	t := int64(math.Round(float64(c.qr.x(ts)) / c.p.Query.Step.Seconds()))
 	rows := c.rows[k]
 	if rows == nil {
 		rows = map[int64]*results.Interval{}
 		c.rows[k] = rows
 	}
-	iv := rows[x]
+	iv := rows[t]
 	if iv == nil {
-		iv = &results.Interval{T: x}
-		rows[x] = iv
+		iv = &results.Interval{T: t}
+		rows[t] = iv
 	}
 	return iv
 }
@@ -154,7 +161,7 @@ func (c *converter) latency(m model.Matrix, set func(*results.Interval, float64)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue
 			}
-			set(c.row(k, c.qr.x(sp.Timestamp)), v)
+			set(c.row(k, sp.Timestamp), v)
 		}
 	}
 }
@@ -261,10 +268,35 @@ func (c *converter) finish(buckets, classes model.Vector) error {
 	return nil
 }
 
-// generators reports, per (target, workload), whether the load generator
-// kept up: its worst schedule lag and largest in-flight bound over the
-// window, and the requests it dropped.
-func (c *converter) generators(lag, inflight model.Vector) {
+// generators reports, per (target, workload), how the load generator fared
+// and who held the load back: its worst schedule lag and largest in-flight
+// bound over the window, the requests it dropped; whether it followed a
+// rate schedule (open loop: an offered rate above 0 in the window, so the
+// comparison shows achieved/offered); and, from a daemon that exports them
+// (one that records drops' lower bounds), the longest reply gap and the
+// drops that fell in a stall of the server.
+func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) error {
+	window := promDuration(c.qr.to.Sub(c.qr.from))
+	offered, err := c.qr.overWindow(ctx, "max by (target, workload) (max_over_time(ecbench_offered_rate_ops_per_second["+window+"])) > 0")
+	if err != nil {
+		return err
+	}
+	// The gauge shows a stall only if a scrape fell in it; the histogram
+	// has every stall, its longest at bucket resolution (the bound of the
+	// highest bucket with one: at most 28% above).
+	gapNow, err := c.qr.overWindow(ctx, "max by (target, workload) (max_over_time(ecbench_reply_gap_seconds["+window+"]))")
+	if err != nil {
+		return err
+	}
+	stalls, err := c.qr.overWindow(ctx, "sum by (target, workload, le) (increase(ecbench_stall_seconds_bucket["+window+"]))")
+	if err != nil {
+		return err
+	}
+	stallDrops, err := c.qr.overWindow(ctx, "sum by (target, workload) (increase(ecbench_stall_drops_total["+window+"]))")
+	if err != nil {
+		return err
+	}
+
 	type tw struct{ target, workload string }
 	gens := map[tw]*results.Generator{}
 	gen := func(m model.Metric) *results.Generator {
@@ -280,15 +312,65 @@ func (c *converter) generators(lag, inflight model.Vector) {
 	for _, s := range inflight {
 		gen(s.Metric).MaxInFlight = int64(s.Value)
 	}
+	for _, s := range offered {
+		gen(s.Metric).OpenLoop = true
+	}
+	for _, s := range gapNow {
+		g := gen(s.Metric)
+		g.MaxReplyGap = max(g.MaxReplyGap, secondsDuration(float64(s.Value)))
+	}
+	byRunner := map[tw][]bucket{}
+	for _, s := range stalls {
+		le, err := strconv.ParseFloat(string(s.Metric["le"]), 64)
+		if err != nil {
+			return fmt.Errorf("ecbench_stall_seconds_bucket with le=%q: %w", s.Metric["le"], err)
+		}
+		k := tw{string(s.Metric["target"]), string(s.Metric["workload"])}
+		byRunner[k] = append(byRunner[k], bucket{le, float64(s.Value)})
+	}
+	for k, bs := range byRunner {
+		g := gen(model.Metric{"target": model.LabelValue(k.target), "workload": model.LabelValue(k.workload)})
+		g.MaxReplyGap = max(g.MaxReplyGap, secondsDuration(longestStall(bs)))
+	}
+	for _, s := range stallDrops {
+		g := gen(s.Metric)
+		g.StallDrops = uint64(math.Round(float64(s.Value)))
+		g.DropsBounded = true
+	}
 	for _, s := range c.p.Run.Series {
 		if g := gens[tw{s.Target, s.Workload}]; g != nil {
 			g.Dropped += s.Dropped
 		}
 	}
 	for _, g := range gens {
+		g.StallDrops = min(g.StallDrops, g.Dropped) // increase() extrapolates
 		c.p.Run.Generator = append(c.p.Run.Generator, *g)
 	}
 	slices.SortFunc(c.p.Run.Generator, func(a, b results.Generator) int {
 		return cmp.Or(cmp.Compare(a.Workload, b.Workload), cmp.Compare(a.Target, b.Target))
 	})
+	return nil
+}
+
+// longestStall bounds the longest stall of a window, in seconds, from the
+// increase of ecbench_stall_seconds' cumulative buckets: the lowest bound
+// whose count reaches the total (+Inf's), or the highest finite bound if
+// stalls went past it; 0 without stalls.
+func longestStall(bs []bucket) float64 {
+	slices.SortFunc(bs, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
+	total := bs[len(bs)-1].count // le="+Inf" sorts last
+	if total < 0.5 {
+		return 0
+	}
+	highest := 0.0
+	for _, b := range bs {
+		if math.IsInf(b.le, 1) {
+			break
+		}
+		highest = b.le
+		if b.count >= total-0.5 { // increase() extrapolates every bucket alike
+			return b.le
+		}
+	}
+	return highest
 }

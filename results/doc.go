@@ -5,27 +5,33 @@
 // the Prometheus recorder and keeps, per op, after warm-up: counts by outcome
 // and error class, HdrHistograms of the latency (from the intended start) and
 // service time (from the send) of answered requests, one of the latency of
-// failed requests beside them, and one row per second. At the end the
-// caller collects Recorder.Series into a Run and calls Write.
+// failed requests beside them, and interval rows (100 ms to begin with, see
+// Intervals) each with a compact latency histogram (package loghist). At
+// the end the caller collects Recorder.Series into a Run and calls Write.
 //
 // # The results directory
 //
 //	results/<run>/
 //	  run.json        the run (schema below): the source of truth, the only file Read looks at
-//	  intervals.csv   one row per series and second:
-//	                  target,engine,workload,op,t,ok,miss,errors,dropped,mean_s,p50_s,p95_s,p99_s,p999_s,max_s
+//	  intervals.csv   one row per series and interval:
+//	                  target,engine,workload,op,t,start_s,interval_s,ok,miss,errors,dropped,lower_bounds,
+//	                  mean_s,p50_s,p95_s,p99_s,p999_s,max_s
 //	  summary.csv     one row per series (Series.Stats):
-//	                  target,engine,workload,op,ok,miss,errors,dropped,ops,throughput_per_s,error_rate,
+//	                  target,engine,workload,op,ok,miss,errors,dropped,lower_bounds,ops,throughput_per_s,error_rate,
 //	                  mean_s,p50_s,p95_s,p99_s,p999_s,max_s,service_p50_s,service_p99_s
 //
 // Times are in seconds, rates per second, numbers in plain decimal. Each file
 // is replaced atomically (temporary file, fsync, rename) and run.json is
-// written last, so a crash never leaves half a file.
+// written last, so a crash never leaves half a file. In intervals.csv, t is
+// the row's index as in run.json, start_s where it starts (t·interval_s
+// seconds after time zero) and interval_s its length; before schema 3 the
+// file had neither start_s, interval_s nor lower_bounds (nor had
+// summary.csv), and t was in seconds.
 //
-// # run.json, schema 2
+// # run.json, schema 3
 //
 //	{
-//	  "schema": 2,
+//	  "schema": 3,
 //	  "meta": {
 //	    "tool": "ecbench", "version": "…", "host": "…", "go_version": "go1.26.0",
 //	    "command": ["ecbench", "bench", "--config", "bench.yaml"],   // secrets removed
@@ -39,16 +45,19 @@
 //	  "targets": [{"name": "a", "engine": "redis", "version": "7.2.4", "mode": "standalone", "role": "master"}],
 //	  "series": [{
 //	    "target": "a", "engine": "redis", "workload": "cache", "op": "get",
-//	    "ok": 59874, "miss": 120, "errors": 3, "dropped": 0,
+//	    "ok": 59874, "miss": 120, "errors": 3, "dropped": 7,
+//	    "lower_bounds": 7,                  // dropped requests whose latency lower bound is in latency
 //	    "error_classes": {"timeout": 3},    // result.Class labels; absent when no errors
-//	    "latency": "HISTFAAAA…",            // HdrHistogram V2 compressed, base64: ns, 3 digits, clamped to 1 µs..100 s;
-//	    "service": "HISTFAAAA…",            //   latency and service: answered requests (ok, miss) only
+//	    "latency": "HISTFAAAA…",            // HdrHistogram V2 compressed, base64: ns, 3 digits, clamped to 1 µs..100 s:
+//	                                        //   answered requests (ok, miss) and dropped requests' lower bounds
+//	    "service": "HISTFAAAA…",            // answered requests only, from the send
 //	    "error_latency": "HISTFAAAA…",      // failed requests, from the intended start to the error
 //	    "seconds": 60,                      // the measured window: Stats.Throughput = (ok+miss)/seconds
-//	    "interval_seconds": 1,
-//	    "intervals": [                      // absent when the window held no whole second
-//	      {"t": 5, "ok": 998, "miss": 2, "errors": 0, "dropped": 0,
-//	       "mean": 0.00021, "p50": 0.000187, "p95": 0.000321, "p99": 0.000612, "p999": 0.00131, "max": 0.00252}
+//	    "interval_seconds": 0.2,            // L: 0.1 · 2^k, at most MaxIntervals rows in the window
+//	    "intervals": [                      // absent when the window held no whole row
+//	      {"t": 25, "ok": 198, "miss": 2, "errors": 0, "dropped": 1, "lower_bounds": 1,  // t·L = 5 s after time zero
+//	       "mean": 0.00021, "p50": 0.000187, "p95": 0.000321, "p99": 0.000612, "p999": 0.00131, "max": 0.00252,
+//	       "latency_hist": "AbcD…"}        // loghist text (MarshalText); absent when the row has no latency
 //	    ]
 //	  }],
 //	  "generator": [                        // did the load generator keep up? absent if not reported
@@ -56,39 +65,55 @@
 //	  ]
 //	}
 //
-// The histograms are exact to 0.1% and merge exactly: Merge of two runs has
-// the percentiles of all their samples together. Any HdrHistogram
+// The series' histograms are exact to 0.1% and merge exactly: Merge of two
+// runs has the percentiles of all their samples together. Any HdrHistogram
 // implementation decodes them (Java's HistogramLogProcessor, Python's hdrh).
-// Values outside 1 µs..100 s are clamped to the range.
+// The rows' latency_hist (loghist, 0.39%) merge exactly too, so rows merge
+// into longer ones (Series.Rebin; Merge rebins runs of different row
+// lengths). Values outside 1 µs..100 s are clamped to the range.
 //
 // # Intervals
 //
-// Interval t covers [zero+t s, zero+t+1 s), zero being the time zero the
-// Recorder was given: the run's start, or the start of the measured phase
-// when warm-up runs as a phase of its own. A completed request belongs to
-// the second it was answered in, a dropped one to the second it was due.
+// Row t covers [zero + t·L, zero + (t+1)·L), zero being the time zero the
+// Recorder was given (the run's start, or the start of the measured phase
+// when warm-up runs as a phase of its own) and L the series'
+// IntervalSeconds. L is 100 ms, doubled (200 ms, 400 ms, …) until the
+// measured window holds at most MaxIntervals whole rows: a run of a few
+// seconds gets dozens of rows, an hour 281 rows of 12.8 s. L depends on
+// the window alone, so the series of both targets of one workload, which
+// share time zero and warm-up's end, have rows that pair one to one (if
+// their ends straddle a doubling, Series.Rebin brings the finer to the
+// coarser). A completed request belongs to the row it was answered in, a
+// dropped one with a latency lower bound to the row the in-flight bound
+// freed in (result.Result.Done), another dropped one to the row it was due
+// in.
 //
-// The rows cover exactly the whole seconds of the measured window, from the
+// The rows cover exactly the whole rows of the measured window, from the
 // end of warm-up to the end of the schedule (Recorder.SetEnd; without it,
 // the moment Series is called):
 //
-//   - seconds without any result are rows of zeros: a stalled server has
+//   - rows without any result are rows of zeros: a stalled server has
 //     throughput 0;
-//   - a partial first or last second is left out, and so are answers that
+//   - a partial first or last row is left out, and so are answers that
 //     arrive after the schedule stopped (they are in the counts and
-//     histograms), so every row is a full second and the rows are samples of
-//     equal weight for the verdict's statistics (Stats.Throughput, the
-//     whole-run figure, is (ok+miss)/seconds instead);
-//   - a row's latency fields are those of the requests answered in it (ok
-//     and miss, not errors), and 0 when none was;
+//     histograms), so every row is whole and the rows are samples of equal
+//     weight for the verdict's statistics (Stats.Throughput, the whole-run
+//     figure, is (ok+miss)/seconds instead);
+//   - a row's latency fields and histogram are those of the requests
+//     answered in it (ok and miss, not errors) and of the lower bounds of
+//     the dropped requests counted in it (lower_bounds), and 0 (empty)
+//     when it has none;
 //   - a request due before the end of warm-up is never counted, even if
 //     answered after it, so the first row misses the answers to requests
 //     still in flight when warm-up ended (about rate × latency of them).
 //
-// A row's latency summary comes from an HdrHistogram of that second (0.1%).
-// A result recorded more than a second after a later one (a worker stalled
-// between reading the clock and recording) still counts in its row but not
-// in the row's latency summary; the series histograms always have it.
+// A row's histogram (package loghist: 0.78% buckets, a value read back
+// within 0.39%) is the merge of its 100 ms ticks'; its mean and max are
+// exact, its quantiles the histogram's. A result recorded more than 200 ms
+// after a later one (a worker stalled between reading the clock and
+// recording) still counts in its row but may miss the row's latency fields
+// and histogram; the series histograms always have it. Memory: see
+// MaxIntervals.
 //
 // # Compatibility
 //
@@ -99,6 +124,13 @@
 // Schema 2 took the errors out of latency, service and the interval
 // quantiles and gave them error_latency. A schema-1 file still reads, with
 // Run.Schema 1: its latency includes the errors and its ErrorLatency is
-// empty, so compare it with a schema-2 run knowing that. Merge refuses to
-// mix the two.
+// empty, so compare it with a later run knowing that.
+//
+// Schema 3 made the rows adaptive (interval_seconds 0.1 · 2^k, t counting
+// rows of it rather than seconds), gave each row its latency_hist, and put
+// dropped requests' latency lower bounds in latency and the rows' latency
+// (lower_bounds counting them). Files of schemas 1 and 2 read with their
+// 1-second rows and no row histograms: Series.IntervalHistograms is nil for
+// them and consumers fall back on the rows' quantile fields; their t·1 is
+// still seconds after time zero. Merge refuses to mix schemas.
 package results

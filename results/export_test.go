@@ -10,3 +10,21 @@ func HistOf(ds ...time.Duration) Histogram {
 	}
 	return Histogram{h}
 }
+
+// RowsState returns, for op i of r, the stored rows' length and how many
+// rows still hold unmerged histograms: for tests that catch a doubling
+// in progress.
+func RowsState(r *Recorder, i int) (length time.Duration, unmerged int) {
+	o := &r.ops[i]
+	o.rowsMu.Lock()
+	defer o.rowsMu.Unlock()
+	for _, row := range o.rows.rows {
+		if len(row.more) > 0 {
+			unmerged++
+		}
+	}
+	return o.rows.length(), unmerged
+}
+
+// DecodeRun is Read without the file: for fuzzing the decoding alone.
+var DecodeRun = decodeRun

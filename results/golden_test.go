@@ -3,6 +3,7 @@ package results_test
 import (
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,19 +12,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecbench/ecbench/loghist"
 	"github.com/ecbench/ecbench/results"
 )
 
-// -update rewrites testdata/run-v2.json from goldenRunV2. Do it only to add
-// a field to schema 2 (old files must still Read); renaming, removing or
-// changing the meaning of a field needs SchemaVersion 3 and a new
-// testdata/run-v3.json beside these. Older goldens are never rewritten:
+// -update rewrites testdata/run-v3.json from goldenRunV3. Do it only to add
+// a field to schema 3 (old files must still Read); renaming, removing or
+// changing the meaning of a field needs SchemaVersion 4 and a new
+// testdata/run-v4.json beside these. Older goldens are never rewritten:
 // they are what earlier versions of ecbench wrote.
-var update = flag.Bool("update", false, "rewrite testdata/run-v2.json")
+var update = flag.Bool("update", false, "rewrite testdata/run-v3.json")
 
 const (
 	goldenV1 = "testdata/run-v1.json" // latency histograms include errors
 	goldenV2 = "testdata/run-v2.json" // latency of answered requests; error_latency beside it
+	goldenV3 = "testdata/run-v3.json" // adaptive rows with histograms; dropped requests' lower bounds
 )
 
 // goldenRun is the content of testdata/run-v1.json, every field set.
@@ -97,6 +100,44 @@ func goldenRunV2() *results.Run {
 	return run
 }
 
+// goldenRunV3 is the content of testdata/run-v3.json, every field set: the
+// run of goldenRunV2 as schema 3 records it, in 200 ms rows with their
+// histograms, the dropped request's 1.5 s lower bound in Latency and in
+// its row.
+func goldenRunV3() *results.Run {
+	us := time.Microsecond
+	run := goldenRunV2()
+	run.Schema = 3
+	a := &run.Series[0]
+	a.LowerBounds = 1
+	a.Latency = results.HistOf(150*us, 180*us, 200*us, 210*us, 250*us, 900*us, 1500*time.Millisecond)
+	a.IntervalSeconds = 0.2
+	a.Intervals = []results.Interval{
+		goldenRow(25, results.Interval{OK: 3, Miss: 1}, 150*us, 180*us, 200*us, 210*us),
+		{T: 26},
+		goldenRow(27, results.Interval{OK: 2, Errors: 2, Dropped: 1, LowerBounds: 1}, 250*us, 900*us, 1500*time.Millisecond),
+	}
+	run.Series[1].IntervalSeconds = 0.2
+	return run
+}
+
+// goldenRow is row t with counts c and the latency fields and histogram of
+// lats, as the recorder computes them.
+func goldenRow(t int64, c results.Interval, lats ...time.Duration) results.Interval {
+	var b loghist.Builder
+	var sum, top time.Duration
+	for _, d := range lats {
+		b.Record(int64(d), 1)
+		sum += d
+		top = max(top, d)
+	}
+	c.T, c.LatencyHist = t, b.Histogram()
+	c.Mean, c.Max = sum.Seconds()/float64(len(lats)), top.Seconds()
+	q := func(p float64) float64 { return math.Min(c.LatencyHist.Quantile(p), c.Max) }
+	c.P50, c.P95, c.P99, c.P999 = q(0.5), q(0.95), q(0.99), q(0.999)
+	return c
+}
+
 // readGolden reads a golden run.json through Read.
 func readGolden(t *testing.T, golden []byte) *results.Run {
 	t.Helper()
@@ -111,15 +152,21 @@ func readGolden(t *testing.T, golden []byte) *results.Run {
 	return got
 }
 
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // A schema-1 file, written before errors had their own histogram, still
 // reads: its latency histograms include the errors, which Schema 1 says, and
 // its ErrorLatency is empty.
 func TestGoldenV1(t *testing.T) {
 	t.Parallel()
-	golden, err := os.ReadFile(goldenV1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	golden := readFile(t, goldenV1)
 	got := readGolden(t, golden)
 	if want := goldenRun(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Read(%s) =\n%+v\nwant\n%+v", goldenV1, got, want)
@@ -137,61 +184,102 @@ func TestGoldenV1(t *testing.T) {
 	if n := s.ErrorLatency.Count(); n != 0 {
 		t.Errorf("schema-1 error latency count %d, want 0", n)
 	}
+	if h := s.IntervalHistograms(); h != nil {
+		t.Errorf("schema-1 rows have histograms: %v", h)
+	}
 	// The only field schema 2 added.
 	want := append(jsonPaths(t, golden), ".series[].error_latency")
 	slices.Sort(want)
-	b, err := json.Marshal(goldenRunV2())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := jsonPaths(t, b); !slices.Equal(got, want) {
+	if got := jsonPaths(t, readFile(t, goldenV2)); !slices.Equal(got, want) {
 		t.Errorf("schema 2 fields beside schema 1's\n got %q\nwant %q", got, want)
 	}
 }
 
+// A schema-2 file, of 1-second rows without histograms, still reads: its
+// rows' T are seconds and consumers fall back on their quantile fields.
 func TestGoldenV2(t *testing.T) {
-	if *update {
-		dir := t.TempDir()
-		if err := results.Write(dir, goldenRunV2()); err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, results.RunFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(goldenV2, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	t.Parallel()
+	golden := readFile(t, goldenV2)
+	got := readGolden(t, golden)
+	if want := goldenRunV2(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Read(%s) =\n%+v\nwant\n%+v", goldenV2, got, want)
 	}
-	golden, err := os.ReadFile(goldenV2)
+	s := got.Series[0]
+	if st := s.Stats(); st.P50 != 0.000200063 || st.Max != 0.000900095 {
+		t.Errorf("stats of answered requests from the golden histogram: p50 %v, max %v", st.P50, st.Max)
+	}
+	if n, p50 := s.ErrorLatency.Count(), s.ErrorLatency.Quantile(0.5); n != 2 || p50 != 2.000683007 {
+		t.Errorf("error latency: count %d, p50 %v; want 2, 2.000683007", n, p50)
+	}
+	if h := s.IntervalHistograms(); h != nil {
+		t.Errorf("schema-2 rows have histograms: %v", h)
+	}
+	if got := s.IntervalStart(s.Intervals[2].T); got != 7 {
+		t.Errorf("row t=7 starts at %v s, want 7", got)
+	}
+	// Rebinning rows without histograms: the quantiles are upper bounds.
+	r, err := s.Rebin(2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(r.Intervals) != 1 || r.Intervals[0].T != 3 || r.Intervals[0].P50 != 0.00025 || r.Intervals[0].OK != 2 {
+		t.Errorf("rows 6 and 7 in 2 s: %+v, want t=3, ok 2, p50 0.00025 (row 7's)", r.Intervals)
+	}
+}
+
+func TestGoldenV3(t *testing.T) {
+	if *update {
+		dir := t.TempDir()
+		if err := results.Write(dir, goldenRunV3()); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(goldenV3, readFile(t, filepath.Join(dir, results.RunFile)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden := readFile(t, goldenV3)
 
 	t.Run("reads", func(t *testing.T) {
 		got := readGolden(t, golden)
-		if want := goldenRunV2(); !reflect.DeepEqual(got, want) {
-			t.Errorf("Read(%s) =\n%+v\nwant\n%+v", goldenV2, got, want)
+		if want := goldenRunV3(); !reflect.DeepEqual(got, want) {
+			t.Errorf("Read(%s) =\n%+v\nwant\n%+v", goldenV3, got, want)
 		}
 		s := got.Series[0]
-		if st := s.Stats(); st.P50 != 0.000200063 || st.Max != 0.000900095 {
-			t.Errorf("stats of answered requests from the golden histogram: p50 %v, max %v", st.P50, st.Max)
+		if n := s.Latency.Count(); n != 7 || uint64(n) != s.OK+s.Miss+s.LowerBounds {
+			t.Errorf("latency count %d, want 7: ok, miss and the lower bound", n)
 		}
-		if n, p50 := s.ErrorLatency.Count(), s.ErrorLatency.Quantile(0.5); n != 2 || p50 != 2.000683007 {
-			t.Errorf("error latency: count %d, p50 %v; want 2, 2.000683007", n, p50)
+		hs := s.IntervalHistograms()
+		if len(hs) != 3 || hs[0].Count() != 4 || hs[1].Count() != 0 || hs[2].Count() != 3 {
+			t.Errorf("row histograms %v, want 4, 0 and 3 values", hs)
+		}
+		if got := s.IntervalStart(s.Intervals[2].T); got != 5.4 {
+			t.Errorf("row t=27 starts at %v s, want 5.4", got)
+		}
+		if iv := s.Intervals[2]; iv.Max != 1.5 || iv.P99 > iv.Max || iv.P99 < 1.5*(1-1.0/256) {
+			t.Errorf("row t=27: p99 %v, max %v; want the lower bound 1.5 exactly as max, within 0.39%% as p99", iv.P99, iv.Max)
 		}
 	})
 
 	// The field names are a public contract: what Write produces now has
 	// exactly the fields of the golden file.
 	t.Run("shape", func(t *testing.T) {
-		b, err := json.Marshal(goldenRunV2())
+		b, err := json.Marshal(goldenRunV3())
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, want := jsonPaths(t, b), jsonPaths(t, golden)
 		if !slices.Equal(got, want) {
 			t.Errorf("run.json fields changed\n got %q\nwant %q", got, want)
+		}
+		// The series' fields: schema 2's and three more.
+		series := func(paths []string) []string {
+			return slices.DeleteFunc(paths, func(p string) bool { return !strings.HasPrefix(p, ".series") })
+		}
+		added := append(series(jsonPaths(t, readFile(t, goldenV2))),
+			".series[].lower_bounds", ".series[].intervals[].lower_bounds", ".series[].intervals[].latency_hist")
+		slices.Sort(added)
+		if got := series(want); !slices.Equal(got, added) {
+			t.Errorf("schema 3 series fields beside schema 2's\n got %q\nwant %q", got, added)
 		}
 	})
 }

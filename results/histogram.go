@@ -8,8 +8,9 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// The geometry of every histogram in a run (schemas 1 and 2): nanoseconds with 3
-// significant digits, so a recorded value is within 0.1% of the true one.
+// The geometry of every HdrHistogram in a run (schemas 1 to 3): nanoseconds
+// with 3 significant digits, so a recorded value is within 0.1% of the true
+// one.
 // Values are clamped into 1 µs..100 s when recorded. The histogram's unit is
 // 1 ns (its lowest discernible value): with a 1 µs unit, HdrHistogram would
 // keep 3 digits only above about 1 ms, and cache latencies live below that.

@@ -15,13 +15,22 @@ import (
 //     agree. Counts and error classes are added and histograms merged
 //     exactly, so the merged percentiles are those of all the samples.
 //
-//   - Intervals are concatenated in run order. T is shifted so that each
-//     run's intervals come after the previous run's: run i's T is offset by
-//     the spans of the runs before it, a run's span being the end of its
-//     last interval (T+1 of its last row, over all its series). All series
-//     of a run get the same offset, so seconds stay aligned across targets.
-//     T of a merged run is therefore a position in the concatenation, not a
-//     wall-clock offset; merging is associative.
+//   - Intervals are concatenated in run order. Every workload's series
+//     get its coarsest row length in any run: a series with shorter rows
+//     is rebinned to it (Series.Rebin; lengths must nest, as the
+//     recorder's 100 ms · 2^k do, else the runs do not merge). T is then
+//     shifted so that each run's rows come after the previous run's: run
+//     i's rows start after the spans of the runs before it, a run's span
+//     being the end of its last row (over all its series), rounded up to
+//     a whole row of the longest length L of the merge. All series of a
+//     run get the same offset in seconds, a whole number of rows of
+//     every length, so rows stay aligned across targets. T of a merged
+//     run is therefore a position in the concatenation, not a wall-clock
+//     offset. Merging is associative when every run has the same row
+//     lengths. When a merged run is merged again with runs of longer rows,
+//     its own runs' offsets need not be whole rows of the new length: a
+//     longer row whose rows are all there may then hold the end of one of
+//     its runs and the start of the next (Rebin's rule).
 //
 //   - Meta comes from the first run, except: Start is the earliest start,
 //     End the latest end, Duration the sum of the durations, and
@@ -34,12 +43,13 @@ import (
 //   - Generator reports are merged by (target, workload): the longest
 //     schedule lag, the sum of drops, the largest in-flight bound.
 //
-// The runs must share one schema (a schema-1 run's latency includes errors,
-// so it merges with other schema-1 runs but not with later ones; the merged
-// run keeps that schema) and the same Config, compared as JSON
-// values (the error names the first key that differs). The merged Config
-// is a generic JSON copy. The inputs are not modified; the result shares
-// nothing with them.
+// The runs must share one schema (a schema-1 run's latency includes
+// errors, a schema-3 run's the lower bounds of dropped requests, so each
+// merges with runs of its own schema only; the merged run keeps that
+// schema) and the same Config, compared as JSON values (the error names
+// the first key that differs). The merged Config is a generic JSON copy.
+// The inputs are not modified; the result shares nothing with them but the
+// rows' histograms, which are immutable.
 func Merge(runs ...*Run) (*Run, error) {
 	if len(runs) == 0 {
 		return nil, ErrNoRuns
@@ -128,9 +138,45 @@ func mergeTargets(out *Run, runs []*Run) error {
 
 type seriesKey struct{ target, workload, op string }
 
+// rowLengths returns the row length each workload's series get in the
+// merged run (the coarsest of any run) and the longest of them, checking
+// that every series' length divides its workload's and each workload's
+// divides the longest.
+func rowLengths(runs []*Run) (map[string]float64, float64, error) {
+	byWorkload := map[string]float64{}
+	longest := 0.0
+	for _, r := range runs {
+		for _, s := range r.Series {
+			l := max(byWorkload[s.Workload], s.IntervalLength())
+			byWorkload[s.Workload] = l
+			longest = max(longest, l)
+		}
+	}
+	for i, r := range runs {
+		for _, s := range r.Series {
+			if _, ok := wholeRatio(byWorkload[s.Workload], s.IntervalLength()); !ok {
+				return nil, 0, fmt.Errorf("%w: run %d: series %s/%s/%s has %g s intervals, which do not divide workload %s's %g s intervals",
+					ErrMismatch, i+1, s.Target, s.Workload, s.Op, s.IntervalLength(), s.Workload, byWorkload[s.Workload])
+			}
+		}
+	}
+	for _, w := range slices.Sorted(maps.Keys(byWorkload)) {
+		l := byWorkload[w]
+		if _, ok := wholeRatio(longest, l); !ok {
+			return nil, 0, fmt.Errorf("%w: workload %s has %g s intervals, which do not divide the %g s intervals of another",
+				ErrMismatch, w, l, longest)
+		}
+	}
+	return byWorkload, longest, nil
+}
+
 func mergeSeries(out *Run, runs []*Run) error {
+	lengths, longest, err := rowLengths(runs)
+	if err != nil {
+		return err
+	}
 	index := make(map[seriesKey]int) // -> index in out.Series
-	var offset int64
+	var offset int64                 // in rows of the longest length
 	for i, r := range runs {
 		inRun := make(map[seriesKey]bool, len(r.Series))
 		for _, s := range r.Series {
@@ -140,6 +186,13 @@ func mergeSeries(out *Run, runs []*Run) error {
 				return fmt.Errorf("%w: run %d: series %s appears twice", ErrMismatch, i+1, name)
 			}
 			inRun[key] = true
+			l := lengths[s.Workload]
+			if s.IntervalLength() != l {
+				var err error
+				if s, err = s.Rebin(l); err != nil { // rowLengths checked l
+					return fmt.Errorf("%w: run %d: %w", ErrMismatch, i+1, err)
+				}
+			}
 			j, ok := index[key]
 			if !ok {
 				index[key] = len(out.Series)
@@ -156,15 +209,12 @@ func mergeSeries(out *Run, runs []*Run) error {
 				return fmt.Errorf("%w: run %d: series %s is engine %q, an earlier run says %q",
 					ErrMismatch, i+1, name, s.Engine, m.Engine)
 			}
-			if m.IntervalSeconds != s.IntervalSeconds {
-				return fmt.Errorf("%w: run %d: series %s has %g s intervals, an earlier run has %g s",
-					ErrMismatch, i+1, name, s.IntervalSeconds, m.IntervalSeconds)
-			}
 			m.Seconds += s.Seconds
 			m.OK += s.OK
 			m.Miss += s.Miss
 			m.Errors += s.Errors
 			m.Dropped += s.Dropped
+			m.LowerBounds += s.LowerBounds
 			for c, n := range s.ErrorClasses {
 				if m.ErrorClasses == nil {
 					m.ErrorClasses = make(map[string]uint64)
@@ -174,26 +224,32 @@ func mergeSeries(out *Run, runs []*Run) error {
 			m.Latency.merge(s.Latency)
 			m.Service.merge(s.Service)
 			m.ErrorLatency.merge(s.ErrorLatency)
+			per, _ := wholeRatio(longest, l)
 			for _, iv := range s.Intervals {
-				iv.T += offset
+				iv.T += offset * per
 				m.Intervals = append(m.Intervals, iv)
 			}
 		}
-		offset += span(r)
+		offset += span(r, longest)
 	}
 	return nil
 }
 
-// span is how many seconds of T a run's intervals occupy: up to the end of
-// its last interval. Counting from T 0 rather than from the first interval
-// keeps each run's leading (warm-up) gap, and ignoring the run's wall-clock
-// length makes merging associative: Merge(Merge(a, b), c) equals
-// Merge(a, b, c).
-func span(r *Run) int64 {
+// span is how many rows of length l a run's intervals occupy: up to the end
+// of its last row, rounded up to whole rows. Counting from T 0 rather than
+// from the first row keeps each run's leading (warm-up) gap, and ignoring
+// the run's wall-clock length makes merging associative: Merge(Merge(a, b),
+// c) equals Merge(a, b, c) when all have the same row lengths.
+func span(r *Run, l float64) int64 {
 	var n int64
 	for _, s := range r.Series {
 		if k := len(s.Intervals); k > 0 {
-			n = max(n, s.Intervals[k-1].T+int64(math.Ceil(s.IntervalLength())))
+			end := float64(s.Intervals[k-1].T+1) * s.IntervalLength() / l
+			rows := math.Round(end)
+			if math.Abs(end-rows) > 1e-9*max(rows, 1) {
+				rows = math.Ceil(end)
+			}
+			n = max(n, int64(rows))
 		}
 	}
 	return n
@@ -212,11 +268,7 @@ func mergeGenerators(out *Run, runs []*Run) {
 				out.Generator = append(out.Generator, g)
 				continue
 			}
-			m := &out.Generator[j]
-			m.MaxScheduleLag = max(m.MaxScheduleLag, g.MaxScheduleLag)
-			m.Dropped += g.Dropped
-			m.MaxInFlight = max(m.MaxInFlight, g.MaxInFlight)
-			m.OpenLoop = m.OpenLoop && g.OpenLoop
+			out.Generator[j].Merge(g)
 		}
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loghist"
 	"github.com/ecbench/ecbench/results"
 )
 
@@ -21,13 +23,16 @@ type sample struct {
 	out       result.Outcome
 }
 
-func samples(seed uint64, n int) []sample {
+func samples(seed uint64, n int) []sample { return samplesIn(seed, n, 5, 15) }
+
+// samplesIn returns n samples due in [from, to).
+func samplesIn(seed uint64, n int, from, to float64) []sample {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	out := make([]sample, n)
 	for i := range out {
 		s := sample{
 			op:    rng.IntN(2),
-			due:   5 + 10*float64(i)/float64(n), // window [5, 15)
+			due:   from + (to-from)*float64(i)/float64(n),
 			queue: time.Duration(rng.ExpFloat64() * float64(20*time.Microsecond)),
 			sv:    time.Duration(math.Exp(rng.NormFloat64())*float64(100*time.Microsecond)) + 30*time.Microsecond,
 			out:   result.OK,
@@ -39,6 +44,8 @@ func samples(seed uint64, n int) []sample {
 			s.out = result.Error
 		case r < 13:
 			s.out = result.Dropped
+		case r < 14:
+			s.out, s.queue = result.Dropped, -1 // with a lower bound: freed after sv
 		}
 		if rng.IntN(1000) == 0 {
 			s.sv = time.Duration(rng.IntN(3)) * time.Second // rare stalls
@@ -52,7 +59,11 @@ func record(r *results.Recorder, start time.Time, ss []sample) {
 	for _, s := range ss {
 		due := start.Add(time.Duration(s.due * float64(time.Second)))
 		if s.out == result.Dropped {
-			r.Record(result.Result{Op: s.op, Intended: due, Outcome: s.out})
+			x := result.Result{Op: s.op, Intended: due, Outcome: s.out}
+			if s.queue < 0 {
+				x.Done = due.Add(s.sv)
+			}
+			r.Record(x)
 			continue
 		}
 		class := result.ClassNone
@@ -63,14 +74,18 @@ func record(r *results.Recorder, start time.Time, ss []sample) {
 	}
 }
 
-// runOf records ss as one run starting at start, with targets a (redis) and
-// b (valkey) seeing the same samples.
-func runOf(start time.Time, ss []sample) *results.Run {
+// runOf records ss as one run starting at start, measured from 5 s to 15 s,
+// with targets a (redis) and b (valkey) seeing the same samples.
+func runOf(start time.Time, ss []sample) *results.Run { return runWindow(start, 5, 15, ss) }
+
+// runWindow is runOf measured from warmup to end (seconds after start).
+func runWindow(start time.Time, warmup, end float64, ss []sample) *results.Run {
+	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 	run := &results.Run{
 		Schema: results.SchemaVersion,
 		Meta: results.Meta{
-			Tool: "ecbench", Start: start, End: start.Add(17 * time.Second),
-			Warmup: 5 * time.Second, Duration: 10 * time.Second,
+			Tool: "ecbench", Start: start, End: start.Add(sec(end + 2)),
+			Warmup: sec(warmup), Duration: sec(end - warmup),
 			Config: map[string]any{"rate": 1000, "ops": []string{"get", "set"}},
 		},
 		Targets: []results.Target{{Name: "a", Engine: "redis"}, {Name: "b", Engine: "valkey"}},
@@ -88,9 +103,9 @@ func runOf(start time.Time, ss []sample) *results.Run {
 		})
 	}
 	for _, tg := range run.Targets {
-		r := results.NewRecorder(tg.Name, "w", []string{"get", "set"}, start, start.Add(5*time.Second))
+		r := results.NewRecorder(tg.Name, "w", []string{"get", "set"}, start, start.Add(sec(warmup)))
 		r.SetEngine(tg.Engine)
-		r.SetEnd(start.Add(15 * time.Second))
+		r.SetEnd(start.Add(sec(end)))
 		record(r, start, ss)
 		run.Series = append(run.Series, r.Series()...)
 	}
@@ -132,17 +147,18 @@ func TestMergeExact(t *testing.T) {
 		if n := uint64(m.ErrorLatency.Count()); n != m.Errors || n == 0 {
 			t.Errorf("%s/%s: %d merged error latencies, want %d (nonzero)", m.Target, m.Op, n, m.Errors)
 		}
-		if m.OK != a.OK || m.Miss != a.Miss || m.Errors != a.Errors || m.Dropped != a.Dropped ||
+		if m.OK != a.OK || m.Miss != a.Miss || m.Errors != a.Errors || m.Dropped != a.Dropped || m.LowerBounds != a.LowerBounds ||
 			!reflect.DeepEqual(m.ErrorClasses, a.ErrorClasses) {
 			t.Errorf("%s/%s: counts differ", m.Target, m.Op)
 		}
-		// Intervals are concatenated: seconds 5..14 of each run, each run
-		// placed 15 s (the end of its last interval) after the previous one.
-		if len(m.Intervals) != 30 {
-			t.Fatalf("%s/%s: %d intervals, want 30", m.Target, m.Op, len(m.Intervals))
+		// Intervals are concatenated: rows 50..149 (5 s to 15 s) of each
+		// run, each run placed 150 rows (the end of its last row) after
+		// the previous one.
+		if len(m.Intervals) != 300 || m.IntervalSeconds != 0.1 {
+			t.Fatalf("%s/%s: %d intervals of %v s, want 300 of 0.1 s", m.Target, m.Op, len(m.Intervals), m.IntervalSeconds)
 		}
 		for j, iv := range m.Intervals {
-			want := int64(5 + j%10 + 15*(j/10))
+			want := int64(50 + j%100 + 150*(j/100))
 			if iv.T != want {
 				t.Errorf("%s/%s: interval %d has t=%d, want %d", m.Target, m.Op, j, iv.T, want)
 			}
@@ -253,14 +269,19 @@ func TestMergeErrors(t *testing.T) {
 			r := base()
 			r.Schema = 0
 			return []*results.Run{base(), r}
-		}, "runs cannot be merged: run 2 has schema 0, not 2 (run 1's)", results.ErrMismatch},
-		// Schema 1's latency includes errors: merging it with schema 2's
-		// would mix two meanings.
+		}, "runs cannot be merged: run 2 has schema 0, not 3 (run 1's)", results.ErrMismatch},
+		// Schema 1's latency includes errors, schema 2's no lower bounds:
+		// merging either with schema 3's would mix two meanings.
 		{"schema 1", func() []*results.Run {
 			r := base()
 			r.Schema = 1
 			return []*results.Run{base(), r}
-		}, "runs cannot be merged: run 2 has schema 1, not 2 (run 1's)", results.ErrMismatch},
+		}, "runs cannot be merged: run 2 has schema 1, not 3 (run 1's)", results.ErrMismatch},
+		{"schema 2", func() []*results.Run {
+			r := base()
+			r.Schema = 2
+			return []*results.Run{r, base()}
+		}, "runs cannot be merged: run 2 has schema 3, not 2 (run 1's)", results.ErrMismatch},
 		{"config differs", func() []*results.Run {
 			r := base()
 			r.Meta.Config = map[string]any{"rate": 2000, "ops": []string{"get", "set"}}
@@ -296,11 +317,19 @@ func TestMergeErrors(t *testing.T) {
 			r.Series[0].Engine = "valkey"
 			return []*results.Run{base(), r}
 		}, `runs cannot be merged: run 2: series a/w/get is engine "valkey", an earlier run says "redis"`, results.ErrMismatch},
-		{"interval length differs", func() []*results.Run {
+		{"interval lengths do not nest", func() []*results.Run {
 			r := base()
-			r.Series[0].IntervalSeconds = 10
+			r.Series[0].IntervalSeconds = 0.15
 			return []*results.Run{base(), r}
-		}, "runs cannot be merged: run 2: series a/w/get has 10 s intervals, an earlier run has 1 s", results.ErrMismatch},
+		}, "runs cannot be merged: run 1: series a/w/get has 0.1 s intervals, which do not divide workload w's 0.15 s intervals", results.ErrMismatch},
+		{"workloads' lengths do not nest", func() []*results.Run {
+			r := base()
+			r.Series[0].Workload, r.Series[0].IntervalSeconds = "v", 0.25
+			r.Series[1].Workload, r.Series[1].IntervalSeconds = "v", 0.25
+			r.Series[2].Workload, r.Series[2].IntervalSeconds = "v", 0.25
+			r.Series[3].Workload, r.Series[3].IntervalSeconds = "v", 0.25
+			return []*results.Run{base(), r}
+		}, "runs cannot be merged: workload w has 0.1 s intervals, which do not divide the 0.25 s intervals of another", results.ErrMismatch},
 		{"duplicate series", func() []*results.Run {
 			r := base()
 			r.Series = append(r.Series, r.Series[0])
@@ -311,7 +340,7 @@ func TestMergeErrors(t *testing.T) {
 			t.Parallel()
 			m, err := results.Merge(tc.runs()...)
 			if err == nil {
-				t.Fatalf("Merge succeeded: %+v", m)
+				t.Fatalf("Merge succeeded: %d series", len(m.Series))
 			}
 			if err.Error() != tc.want {
 				t.Errorf("error\n%s\nwant\n%s", err, tc.want)
@@ -395,5 +424,82 @@ func TestMergeSchema1(t *testing.T) {
 	}
 	if m.Schema != 1 {
 		t.Errorf("merged schema %d, want 1", m.Schema)
+	}
+}
+
+// Runs with rows of different lengths merge: every workload gets the
+// coarsest, the finer series rebinned to it, and each run's rows follow the
+// previous run's, whole rows of it later.
+func TestMergeRebins(t *testing.T) {
+	t.Parallel()
+	short := runOf(at(0), samples(1, 5000))                                    // 10 s: 100 ms rows
+	long := runWindow(at(0).Add(time.Hour), 5, 65, samplesIn(2, 20000, 5, 65)) // 60 s: 200 ms rows
+	if short.Series[0].IntervalSeconds != 0.1 || long.Series[0].IntervalSeconds != 0.2 {
+		t.Fatalf("rows of %v and %v s, want 0.1 and 0.2", short.Series[0].IntervalSeconds, long.Series[0].IntervalSeconds)
+	}
+	for _, order := range [][]*results.Run{{short, long}, {long, short}} {
+		m, err := results.Merge(order...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var offset int64 // in 200 ms rows
+		var want [4][]results.Interval
+		for _, r := range order {
+			for i, s := range r.Series {
+				s, err := s.Rebin(0.2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, iv := range s.Intervals {
+					iv.T += offset
+					want[i] = append(want[i], iv)
+				}
+			}
+			last := r.Series[0].Intervals[len(r.Series[0].Intervals)-1]
+			offset += int64(math.Ceil(float64(last.T+1) * r.Series[0].IntervalSeconds / 0.2))
+		}
+		for i, s := range m.Series {
+			if s.IntervalSeconds != 0.2 || !reflect.DeepEqual(s.Intervals, want[i]) {
+				t.Errorf("%s/%s: %d rows of %v s, not the runs' rows rebinned to 0.2 s and placed one after the other",
+					s.Target, s.Op, len(s.Intervals), s.IntervalSeconds)
+			}
+			if got := loghist.Merge(s.IntervalHistograms()...).Count(); got == 0 || got > uint64(s.Latency.Count()) {
+				t.Errorf("%s/%s: rows' histograms hold %d of %d latencies", s.Target, s.Op, got, s.Latency.Count())
+			}
+		}
+		// Both targets' rows still pair one to one.
+		for i := range m.Series[0].Intervals {
+			if m.Series[0].Intervals[i].T != m.Series[2].Intervals[i].T {
+				t.Fatalf("row %d: t=%d on a, t=%d on b", i, m.Series[0].Intervals[i].T, m.Series[2].Intervals[i].T)
+			}
+		}
+	}
+}
+
+// Workloads keep their own row lengths; runs are placed whole rows of the
+// longest after one another, so every workload's rows of one run share
+// an offset in seconds.
+func TestMergeWorkloadLengths(t *testing.T) {
+	t.Parallel()
+	run := func() *results.Run {
+		return &results.Run{Schema: results.SchemaVersion, Series: []results.Series{
+			{Target: "a", Engine: "redis", Workload: "fast", Op: "get", IntervalSeconds: 0.1,
+				Intervals: []results.Interval{{T: 3, OK: 1}, {T: 4, OK: 2}}},
+			{Target: "a", Engine: "redis", Workload: "slow", Op: "get", IntervalSeconds: 0.4,
+				Intervals: []results.Interval{{T: 1, OK: 5}}},
+		}}
+	}
+	m, err := results.Merge(run(), run())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Run 1 ends at 0.8 s (slow's row 1 ends there): run 2 starts 0.8 s,
+	// 8 fast rows or 2 slow ones, later.
+	fast, slow := m.Series[0], m.Series[1]
+	if got := []int64{fast.Intervals[0].T, fast.Intervals[1].T, fast.Intervals[2].T, fast.Intervals[3].T}; !slices.Equal(got, []int64{3, 4, 11, 12}) {
+		t.Errorf("fast rows at %v, want [3 4 11 12]", got)
+	}
+	if got := []int64{slow.Intervals[0].T, slow.Intervals[1].T}; !slices.Equal(got, []int64{1, 3}) || slow.IntervalSeconds != 0.4 {
+		t.Errorf("slow rows at %v of %v s, want [1 3] of 0.4 s", got, slow.IntervalSeconds)
 	}
 }

@@ -26,7 +26,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty", " ", "%s: corrupt: unexpected end of JSON input", results.ErrCorrupt},
 		{"truncated", `{"schema": 1, "meta": {`, "%s: corrupt: unexpected end of JSON input", results.ErrCorrupt},
 		{"not json", `schema: 1`, "%s: corrupt: invalid character 's' looking for beginning of value", results.ErrCorrupt},
-		{"newer schema", `{"schema": 7, "runs": "a future shape"}`, "%s: schema 7 is newer than this ecbench supports (2)", results.ErrNewerSchema},
+		{"newer schema", `{"schema": 7, "runs": "a future shape"}`, "%s: schema 7 is newer than this ecbench supports (3)", results.ErrNewerSchema},
 		{"no schema", `{"meta": {}}`, "%s: no schema version (not an ecbench run file?)", results.ErrNoSchema},
 		{"bad duration", `{"schema": 1, "meta": {"warmup": "soon", "duration": "1m"}}`,
 			`%s: corrupt: meta.warmup: time: invalid duration "soon"`, results.ErrCorrupt},
@@ -34,6 +34,20 @@ func TestReadErrors(t *testing.T) {
 			"%s: corrupt: histogram: encoding not supported, only V2 is supported. got 1852797952 want 478450436", results.ErrCorrupt},
 		{"histogram not a string", `{"schema": 1, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"latency": 12}]}`,
 			"%s: corrupt: histogram: want a base64 string: json: cannot unmarshal number into Go value of type string", results.ErrCorrupt},
+		{"corrupt row histogram", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"intervals": [{"t": 4, "ok": 9, "latency_hist": "!!"}]}]}`,
+			"%s: corrupt: interval t=4: latency_hist: loghist: corrupt histogram: illegal base64 data at input byte 0", results.ErrCorrupt},
+		{"row histogram index past the buckets", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"intervals": [{"t": 4, "ok": 9, "latency_hist": "/z8B"}]}]}`,
+			"%s: corrupt: interval t=4: latency_hist: loghist: corrupt histogram: bucket index past 3898", results.ErrCorrupt},
+		{"row histogram not a string", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"intervals": [{"t": 4, "latency_hist": 7}]}]}`,
+			"%s: corrupt: json: cannot unmarshal number into Go struct field Series.series.intervals.latency_hist of type string", results.ErrCorrupt},
+		{"row histogram larger than the row", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"intervals": [{"t": 4, "ok": 1, "latency_hist": "kgsBHQEUAQoB"}]}]}`,
+			"%s: corrupt: interval t=4: latency_hist holds 4 values, more than ok+miss+lower_bounds (1)", results.ErrCorrupt},
+		{"row lower bounds past its drops", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"intervals": [{"t": 4, "dropped": 1, "lower_bounds": 2}]}]}`,
+			"%s: corrupt: interval t=4: lower_bounds 2 exceeds dropped 1", results.ErrCorrupt},
+		{"series lower bounds past its drops", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"target": "a", "workload": "w", "op": "get", "dropped": 1, "lower_bounds": 2}]}`,
+			"%s: corrupt: series a/w/get: lower_bounds 2 exceeds dropped 1", results.ErrCorrupt},
+		{"negative row length", `{"schema": 3, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"target": "a", "workload": "w", "op": "get", "interval_seconds": -0.1}]}`,
+			"%s: corrupt: series a/w/get: interval_seconds -0.1: must be > 0 (or absent: 1)", results.ErrCorrupt},
 		{"other geometry", `{"schema": 1, "meta": {"warmup": "0s", "duration": "0s"}, "series": [{"latency": "` + otherGeometry + `"}]}`,
 			"%s: corrupt: histogram: range 1..3600000000 ns at 3 digits, want 1..100000000000 at 3", results.ErrCorrupt},
 	} {
@@ -73,7 +87,7 @@ func TestReadErrorNamesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := results.Read("results/x")
-	if want := "results/x/run.json: schema 7 is newer than this ecbench supports (2)"; err == nil || err.Error() != want {
+	if want := "results/x/run.json: schema 7 is newer than this ecbench supports (3)"; err == nil || err.Error() != want {
 		t.Errorf("Read: %v, want %s", err, want)
 	}
 }

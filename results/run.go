@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loghist"
 )
 
 // SchemaVersion is the version of run.json this package writes and the
@@ -15,12 +16,16 @@ import (
 //	1  latency and service histograms and interval quantiles include errors
 //	2  they are of answered requests (ok, miss) only; errors have their own
 //	   error_latency histogram
-const SchemaVersion = 2
+//	3  interval rows adapt (100 ms · 2^k, at most MaxIntervals of them) and t
+//	   counts rows of interval_seconds; each row carries its latency_hist;
+//	   latency and the rows' latency also hold dropped requests' lower bounds
+//	   (lower_bounds counts them)
+const SchemaVersion = 3
 
 // The files of a results directory.
 const (
 	RunFile       = "run.json"      // the run: the source of truth, all Read looks at
-	IntervalsFile = "intervals.csv" // one row per series and second
+	IntervalsFile = "intervals.csv" // one row per series and interval
 	SummaryFile   = "summary.csv"   // one row per series
 )
 
@@ -120,7 +125,7 @@ type Target struct {
 //
 // The counts and histograms cover every result whose intended start is after
 // warm-up, including answers that arrived after the measured window closed
-// (requests in flight at the end). Intervals cover only the whole seconds of
+// (requests in flight at the end). Intervals cover only the whole rows of
 // the measured window, so their sums can be slightly below the counts.
 type Series struct {
 	Target   string        `json:"target"`
@@ -132,17 +137,26 @@ type Series struct {
 	Miss    uint64 `json:"miss"`
 	Errors  uint64 `json:"errors"`
 	Dropped uint64 `json:"dropped"`
+	// LowerBounds counts the dropped requests (among Dropped) whose
+	// latency lower bound is in Latency: those the runner reported with the
+	// time the in-flight bound freed (result.Result.Done).
+	LowerBounds uint64 `json:"lower_bounds"`
 	// ErrorClasses counts errors by result.Class label; absent when none.
 	ErrorClasses map[string]uint64 `json:"error_classes,omitempty"`
 
-	// Latency is from the intended start to the answer, Service from the
-	// actual send to the answer, both of answered requests (ok and miss)
-	// only. ErrorLatency is from the intended start to the error, of failed
-	// requests: an error reply, a timeout, a refused connection. Dropped
-	// requests have no latency.
+	// Latency is from the intended start to the answer, of answered
+	// requests (ok and miss), and, as lower bounds, of the LowerBounds
+	// dropped requests: from the intended start to the moment the in-flight
+	// bound freed, the earliest the request could have been sent. A stall
+	// that makes the generator drop therefore still shows in the
+	// percentiles. Latency.Count() is OK+Miss+LowerBounds. Service is from
+	// the actual send to the answer, of answered requests only.
+	// ErrorLatency is from the intended start to the error, of failed
+	// requests: an error reply, a timeout, a refused connection.
 	//
 	// In a schema-1 run (Run.Schema 1), Latency and Service include the
-	// errors and ErrorLatency is empty.
+	// errors and ErrorLatency is empty; before schema 3, Latency holds no
+	// lower bounds (dropped requests had no latency).
 	Latency      Histogram `json:"latency"`
 	Service      Histogram `json:"service"`
 	ErrorLatency Histogram `json:"error_latency"`
@@ -151,105 +165,52 @@ type Series struct {
 	// to the end of the run (summed over merged runs): the time the counts
 	// were achieved in.
 	Seconds float64 `json:"seconds"`
-	// IntervalSeconds is the length of every interval: 1.
+	// IntervalSeconds is the length of every row, L: a recorder makes it
+	// 0.1 s · 2^k, the shortest that keeps the window's rows within
+	// MaxIntervals (schemas 1 and 2: 1). It depends on the measured window
+	// only, so the series of both targets of one workload have the same
+	// rows. 0 in files written before it was recorded: IntervalLength
+	// reads it as 1.
 	IntervalSeconds float64 `json:"interval_seconds"`
-	// Intervals has one row per second of the measured window, empty seconds
-	// included; absent when the window held no whole second.
+	// Intervals has one row per L of the measured window, empty rows
+	// included, in order of T; absent when the window held no whole row.
 	Intervals []Interval `json:"intervals,omitempty"`
 }
 
-// Interval is one second of a series. Completed requests belong to the
-// second they were answered in, dropped ones to the second they were due.
-// The latency fields are of the second's answered requests (ok and miss;
-// schema 1: errors too), from the intended start, in seconds, and are 0
-// when no request was answered in the second.
+// Interval is one row of a series: T·L to (T+1)·L after the recorder's time
+// zero, L being Series.IntervalSeconds. Completed requests belong to the row
+// they were answered in, dropped ones with a latency lower bound to the row
+// the in-flight bound freed in (result.Result.Done), other dropped ones to
+// the row they were due in.
+//
+// The latency fields are of the row's answered requests (ok and miss;
+// schema 1: errors too) and, from schema 3, of its LowerBounds dropped
+// requests' lower bounds, from the intended start, in seconds; 0 when the row
+// has none. From schema 3, Mean is exact (a sum of nanoseconds, of
+// LatencyHist.Count() values: use that count, not OK+Miss, to weight it),
+// the quantiles are LatencyHist's (bucket midpoints, within 0.39%) capped at
+// Max, and Max is exact; before, all came from an HdrHistogram (0.1%).
 type Interval struct {
-	T       int64   `json:"t"` // seconds since the recorder's time zero (the run's start): [T, T+1)
-	OK      uint64  `json:"ok"`
-	Miss    uint64  `json:"miss"`
-	Errors  uint64  `json:"errors"`
-	Dropped uint64  `json:"dropped"`
-	Mean    float64 `json:"mean"`
-	P50     float64 `json:"p50"`
-	P95     float64 `json:"p95"`
-	P99     float64 `json:"p99"`
-	P999    float64 `json:"p999"`
-	Max     float64 `json:"max"`
-}
-
-// Generator is how the load generator of one (target, workload) runner fared
-// while measuring. A runner that dropped requests or fell behind its
-// schedule was the bottleneck, and its numbers understate the engine.
-type Generator struct {
-	Target         string
-	Workload       string
-	MaxScheduleLag time.Duration // the longest a request waited past its due time to be dispatched
-	// The schedule lag's distribution over every request (LagRecorder);
-	// zero for a closed loop and in files written before it was recorded.
-	ScheduleLagP50, ScheduleLagP99, ScheduleLagP999 time.Duration
-	Dropped                                         uint64 // requests not sent: the in-flight bound was reached
-	MaxInFlight                                     int64  // the in-flight bound (closed loop: the worker count)
-	// OpenLoop: requests followed a rate schedule, the same for every
-	// target, so the throughput is what the schedule offered, less what
-	// was dropped or failed, not a measure of the engine.
-	OpenLoop bool
-}
-
-// SaturationLag is the schedule lag past which the generator, not the
-// engine, set the pace: past it (or with any request dropped) the numbers
-// describe ecbench, not the engine.
-const SaturationLag = 50 * time.Millisecond
-
-// Bound reports whether the generator was the bottleneck of this runner.
-func (g Generator) Bound() bool { return g.Dropped > 0 || g.MaxScheduleLag > SaturationLag }
-
-// generatorJSON is Generator's JSON shape: the lag as a Go duration string.
-type generatorJSON struct {
-	Target         string `json:"target"`
-	Workload       string `json:"workload"`
-	MaxScheduleLag string `json:"max_schedule_lag"`
-	LagP50         string `json:"schedule_lag_p50,omitempty"`
-	LagP99         string `json:"schedule_lag_p99,omitempty"`
-	LagP999        string `json:"schedule_lag_p999,omitempty"`
-	Dropped        uint64 `json:"dropped"`
-	MaxInFlight    int64  `json:"max_inflight"`
-	OpenLoop       bool   `json:"open_loop,omitempty"`
-}
-
-// MarshalJSON writes the lag as a Go duration string.
-func (g Generator) MarshalJSON() ([]byte, error) {
-	return json.Marshal(generatorJSON{
-		Target: g.Target, Workload: g.Workload, MaxScheduleLag: g.MaxScheduleLag.String(),
-		LagP50: g.ScheduleLagP50.String(), LagP99: g.ScheduleLagP99.String(), LagP999: g.ScheduleLagP999.String(),
-		Dropped: g.Dropped, MaxInFlight: g.MaxInFlight, OpenLoop: g.OpenLoop,
-	})
-}
-
-// UnmarshalJSON reads the lag as a Go duration string.
-func (g *Generator) UnmarshalJSON(b []byte) error {
-	var j generatorJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	lag, err := time.ParseDuration(j.MaxScheduleLag)
-	if err != nil {
-		return fmt.Errorf("generator.max_schedule_lag: %w", err)
-	}
-	*g = Generator{Target: j.Target, Workload: j.Workload, MaxScheduleLag: lag, Dropped: j.Dropped, MaxInFlight: j.MaxInFlight, OpenLoop: j.OpenLoop}
-	for _, q := range []struct {
-		name, value string
-		into        *time.Duration
-	}{
-		{"schedule_lag_p50", j.LagP50, &g.ScheduleLagP50},
-		{"schedule_lag_p99", j.LagP99, &g.ScheduleLagP99},
-		{"schedule_lag_p999", j.LagP999, &g.ScheduleLagP999},
-	} {
-		if q.value == "" { // written before the distribution was kept
-			continue
-		}
-		if *q.into, err = time.ParseDuration(q.value); err != nil {
-			return fmt.Errorf("generator.%s: %w", q.name, err)
-		}
-	}
-	return nil
+	T       int64  `json:"t"` // the row's index: it starts T·IntervalSeconds after time zero
+	OK      uint64 `json:"ok"`
+	Miss    uint64 `json:"miss"`
+	Errors  uint64 `json:"errors"`
+	Dropped uint64 `json:"dropped"`
+	// LowerBounds counts the row's dropped requests (among Dropped) whose
+	// latency lower bound is in the row's latency fields and LatencyHist.
+	LowerBounds uint64  `json:"lower_bounds"`
+	Mean        float64 `json:"mean"`
+	P50         float64 `json:"p50"`
+	P95         float64 `json:"p95"`
+	P99         float64 `json:"p99"`
+	P999        float64 `json:"p999"`
+	Max         float64 `json:"max"`
+	// LatencyHist is the distribution of the row's latency values (package
+	// loghist), to merge rows or resample them (Series.IntervalHistograms);
+	// the latency fields are computed from the same values. It can hold
+	// fewer values than OK+Miss+LowerBounds: a result recorded more than
+	// 200 ms after a later one may only count (see the package doc).
+	// Empty in rows without latency values and in runs of schema 1 or 2 or
+	// from Prometheus, which kept no histogram per row.
+	LatencyHist loghist.Histogram `json:"latency_hist,omitzero"`
 }

@@ -7,13 +7,14 @@ type Stats struct {
 	// what the engine achieved, whole run. A run by request count ends when
 	// its last answer arrives, so it is exact there; a timed run also counts
 	// the answers to requests in flight at its end, a fraction of a percent
-	// of a run of many seconds. The per-second samples behind the verdict
+	// of a run of many seconds. The per-interval samples behind the verdict
 	// are IntervalValues(Throughput). 0 when Seconds is 0.
 	Throughput float64
 
-	// Latency from the intended start of answered requests (ok and miss),
-	// in seconds, from the Latency histogram (within 0.1%). Errors are not
-	// in it: see Series.ErrorLatency.
+	// Latency from the intended start of answered requests (ok and miss)
+	// and of dropped requests' lower bounds (Series.LowerBounds), in
+	// seconds, from the Latency histogram (within 0.1%). Errors are not in
+	// it: see Series.ErrorLatency.
 	Mean, P50, P95, P99, P999, Max float64
 	// Service time of answered requests from the actual send, in seconds.
 	ServiceP50, ServiceP99 float64
@@ -73,13 +74,14 @@ func (q Quantity) String() string {
 }
 
 // IntervalValues returns one value of q per interval, in order: the samples
-// for comparing two series second by second.
+// for comparing two series interval by interval (with the same
+// IntervalSeconds: see Rebin).
 //
-// Throughput has a value for every interval, 0 for seconds without answers:
-// a stalled server shows as zeros. The latency quantities skip intervals
-// without a latency summary (no request answered in that second), since
-// there is no latency to report, so they may be shorter. It returns nil for
-// an unknown q.
+// Throughput has a value for every interval, 0 for intervals without
+// answers: a stalled server shows as zeros. The latency quantities skip
+// intervals without latency values (no request answered, no lower bound),
+// since there is no latency to report, so they may be shorter. It returns
+// nil for an unknown q.
 func (s *Series) IntervalValues(q Quantity) []float64 {
 	if q < Throughput || q > Max {
 		return nil
@@ -91,8 +93,8 @@ func (s *Series) IntervalValues(q Quantity) []float64 {
 			out = append(out, float64(iv.OK+iv.Miss)/secs)
 			continue
 		}
-		// Every recorded latency is at least 1 µs, so Max is 0 only for a
-		// second without one.
+		// Every recorded latency is at least 1 µs, so Max is 0 only for an
+		// interval without one.
 		if iv.Max == 0 {
 			continue
 		}
@@ -121,10 +123,10 @@ func (iv *Interval) value(q Quantity) float64 {
 }
 
 // IntervalLength is the interval length in seconds: IntervalSeconds, or 1
-// when unset (files written before it was recorded).
+// when unset (files written before it was recorded, all of 1 s rows).
 func (s *Series) IntervalLength() float64 {
 	if s.IntervalSeconds > 0 {
 		return s.IntervalSeconds
 	}
-	return intervalLen.Seconds()
+	return 1
 }

@@ -2,206 +2,249 @@ package results
 
 import (
 	"sync"
+	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loghist"
 )
 
-// openIntervals is how many of the latest seconds accept results into their
-// latency summary. Results reach Record slightly out of order (a worker can
-// be descheduled between reading the clock and recording), so the second
-// before the newest stays open too. A result more than a second late still
-// counts in its row, but not in the row's latency summary.
+// tickLen is the recorder's time grain: rows are made of whole ticks, and
+// the shortest row is one tick.
+const tickLen = 100 * time.Millisecond
+
+// openTicks is how many of the latest ticks accept results into their
+// latency histograms. Results reach Record slightly out of order (a worker
+// can be descheduled between reading the clock and recording), so the two
+// ticks before the newest stay open too: a result recorded up to 200 ms
+// after a later one still gets into its row's histogram, and one up to
+// 300 ms late may. Later still, it counts in its row but not in the row's
+// latency fields; the series histograms always have it.
 //
-//	    closed rows          open slots
-//	... | k-3 | k-2 |    | k-1 |  k  |   <- newest result is in second k
-//	     counts only      counts + histogram
-const openIntervals = 2
+//	    closed: in rows          open slots
+//	... | k-4 | k-3 |    | k-2 | k-1 |  k  |   <- newest result is in tick k
+//	     counts only       counts + histogram
+const openTicks = 3
 
 // counts is indexed by result.Outcome.
 type counts [result.Dropped + 1]uint64
 
-// opRecorder is the state of one op. mu guards everything below it.
+// opRecorder is the state of one op.
+//
+// Two locks: mu, which Record takes, guards the totals, the whole-run
+// histograms and the open ticks; rowsMu guards the closed rows. Record
+// holds mu for a few counter and histogram updates. The Record call that
+// opens a new tick also closes the oldest open one: it takes rowsMu before
+// releasing mu (so that a snapshot, which takes both, never misses the tick
+// in between), then builds the tick's compact histogram and files it in its
+// row with only rowsMu held, so other workers keep recording meanwhile.
+// Lock order: mu, then rowsMu.
 type opRecorder struct {
 	name string
 
 	mu               sync.Mutex
 	seen             bool
 	n                counts
+	lowerBounds      uint64
 	classes          []uint64                // indexed by result.Class
-	latency, service *hdrhistogram.Histogram // answered requests: ok and miss
+	latency, service *hdrhistogram.Histogram // answered requests (and lower bounds, in latency)
 	errLatency       *hdrhistogram.Histogram // failed requests
+	slots            [openTicks]tickSlot     // slot for tick k at slots[k mod openTicks]
+	hi               int64                   // the newest tick seen
+	maxIntended      time.Duration           // the latest intended start seen, after time zero
+	spare            []*loghist.Builder      // emptied builders for the next open slot
 
-	slots [openIntervals]slot // slot for second k at slots[k mod openIntervals]
-	hi    int64               // the newest second seen
-	rows  []Interval          // closed seconds: rows[i] is second first+i
-	// pending are closed seconds whose latency summary is being computed
-	// outside the lock; their histograms are only read until it is stored.
-	pending []pendingSummary
-	spare   []*hdrhistogram.Histogram // reset histograms for the next open slot
+	rowsMu sync.Mutex
+	rows   rowStore
 }
 
-// slot is one open second.
-type slot struct {
+// tickSlot is one open tick.
+type tickSlot struct {
 	k    int64
 	used bool
-	n    counts
-	h    *hdrhistogram.Histogram // latency of this second's answered requests; never nil
+	sums rowSums
+	b    *loghist.Builder // latency values of this tick; never nil
 }
 
-type pendingSummary struct {
-	k int64
-	h *hdrhistogram.Histogram
+// closedTick is a tick that left the open window, on its way to its row.
+type closedTick struct {
+	k    int64
+	sums rowSums
+	b    *loghist.Builder
 }
 
-func (o *opRecorder) init(name string) {
+func (o *opRecorder) init(name string, warmup time.Duration) {
 	o.name = name
 	o.classes = make([]uint64, len(result.Classes)+1)
 	o.latency, o.service, o.errLatency = newHDR(), newHDR(), newHDR()
 	for i := range o.slots {
-		o.slots[i].h = newHDR()
+		o.slots[i].b = newBuilder()
 	}
-	o.spare = append(make([]*hdrhistogram.Histogram, 0, openIntervals), newHDR())
-	o.pending = make([]pendingSummary, 0, openIntervals)
-	// Far below any second, yet hi-openIntervals cannot overflow.
+	o.spare = append(make([]*loghist.Builder, 0, openTicks+1), newBuilder())
+	// Far below any tick, yet hi-openTicks cannot overflow.
 	o.hi = -1 << 62
+	o.maxIntended = -1 << 62
+	o.rows.init(warmup)
 }
 
-// record counts one result in second k; lat and svc are in nanoseconds,
-// negative when there is none. first is the first second of the window.
-// An answered result's latencies go to the latency and service histograms
-// and the second's summary, a failed one's latency to the error-latency
-// histogram only.
-func (o *opRecorder) record(first, k int64, out result.Outcome, class result.Class, lat, svc int64, n int64) {
-	var closed [openIntervals]pendingSummary
+// newBuilder returns a builder whose dense array is already allocated, so
+// that recording into it never allocates.
+func newBuilder() *loghist.Builder {
+	b := new(loghist.Builder)
+	b.Add(0, 1)
+	_ = b.Histogram() // empties b, keeping its array
+	return b
+}
+
+// record counts n results in tick k. intended is the results' intended
+// start after time zero; lat and svc are in nanoseconds, negative when
+// there is none. An answered result's latency goes to the latency and
+// service histograms and its tick, a failed one's to the error-latency
+// histogram only, a dropped one's (its lower bound) to the latency
+// histogram and its tick.
+func (o *opRecorder) record(k int64, intended time.Duration, out result.Outcome, class result.Class, lat, svc int64, n int64) {
+	// lat and svc are clamped into the histograms' range, so recording
+	// cannot fail.
 	o.mu.Lock()
 	o.seen = true
 	o.n[out] += uint64(n)
-	// lat and svc are clamped into the histograms' range, so recording
-	// cannot fail.
-	answered := out == result.OK || out == result.Miss
-	if out == result.Error {
+	bound := out == result.Dropped && lat >= 0
+	inRow := lat >= 0 && out != result.Error // a latency of the row's
+	switch out {
+	case result.Error:
 		o.classes[class] += uint64(n)
 		if lat >= 0 {
 			_ = o.errLatency.RecordValues(lat, n)
 		}
-	} else if answered {
+	case result.OK, result.Miss:
 		if lat >= 0 {
 			_ = o.latency.RecordValues(lat, n)
 		}
 		if svc >= 0 {
 			_ = o.service.RecordValues(svc, n)
 		}
-	}
-	nc := 0
-	if k > o.hi {
-		nc = o.advance(first, k, &closed)
-	}
-	if k > o.hi-openIntervals {
-		s := &o.slots[slotIndex(k)]
-		s.k, s.used = k, true // advance closed any older second in this slot
-		s.n[out] += uint64(n)
-		if answered && lat >= 0 {
-			_ = s.h.RecordValues(lat, n)
+	case result.Dropped:
+		if bound {
+			o.lowerBounds += uint64(n)
+			_ = o.latency.RecordValues(lat, n)
 		}
-	} else if k >= first {
-		addCounts(o.row(first, k), out, uint64(n))
 	}
-	o.mu.Unlock()
-	for _, p := range closed[:nc] {
-		o.summarize(first, p)
+	o.maxIntended = max(o.maxIntended, intended)
+	switch {
+	case k > o.hi:
+		o.recordClosing(k, out, bound, inRow, lat, n) // unlocks o.mu
+	case k <= o.hi-openTicks: // late: its tick is closed, its row counts it
+		var late rowSums
+		late.n[out] = uint64(n)
+		if bound {
+			late.lowerBounds = uint64(n)
+		}
+		o.rowsMu.Lock()
+		o.mu.Unlock()
+		o.rows.addLate(k, late)
+		o.rowsMu.Unlock()
+	default: // an open tick, perhaps not used yet
+		s := &o.slots[slotIndex(k)]
+		s.k, s.used = k, true
+		s.add(out, bound, inRow, lat, n)
+		o.mu.Unlock()
 	}
 }
 
-// advance makes k the newest second, closing the slots that leave the open
-// window. Closed seconds with latencies are returned for summarising.
-func (o *opRecorder) advance(first, k int64, closed *[openIntervals]pendingSummary) int {
+// add counts n results in the open tick.
+func (s *tickSlot) add(out result.Outcome, bound, inRow bool, lat, n int64) {
+	s.sums.n[out] += uint64(n)
+	if bound {
+		s.sums.lowerBounds += uint64(n)
+	}
+	if inRow {
+		s.sums.addLatency(lat, uint64(n))
+		s.b.Record(lat, uint64(n))
+	}
+}
+
+// recordClosing counts n results in tick k, newer than every open one: it
+// opens k, closing the ticks that leave the open window, and files them in
+// their rows. It is called with o.mu held and releases it. Apart from
+// record, so that the hot path does not clear the closed ticks' array.
+func (o *opRecorder) recordClosing(k int64, out result.Outcome, bound, inRow bool, lat, n int64) {
+	var closed [openTicks]closedTick
+	nc := o.advance(k, &closed)
+	s := &o.slots[slotIndex(k)]
+	s.k, s.used = k, true // advance closed any older tick in this slot
+	s.add(out, bound, inRow, lat, n)
+	if nc == 0 {
+		o.mu.Unlock()
+		return
+	}
+	maxIntended := o.maxIntended
+	o.rowsMu.Lock()
+	o.mu.Unlock()
+	for _, c := range closed[:nc] {
+		o.rows.addTick(c.k, c.sums, c.b.Histogram()) // empties c.b
+	}
+	o.rows.fit(maxIntended)
+	o.rows.mergeSome()
+	o.rowsMu.Unlock()
+	o.mu.Lock()
+	for _, c := range closed[:nc] {
+		o.spare = append(o.spare, c.b)
+	}
+	o.mu.Unlock()
+}
+
+// advance makes k the newest tick, taking out of the open slots the ticks
+// that leave the open window (with their builders, replaced by spares).
+func (o *opRecorder) advance(k int64, closed *[openTicks]closedTick) int {
 	nc := 0
 	for i := range o.slots {
 		s := &o.slots[i]
-		if !s.used || s.k > k-openIntervals {
+		if !s.used || s.k > k-openTicks {
 			continue
 		}
-		if s.k >= first {
-			row := o.row(first, s.k)
-			for out, c := range s.n {
-				addCounts(row, result.Outcome(out), c)
-			}
-			if s.h.TotalCount() > 0 {
-				p := pendingSummary{k: s.k, h: s.h}
-				o.pending = append(o.pending, p)
-				closed[nc] = p
-				nc++
-				s.h = o.takeSpare()
-			}
-		} else if s.h.TotalCount() > 0 { // a partial second before the window
-			s.h.Reset()
-		}
-		s.used, s.n = false, counts{}
+		closed[nc] = closedTick{k: s.k, sums: s.sums, b: s.b}
+		nc++
+		s.b = o.takeSpare()
+		s.used, s.sums = false, rowSums{}
 	}
 	o.hi = k
 	return nc
 }
 
-// takeSpare returns a reset histogram. It allocates only when the spares run
-// out: when an op skips seconds and two slots close at once for the first
-// time; the spares then stay at most openIntervals.
-func (o *opRecorder) takeSpare() *hdrhistogram.Histogram {
+// takeSpare returns an empty builder. It allocates only when the spares run
+// out: when ticks close faster than their closers file them, which in
+// practice is never.
+func (o *opRecorder) takeSpare() *loghist.Builder {
 	if n := len(o.spare); n > 0 {
-		h := o.spare[n-1]
+		b := o.spare[n-1]
 		o.spare = o.spare[:n-1]
-		return h
+		return b
 	}
-	return newHDR()
+	return newBuilder()
 }
 
-// summarize computes a closed second's latency summary without holding the
-// lock, then stores it and recycles the histogram.
-func (o *opRecorder) summarize(first int64, p pendingSummary) {
-	var sum Interval
-	setLatency(&sum, p.h) // p.h is read-only while pending
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	row := &o.rows[p.k-first]
-	row.Mean, row.P50, row.P95, row.P99, row.P999, row.Max = sum.Mean, sum.P50, sum.P95, sum.P99, sum.P999, sum.Max
-	for i := range o.pending {
-		if o.pending[i].h == p.h {
-			o.pending = append(o.pending[:i], o.pending[i+1:]...)
-			break
-		}
-	}
-	p.h.Reset()
-	o.spare = append(o.spare, p.h)
+// openTick is an open tick as a snapshot sees it.
+type openTick struct {
+	k    int64
+	sums rowSums
+	h    loghist.Histogram
 }
 
-// row returns the closed row of second k >= first, adding empty rows up to
-// it.
-func (o *opRecorder) row(first, k int64) *Interval {
-	for int64(len(o.rows)) <= k-first {
-		o.rows = append(o.rows, Interval{T: first + int64(len(o.rows))})
-	}
-	return &o.rows[k-first]
-}
-
-// snapshot returns the op's series with rows for seconds [first, last); ok
-// is false if the op recorded nothing.
-func (o *opRecorder) snapshot(first, last int64) (s Series, ok bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.seen {
-		return Series{}, false
-	}
+// snapshotLocked copies the op's state; o.mu and o.rowsMu are held. The
+// open ticks' builders are read by emptying them and adding their counts
+// back.
+func (o *opRecorder) snapshotLocked() (s Series, rows rowStore, open []openTick) {
 	s = Series{
-		Op:              o.name,
-		OK:              o.n[result.OK],
-		Miss:            o.n[result.Miss],
-		Errors:          o.n[result.Error],
-		Dropped:         o.n[result.Dropped],
-		Latency:         Histogram{o.latency.Clone()},
-		Service:         Histogram{o.service.Clone()},
-		ErrorLatency:    Histogram{o.errLatency.Clone()},
-		IntervalSeconds: intervalLen.Seconds(),
+		Op:           o.name,
+		OK:           o.n[result.OK],
+		Miss:         o.n[result.Miss],
+		Errors:       o.n[result.Error],
+		Dropped:      o.n[result.Dropped],
+		LowerBounds:  o.lowerBounds,
+		Latency:      Histogram{o.latency.Clone()},
+		Service:      Histogram{o.service.Clone()},
+		ErrorLatency: Histogram{o.errLatency.Clone()},
 	}
 	for c, n := range o.classes {
 		if n > 0 {
@@ -211,63 +254,18 @@ func (o *opRecorder) snapshot(first, last int64) (s Series, ok bool) {
 			s.ErrorClasses[result.Class(c).String()] = n
 		}
 	}
-	if last <= first {
-		return s, true
-	}
-	rows := make([]Interval, last-first)
-	copy(rows, o.rows)
-	for i := len(o.rows); i < len(rows); i++ {
-		rows[i].T = first + int64(i)
-	}
-	inWindow := func(k int64) bool { return k >= first && k < last }
-	for _, p := range o.pending {
-		if inWindow(p.k) {
-			setLatency(&rows[p.k-first], p.h)
-		}
-	}
 	for i := range o.slots {
 		sl := &o.slots[i]
-		if !sl.used || !inWindow(sl.k) {
+		if !sl.used {
 			continue
 		}
-		row := &rows[sl.k-first]
-		for out, c := range sl.n {
-			addCounts(row, result.Outcome(out), c)
-		}
-		setLatency(row, sl.h)
+		h := sl.b.Histogram()
+		sl.b.AddHistogram(h)
+		open = append(open, openTick{k: sl.k, sums: sl.sums, h: h})
 	}
-	s.Intervals = rows
-	return s, true
+	return s, o.rows.copy(), open
 }
 
 func slotIndex(k int64) int {
-	return int(((k % openIntervals) + openIntervals) % openIntervals)
-}
-
-func addCounts(row *Interval, out result.Outcome, c uint64) {
-	switch out {
-	case result.OK:
-		row.OK += c
-	case result.Miss:
-		row.Miss += c
-	case result.Error:
-		row.Errors += c
-	case result.Dropped:
-		row.Dropped += c
-	}
-}
-
-// summaryPercentiles are the interval row's percentiles, in HdrHistogram's
-// percent.
-var summaryPercentiles = []float64{50, 95, 99, 99.9}
-
-// setLatency stores h's summary in row; nothing when h is empty.
-func setLatency(row *Interval, h *hdrhistogram.Histogram) {
-	if h.TotalCount() == 0 {
-		return
-	}
-	p := h.ValueAtPercentilesSlice(summaryPercentiles)
-	row.Mean = h.Mean() / 1e9
-	row.P50, row.P95, row.P99, row.P999 = seconds(p[0]), seconds(p[1]), seconds(p[2]), seconds(p[3])
-	row.Max = seconds(h.Max())
+	return int(((k % openTicks) + openTicks) % openTicks)
 }

@@ -51,7 +51,8 @@ func Write(dir string, run *Run) error {
 }
 
 var intervalsHeader = []string{
-	"target", "engine", "workload", "op", "t", "ok", "miss", "errors", "dropped",
+	"target", "engine", "workload", "op", "t", "start_s", "interval_s",
+	"ok", "miss", "errors", "dropped", "lower_bounds",
 	"mean_s", "p50_s", "p95_s", "p99_s", "p999_s", "max_s",
 }
 
@@ -59,10 +60,12 @@ func intervalsCSV(series []Series) ([]byte, error) {
 	return writeCSV(intervalsHeader, func(w *csv.Writer) error {
 		for i := range series {
 			s := &series[i]
+			length := f(s.IntervalLength())
 			for _, iv := range s.Intervals {
 				err := w.Write([]string{
 					s.Target, string(s.Engine), s.Workload, s.Op,
-					strconv.FormatInt(iv.T, 10), u(iv.OK), u(iv.Miss), u(iv.Errors), u(iv.Dropped),
+					strconv.FormatInt(iv.T, 10), f(s.IntervalStart(iv.T)), length,
+					u(iv.OK), u(iv.Miss), u(iv.Errors), u(iv.Dropped), u(iv.LowerBounds),
 					f(iv.Mean), f(iv.P50), f(iv.P95), f(iv.P99), f(iv.P999), f(iv.Max),
 				})
 				if err != nil {
@@ -75,7 +78,7 @@ func intervalsCSV(series []Series) ([]byte, error) {
 }
 
 var summaryHeader = []string{
-	"target", "engine", "workload", "op", "ok", "miss", "errors", "dropped",
+	"target", "engine", "workload", "op", "ok", "miss", "errors", "dropped", "lower_bounds",
 	"ops", "throughput_per_s", "error_rate",
 	"mean_s", "p50_s", "p95_s", "p99_s", "p999_s", "max_s", "service_p50_s", "service_p99_s",
 }
@@ -86,7 +89,7 @@ func summaryCSV(series []Series) ([]byte, error) {
 			s := &series[i]
 			st := s.Stats()
 			err := w.Write([]string{
-				s.Target, string(s.Engine), s.Workload, s.Op, u(s.OK), u(s.Miss), u(s.Errors), u(s.Dropped),
+				s.Target, string(s.Engine), s.Workload, s.Op, u(s.OK), u(s.Miss), u(s.Errors), u(s.Dropped), u(s.LowerBounds),
 				u(st.Ops), f(st.Throughput), f(st.ErrorRate),
 				f(st.Mean), f(st.P50), f(st.P95), f(st.P99), f(st.P999), f(st.Max),
 				f(st.ServiceP50), f(st.ServiceP99),

@@ -29,6 +29,8 @@ func recordedRun(t *testing.T) *results.Run {
 			switch i % 10 {
 			case 0:
 				r.Record(dropped(1, due))
+			case 4:
+				r.Record(droppedAt(0, due, due+0.02))
 			case 1:
 				r.Record(done(0, due, ms(0.1), ms(2), result.Error, result.ClassTimeout))
 			case 2:
@@ -69,8 +71,8 @@ func recordedRun(t *testing.T) *results.Run {
 func TestWriteReadRoundTrip(t *testing.T) {
 	t.Parallel()
 	run := recordedRun(t)
-	if len(run.Series) != 4 || len(run.Series[0].Intervals) != 3 {
-		t.Fatalf("recorded %d series, %d intervals: want 4, 3", len(run.Series), len(run.Series[0].Intervals))
+	if len(run.Series) != 4 || len(run.Series[0].Intervals) != 30 || run.Series[0].IntervalHistograms() == nil {
+		t.Fatalf("recorded %d series, %d intervals: want 4, 30 with histograms", len(run.Series), len(run.Series[0].Intervals))
 	}
 	dir := filepath.Join(t.TempDir(), "results", "x")
 	if err := results.Write(dir, run); err != nil {
@@ -137,16 +139,16 @@ func handRun() *results.Run {
 		Meta:   results.Meta{Tool: "ecbench", Start: at(0), End: at(3)},
 		Series: []results.Series{{
 			Target: "a", Engine: "redis", Workload: "cache, hot", Op: "get",
-			OK: 3, Miss: 1, Errors: 1, Dropped: 2,
+			OK: 3, Miss: 1, Errors: 1, Dropped: 2, LowerBounds: 1,
 			ErrorClasses:    map[string]uint64{"timeout": 1},
-			Latency:         results.HistOf(us, us, 2*us, 2*us), // ok and miss
+			Latency:         results.HistOf(us, us, 2*us, 2*us, 250*time.Millisecond), // ok, miss, the lower bound
 			Service:         results.HistOf(us, us, 2*us, 2*us),
 			ErrorLatency:    results.HistOf(2 * us),
-			Seconds:         2,
-			IntervalSeconds: 1,
+			Seconds:         0.3,
+			IntervalSeconds: 0.1,
 			Intervals: []results.Interval{
 				{T: 1, OK: 2, Miss: 1, Errors: 1, Mean: 0.0000015, P50: 0.000001, P95: 0.000002, P99: 0.000002, P999: 0.000002, Max: 0.000002},
-				{T: 2, OK: 1, Dropped: 2, Mean: 0.25, P50: 0.25, P95: 0.25, P99: 0.25, P999: 0.25, Max: 0.25},
+				{T: 3, OK: 1, Dropped: 2, LowerBounds: 1, Mean: 0.125, P50: 0.000002, P95: 0.25, P99: 0.25, P999: 0.25, Max: 0.25},
 			},
 		}},
 	}
@@ -177,16 +179,21 @@ func TestWriteCSV(t *testing.T) {
 		want [][]string
 	}{
 		{results.IntervalsFile, [][]string{
-			{"target", "engine", "workload", "op", "t", "ok", "miss", "errors", "dropped", "mean_s", "p50_s", "p95_s", "p99_s", "p999_s", "max_s"},
-			{"a", "redis", "cache, hot", "get", "1", "2", "1", "1", "0", "0.0000015", "0.000001", "0.000002", "0.000002", "0.000002", "0.000002"},
-			{"a", "redis", "cache, hot", "get", "2", "1", "0", "0", "2", "0.25", "0.25", "0.25", "0.25", "0.25", "0.25"},
+			{"target", "engine", "workload", "op", "t", "start_s", "interval_s", "ok", "miss", "errors", "dropped", "lower_bounds",
+				"mean_s", "p50_s", "p95_s", "p99_s", "p999_s", "max_s"},
+			{"a", "redis", "cache, hot", "get", "1", "0.1", "0.1", "2", "1", "1", "0", "0",
+				"0.0000015", "0.000001", "0.000002", "0.000002", "0.000002", "0.000002"},
+			// 3 × 0.1 s, not 0.30000000000000004.
+			{"a", "redis", "cache, hot", "get", "3", "0.3", "0.1", "1", "0", "0", "2", "1",
+				"0.125", "0.000002", "0.25", "0.25", "0.25", "0.25"},
 		}},
 		{results.SummaryFile, [][]string{
-			{"target", "engine", "workload", "op", "ok", "miss", "errors", "dropped", "ops", "throughput_per_s", "error_rate",
+			{"target", "engine", "workload", "op", "ok", "miss", "errors", "dropped", "lower_bounds", "ops", "throughput_per_s", "error_rate",
 				"mean_s", "p50_s", "p95_s", "p99_s", "p999_s", "max_s", "service_p50_s", "service_p99_s"},
-			// 4 answers over 2 whole seconds; 1 error in 5 completions.
-			{"a", "redis", "cache, hot", "get", "3", "1", "1", "2", "4", "2", "0.2",
-				"0.0000015", "0.000001", "0.000002", "0.000002", "0.000002", "0.000002", "0.000001", "0.000002"},
+			// 4 answers in 0.3 s; 1 error in 5 completions; the lower bound
+			// in the latency.
+			{"a", "redis", "cache, hot", "get", "3", "1", "1", "2", "1", "4", "13.333333333333334", "0.2",
+				"0.050005168", "0.000002", "0.250085375", "0.250085375", "0.250085375", "0.250085375", "0.000001", "0.000002"},
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -207,7 +214,7 @@ func TestWriteIndentedJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(b), "{\n  \"schema\": 2,\n  \"meta\": {\n") || !strings.HasSuffix(string(b), "}\n") {
+	if !strings.HasPrefix(string(b), "{\n  \"schema\": 3,\n  \"meta\": {\n") || !strings.HasSuffix(string(b), "}\n") {
 		t.Errorf("run.json is not indented JSON ending in a newline:\n%.200s", b)
 	}
 	for _, h := range []string{"latency", "service", "error_latency"} {

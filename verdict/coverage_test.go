@@ -144,7 +144,7 @@ func TestCoverageStrongCorrelation(t *testing.T) {
 					same++
 				}
 				mr, mv := mean(r), mean(v)
-				lo, hi := ratioInterval(batchMeans(r, mr, len(r)), batchMeans(v, mv, len(v)), mv/mr)
+				lo, hi, _ := ratioInterval(batchMeans(r, mr, len(r)), batchMeans(v, mv, len(v)), mv/mr)
 				if decide(lo, hi, HigherIsBetter) == NoDifference {
 					sameIID++
 				}

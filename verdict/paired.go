@@ -72,10 +72,12 @@ func ComparePaired(pairs []Pair, dir Direction) Comparison {
 		z[i] = p.ValkeyNum/m.ValkeyNum - p.ValkeyDen/m.ValkeyDen - p.RedisNum/m.RedisNum + p.RedisDen/m.RedisDen
 		constant = constant && math.Abs(z[i]) < 1e-12
 	}
-	c.Low, c.High = c.Ratio, c.Ratio
+	b := batchCount(z, 0)
+	c.Low, c.High, c.DF = c.Ratio, c.Ratio, float64(b-1)
 	if !constant {
 		// z sums to zero by construction: its mean is 0.
-		s := batchMeans(z, 0, batchCount(z, 0))
+		s := batchMeans(z, 0, b)
+		c.DF = float64(s.b - 1)
 		half := tQuantile(1-(1-Confidence)/2, float64(s.b-1)) * math.Sqrt(s.se2)
 		c.Low, c.High = c.Ratio*math.Exp(-half), c.Ratio*math.Exp(half)
 	}

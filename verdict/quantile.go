@@ -115,6 +115,7 @@ func comparePairedQuantiles(redis, valkey []loghist.Histogram, qs []float64) (ou
 	logs = pairedReplicates(newBlocks(r, wr, b), newBlocks(v, wv, b), wr, wv, seed(wr.total, wv.total, n))
 	for k := range qs {
 		out[k].Low, out[k].High = bootInterval(out[k].Ratio, sd2(logs[k]), b)
+		out[k].DF = float64(b - 1)
 		if !math.IsNaN(out[k].Low) {
 			out[k].Outcome = decide(out[k].Low, out[k].High, LowerIsBetter)
 		}
@@ -177,9 +178,10 @@ func CompareQuantiles(redis, valkey []loghist.Histogram, qs []float64) []Compari
 		if math.IsNaN(vsum) {
 			continue
 		}
-		c.Low, c.High = c.Ratio, c.Ratio
+		c.Low, c.High, c.DF = c.Ratio, c.Ratio, min(dfr, dfv)
 		if vsum > 0 {
 			df := vsum * vsum / (vr[k]*vr[k]/dfr + vv[k]*vv[k]/dfv)
+			c.DF = df
 			half := tQuantile(1-(1-Confidence)/2, df) * math.Sqrt(vsum)
 			c.Low, c.High = c.Ratio*math.Exp(-half), c.Ratio*math.Exp(half)
 		}

@@ -441,20 +441,20 @@ func TestQuantilesEdges(t *testing.T) {
 		paired        bool       // also run paired (the lengths match)
 	}{
 		{"constant and equal", histograms(20, 200_000, 100), histograms(20, 200_000, 100),
-			Comparison{1, 1, 1, NoDifference, [2]int{20, 20}}, true},
+			Comparison{Ratio: 1, Low: 1, High: 1, Outcome: NoDifference, N: [2]int{20, 20}}, true},
 		{"constant, valkey half the latency", histograms(20, 200_000, 100), histograms(20, 100_000, 100),
-			Comparison{half, half, half, ValkeyFaster, [2]int{20, 20}}, true},
+			Comparison{Ratio: half, Low: half, High: half, Outcome: ValkeyFaster, N: [2]int{20, 20}}, true},
 		{"constant, valkey twice the latency", histograms(20, 100_000, 100), histograms(20, 200_000, 100),
-			Comparison{1 / half, 1 / half, 1 / half, RedisFaster, [2]int{20, 20}}, true},
+			Comparison{Ratio: 1 / half, Low: 1 / half, High: 1 / half, Outcome: RedisFaster, N: [2]int{20, 20}}, true},
 		{"too few intervals, ratio kept", histograms(MinSamples-1, 200_000, 100), histograms(MinSamples-1, 100_000, 100),
-			Comparison{half, nan, nan, NotEnoughData, [2]int{MinSamples - 1, MinSamples - 1}}, true},
+			Comparison{Ratio: half, Low: nan, High: nan, Outcome: NotEnoughData, N: [2]int{MinSamples - 1, MinSamples - 1}}, true},
 		{"valkey answered nothing", histograms(20, 200_000, 100), make([]loghist.Histogram, 20),
-			Comparison{nan, nan, nan, NotEnoughData, [2]int{20, 0}}, true},
-		{"no intervals", nil, nil, Comparison{nan, nan, nan, NotEnoughData, [2]int{0, 0}}, true},
+			Comparison{Ratio: nan, Low: nan, High: nan, Outcome: NotEnoughData, N: [2]int{20, 0}}, true},
+		{"no intervals", nil, nil, Comparison{Ratio: nan, Low: nan, High: nan, Outcome: NotEnoughData, N: [2]int{0, 0}}, true},
 		{"intervals empty on both sides left out", sparse(60, 3, 200_000), sparse(60, 3, 100_000),
-			Comparison{half, half, half, ValkeyFaster, [2]int{20, 20}}, true},
+			Comparison{Ratio: half, Low: half, High: half, Outcome: ValkeyFaster, N: [2]int{20, 20}}, true},
 		{"unpaired: lengths differ", histograms(30, 200_000, 100), histograms(45, 100_000, 100),
-			Comparison{half, half, half, ValkeyFaster, [2]int{30, 45}}, false},
+			Comparison{Ratio: half, Low: half, High: half, Outcome: ValkeyFaster, N: [2]int{30, 45}}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

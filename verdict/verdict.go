@@ -47,6 +47,10 @@ type Comparison struct {
 	Low, High float64 // 95% confidence interval of the ratio
 	Outcome   Outcome
 	N         [2]int // samples used: redis, valkey
+	// DF is the degrees of freedom of the t quantile behind the interval
+	// (batches or blocks less one; Welch's for unpaired comparisons), for
+	// callers that widen intervals to hold jointly; 0 without an interval.
+	DF float64
 }
 
 // Compare compares per-interval samples of one quantity for redis and valkey.
@@ -89,7 +93,7 @@ func Compare(redis, valkey []float64, dir Direction) Comparison {
 	if !(sr.mean > 0 && sv.mean > 0) || math.IsInf(c.Ratio, 0) || c.Ratio == 0 {
 		return c
 	}
-	c.Low, c.High = ratioInterval(sr, sv, c.Ratio)
+	c.Low, c.High, c.DF = ratioInterval(sr, sv, c.Ratio)
 	c.Outcome = decide(c.Low, c.High, dir)
 	return c
 }
@@ -104,16 +108,16 @@ func Compare(redis, valkey []float64, dir Direction) Comparison {
 // of freedom come from the Welch–Satterthwaite formula over the two sides'
 // b−1 batch degrees of freedom. Exponentiating gives an interval around R that
 // is symmetric in ratio terms: ×k and ÷k are equally far apart.
-func ratioInterval(sr, sv summary, ratio float64) (low, high float64) {
+func ratioInterval(sr, sv summary, ratio float64) (low, high, df float64) {
 	vr := sr.se2 / (sr.mean * sr.mean)
 	vv := sv.se2 / (sv.mean * sv.mean)
 	v := vr + vv
 	if v == 0 {
-		return ratio, ratio
+		return ratio, ratio, float64(min(sr.b, sv.b) - 1)
 	}
-	df := v * v / (vr*vr/float64(sr.b-1) + vv*vv/float64(sv.b-1))
+	df = v * v / (vr*vr/float64(sr.b-1) + vv*vv/float64(sv.b-1))
 	half := tQuantile(1-(1-Confidence)/2, df) * math.Sqrt(v)
-	return ratio * math.Exp(-half), ratio * math.Exp(half)
+	return ratio * math.Exp(-half), ratio * math.Exp(half), df
 }
 
 func decide(low, high float64, dir Direction) Outcome {

@@ -20,7 +20,7 @@ import (
 	"github.com/ecbench/ecbench/results"
 )
 
-const benchSynopsis = `bench [--config FILE | -t kv|ds|all -d TYPES -n KEYS -s SIZE -e ELEMENTS -j THREADS -o OPS -r HOST -p PORT -v HOST -q PORT ...] [--duration D] [--warmup D] [--rate R] [--pipeline N] [--sequential] [--out DIR]`
+const benchSynopsis = `bench [--config FILE | -t kv|ds|all -d TYPES -n KEYS -s SIZE -e ELEMENTS -j THREADS -o OPS -r HOST -p PORT -v HOST -q PORT ...] [--duration D] [--warmup D] [--rate R] [--pipeline N] [--sequential] [--out DIR] [--format text|markdown|csv|json] [--detail] [--threshold T]...`
 
 // benchFlags is bench's flag set: --config or the legacy target and
 // workload flags, and the flags that shape the run.
@@ -28,6 +28,7 @@ type benchFlags struct {
 	fs     *pflag.FlagSet
 	config *string
 	legacy *legacyFlags
+	output outputFlags
 }
 
 func newBenchFlags(stderr io.Writer) benchFlags {
@@ -44,6 +45,8 @@ func newBenchFlags(stderr io.Writer) benchFlags {
 	fs.String("listen", "", "also serve /metrics on this address during the run")
 	fs.String("log-level", "", "debug, info, warn or error")
 	fs.String("log-format", "", "json or console (default console)")
+	b.output = addOutputFlags(fs)
+	withNotes(fs, thresholdsHelp+"\n\n"+exitCodesHelp)
 	return b
 }
 
@@ -61,15 +64,23 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, joinAWSFile(args)); !ok {
 		return code
 	}
+	flagThresholds, ok := bf.output.parse("bench", stderr)
+	if !ok {
+		return exitUsage
+	}
 	cfg, err := benchConfig(fs, *path, legacy, os.Environ())
 	if err != nil {
 		return printConfigError(stderr, "ecbench bench", *path, err)
 	}
-	format := cfg.Log.Format
-	if !fs.Changed("log-format") {
-		format = config.FormatConsole
+	if !checkNames("bench", flagThresholds, cfg.ThresholdNames(), stderr) {
+		return exitUsage
 	}
-	log, err := newLogger(cfg.Log.Level, format, stderr)
+	thresholds := append(cfg.ParsedThresholds(), flagThresholds...)
+	logFormat := cfg.Log.Format
+	if !fs.Changed("log-format") {
+		logFormat = config.FormatConsole
+	}
+	log, err := newLogger(cfg.Log.Level, logFormat, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ecbench bench: %v\n", err)
 		return exitUsage
@@ -84,7 +95,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := notifyContext(log)
 	defer stop()
 	b, err := app.NewBench(cfg, log, app.BenchOptions{
-		Version: buildVersion(), Command: redactedCommand(args), Progress: newProgress(stdout, log).show,
+		// Progress goes to stderr with the logs: stdout is the comparison,
+		// which a script may read (--format json | jq).
+		Version: buildVersion(), Command: redactedCommand(args), Progress: newProgress(stderr, log).show,
 	})
 	if err != nil {
 		log.Error("cannot start", zap.Error(err))
@@ -114,13 +127,33 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot write results", zap.Error(err))
 		return exitFailed
 	}
-	_ = comparison.Write(stdout, comparison.Of(run), "text", 0)
-	fmt.Fprintf(stdout, "\nresults: %s (compare later with: ecbench compare %s)\n", dir, dir)
-	if ctx.Err() != nil {
-		fmt.Fprintln(stdout, "interrupted: the results cover the part that ran")
+	c := comparison.Of(run)
+	if err := c.Check(thresholds); err != nil {
+		// Checked against the config already: only a run interrupted
+		// before a workload it names gets here. The defaults still apply.
+		log.Warn("thresholds not checked", zap.Error(err))
+		_ = c.Check(nil)
+	}
+	format := *bf.output.format
+	if err := comparison.Write(stdout, c, comparison.Options{Format: format, Detail: *bf.output.detail, Dirs: []string{dir}}); err != nil {
+		log.Error("cannot write the comparison", zap.Error(err))
 		return exitFailed
 	}
-	return exitOK
+	if format == "text" || format == "markdown" {
+		fmt.Fprintf(stdout, "\nresults: %s (compare later with: ecbench compare %s)\n", dir, dir)
+	} else {
+		log.Info("results written", zap.String("dir", dir))
+	}
+	if ctx.Err() != nil {
+		msg := "interrupted: the results cover the part that ran"
+		if format == "text" || format == "markdown" {
+			fmt.Fprintln(stdout, msg)
+		} else {
+			log.Warn(msg)
+		}
+		return exitFailed
+	}
+	return exitCode(c)
 }
 
 // joinAWSFile lets "--aws FILE" work as the original tool's did: the flag's

@@ -3,21 +3,25 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/ecbench/ecbench/comparison"
 	"github.com/ecbench/ecbench/results"
 )
 
+const compareSynopsis = "compare RESULT_DIR... [--format text|markdown|csv|json] [--detail] [--threshold T]..."
+
+// runCompare prints the comparison of saved results, checked against the
+// --threshold flags and the default thresholds (not the thresholds of the
+// config the runs had: compare decides what to check now).
 func runCompare(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("compare", "compare RESULT_DIR... [--format text|markdown|csv]", stderr)
-	format := fs.String("format", "text", "output format: text, markdown or csv")
+	fs := newFlags("compare", compareSynopsis, stderr)
+	output := addOutputFlags(fs)
+	withNotes(fs, thresholdsHelp+"\n\n"+exitCodesHelp)
 	if code, ok := parseFlagsAndArgs(fs, args); !ok {
 		return code
 	}
-	if !slices.Contains(comparison.Formats, *format) {
-		fmt.Fprintf(stderr, "ecbench compare: --format: must be one of %s; got %q\n", strings.Join(comparison.Formats, ", "), *format)
+	thresholds, ok := output.parse("compare", stderr)
+	if !ok {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -30,9 +34,15 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
 		return exitUsage
 	}
-	if err := comparison.Write(stdout, comparison.Of(run), *format, merged); err != nil {
+	c := comparison.Of(run)
+	if err := c.Check(thresholds); err != nil {
+		fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
+		return exitUsage
+	}
+	o := comparison.Options{Format: *output.format, Detail: *output.detail, Merged: merged, Dirs: fs.Args()}
+	if err := comparison.Write(stdout, c, o); err != nil {
 		fmt.Fprintf(stderr, "ecbench compare: %v\n", err)
 		return exitFailed
 	}
-	return exitOK
+	return exitCode(c)
 }

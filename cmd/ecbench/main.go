@@ -4,7 +4,7 @@
 //	ecbench run --config FILE [--listen ADDR] [--log-level L] [--log-format F]
 //	ecbench check --config FILE [--connect]
 //	ecbench bench [--config FILE | legacy flags] [--duration D] ...
-//	ecbench compare RESULT_DIR... [--format text|markdown|csv]
+//	ecbench compare RESULT_DIR... [--format text|markdown|csv|json] [--detail] [--threshold T]...
 //	ecbench report RESULT_DIR... -o report.html [--format png|svg --charts-dir DIR]
 //	ecbench report --prometheus URL --from T --to T -o report.html [--step D]
 //	ecbench version
@@ -24,12 +24,22 @@ import (
 // it comes from the module's build info.
 var version = ""
 
-// Exit codes: 2 means the input (flags or config) is wrong.
+// Exit codes. Scripts and CI tell them apart: 3 is a benchmark that ran
+// and was measured, and whose results crossed a threshold.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitOK         = 0 // done; no threshold crossed
+	exitFailed     = 1 // the run failed: a target unreachable, results not written, interrupted
+	exitUsage      = 2 // the input (flags, config, thresholds, results directories) is wrong
+	exitThresholds = 3 // bench or compare: a threshold was crossed (the defaults included)
 )
+
+// exitCodesHelp documents the exit codes in --help.
+const exitCodesHelp = `Exit codes:
+  0  done; no threshold crossed
+  1  the run failed (a target unreachable, results not written, interrupted)
+  2  bad input: flags, config, thresholds or results directories
+  3  a threshold was crossed: yours (--threshold, bench.thresholds) or a default
+     (an engine failing more than 1% of an op's requests, or dropping more than 0.1%)`
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
@@ -78,6 +88,16 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'ecbench <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "\n"+exitCodesHelp)
+}
+
+// withNotes makes fs's usage end with notes, after the flags.
+func withNotes(fs *pflag.FlagSet, notes string) {
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(fs.Output(), "\n"+notes)
+	}
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.

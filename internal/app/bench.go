@@ -179,6 +179,9 @@ func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []result
 				Target: p.t.Name(), Workload: w.Name, MaxScheduleLag: p.maxLag, Dropped: p.dropped,
 				MaxInFlight: p.runner.MaxInFlight(), ScheduleLagP50: p50, ScheduleLagP99: p99, ScheduleLagP999: p999,
 				OpenLoop: wc.Rate.OpenLoop(),
+				// The runner gives every drop its lower bound and tells
+				// the stall drops from the others.
+				MaxReplyGap: p.runner.MaxReplyGap(), StallDrops: min(p.runner.StallDrops(), p.dropped), DropsBounded: true,
 			})
 		}
 	}

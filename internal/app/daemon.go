@@ -33,6 +33,9 @@ type pair struct {
 	runner   *runner.Runner
 	rec      *metrics.Recorder
 	maxLag   time.Duration // over the whole run, for the final summary
+	// stallDrops is the runner's count at the previous summary, so that
+	// each summary reports its own interval's.
+	stallDrops uint64
 }
 
 // Daemon drives every workload against its targets until stopped, with the
@@ -84,7 +87,8 @@ func NewDaemon(cfg *config.Config, log *zap.Logger, version string) (*Daemon, er
 			if d.scenario != nil {
 				sched = d.scenario.timeline.Schedule(w.Name, sched)
 			}
-			r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: p.metrics.LagRecorder(t.Name(), w.Name), start: d.start})
+			r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: p.metrics.LagRecorder(t.Name(), w.Name),
+				start: d.start, scenario: d.scenario != nil})
 			if err != nil {
 				return fail(err)
 			}
@@ -218,13 +222,19 @@ func (d *Daemon) targetNames() []string {
 }
 
 // logSummaries writes one line per (target, workload) with what was achieved
-// since the previous line, and warns when the generator was the bottleneck.
+// since the previous line, and warns when something held the load back.
 func (d *Daemon) logSummaries(now time.Time, msg string) {
 	for i := range d.pairs {
 		p := &d.pairs[i]
 		lag := p.runner.TakeMaxLag()
 		p.maxLag = max(p.maxLag, lag)
-		d.logSummary(p, msg, p.rec.TakeSummary(now), lag)
+		// StallDrops is read first: the runner records a drop before it
+		// counts it, so every stall drop read is in the summary, and an
+		// interval's stall drops never exceed its drops.
+		stallDrops := p.runner.StallDrops()
+		s := p.rec.TakeSummary(now)
+		d.logSummary(p, msg, s, lag, p.runner.TakeMaxReplyGap(), stallDrops-p.stallDrops)
+		p.stallDrops = stallDrops
 	}
 }
 
@@ -236,11 +246,16 @@ func (d *Daemon) logFinalSummaries(now time.Time) {
 	for i := range d.pairs {
 		p := &d.pairs[i]
 		p.maxLag = max(p.maxLag, p.runner.TakeMaxLag())
-		d.logSummary(p, "final summary", p.rec.TotalSummary(now), p.maxLag)
+		s := p.rec.TotalSummary(now)
+		d.logSummary(p, "final summary", s, p.maxLag, p.runner.MaxReplyGap(), min(p.runner.StallDrops(), s.Dropped))
 	}
 }
 
-func (d *Daemon) logSummary(p *pair, msg string, s metrics.Summary, lag time.Duration) {
+// logSummary writes one summary line and the warnings that say who held
+// the load back (results.Generator's attribution): the generator (it fell
+// behind its schedule), the server (it stopped answering), or the in-flight
+// bound (it dropped requests while the server was answering).
+func (d *Daemon) logSummary(p *pair, msg string, s metrics.Summary, lag, gap time.Duration, stallDrops uint64) {
 	log := d.plan.log
 	fields := []zap.Field{
 		zap.String("target", s.Target), zap.String("engine", s.Engine), zap.String("workload", s.Workload),
@@ -253,13 +268,25 @@ func (d *Daemon) logSummary(p *pair, msg string, s metrics.Summary, lag time.Dur
 	if s.TopErrorClass != "" {
 		fields = append(fields, zap.String("top_error", s.TopErrorClass))
 	}
+	if gap >= results.StallGap {
+		fields = append(fields, zap.Float64("max_reply_gap_ms", ms(gap)))
+	}
 	log.Info(msg, fields...)
-	if (results.Generator{Dropped: s.Dropped, MaxScheduleLag: lag}).Bound() {
-		log.Warn("generator is the bottleneck: these numbers understate the engine",
-			zap.String("target", s.Target), zap.String("workload", s.Workload),
-			zap.Uint64("dropped", s.Dropped), zap.Int64("max_inflight", p.runner.MaxInFlight()),
-			zap.Float64("max_lag_ms", ms(lag)),
-			zap.String("hint", "raise max_inflight or pool_size, lower the rate, or add ecbench instances"))
+	g := results.Generator{Dropped: s.Dropped, MaxScheduleLag: lag, MaxReplyGap: gap, StallDrops: stallDrops, DropsBounded: true}
+	who := []zap.Field{zap.String("target", s.Target), zap.String("workload", s.Workload)}
+	if g.Bound() {
+		log.Warn("generator is the bottleneck: it fell behind its schedule, and these numbers understate the engine",
+			append(who, zap.Float64("max_lag_ms", ms(lag)),
+				zap.String("hint", "lower the rate, give ecbench more CPU, or add ecbench instances"))...)
+	}
+	if gap, stalled := g.ServerStall(); stalled {
+		log.Warn("server stalled: requests were in flight and it answered none of them",
+			append(who, zap.Float64("max_reply_gap_ms", ms(gap)), zap.Uint64("dropped_in_stall", stallDrops))...)
+	}
+	if n, limited := g.InFlightLimited(); limited {
+		log.Warn("requests dropped while the server was answering: rate × latency exceeds max_inflight (their latency lower bounds are recorded)",
+			append(who, zap.Uint64("dropped", n), zap.Int64("max_inflight", p.runner.MaxInFlight()),
+				zap.String("hint", "raise max_inflight (or leave it unset to derive it from the rate and read_timeout), or lower the rate"))...)
 	}
 }
 

@@ -32,6 +32,9 @@ type Plan struct {
 	byName    map[string]*target.Target
 	workloads []*workload.Workload // in config order, one per cfg.Workloads
 
+	boundMu     sync.Mutex
+	boundLogged map[[2]string]bool // (workload, target) whose derived max_inflight was logged
+
 	closeOnce sync.Once
 }
 
@@ -93,6 +96,7 @@ type runnerSpec struct {
 	lag      runner.LagRecorder
 	requests int64 // 0: no limit
 	start    time.Time
+	scenario bool // the daemon's scenario shapes the schedule
 }
 
 // newRunner builds the runner of workload i on t, and exports it.
@@ -103,10 +107,11 @@ func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner,
 		Workload:    w,
 		Schedule:    s.schedule,
 		Workers:     wc.Rate.Workers(),
-		MaxInFlight: wc.MaxInflight,
+		MaxInFlight: p.maxInFlight(i, t.Name(), s.scenario),
 		Drain:       p.cfg.ShutdownTimeout,
 		Recorder:    s.recorder,
 		Lag:         s.lag,
+		Stalls:      p.metrics.StallRecorder(t.Name(), w.Name),
 		Requests:    s.requests,
 		Start:       s.start,
 	})

@@ -235,3 +235,30 @@ func AddClusterReplica(t testing.TB, primary *Server, directives ...string) *Ser
 		}
 	}
 }
+
+// Freeze stops the server's process (SIGSTOP) until Thaw: unlike a CLIENT
+// PAUSE, it stops everything, as a stalled host or a long fork would. The
+// kernel still accepts connections and buffers what clients send, so
+// clients see no error, only silence. Kill, and so the test's cleanup,
+// works on a frozen server.
+func (s *Server) Freeze() { s.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a server stopped by Freeze (SIGCONT).
+func (s *Server) Thaw() { s.signal(syscall.SIGCONT) }
+
+// FreezeFor freezes the server for d and returns when it has been thawed.
+func (s *Server) FreezeFor(d time.Duration) {
+	s.Freeze()
+	defer s.Thaw()
+	time.Sleep(d)
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.t.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		s.t.Fatalf("%s on %s: not running", Binary(s.Engine), s.Addr)
+	}
+	if err := syscall.Kill(-s.cmd.Process.Pid, sig); err != nil {
+		s.t.Fatalf("signal %v to %s: %v", sig, Binary(s.Engine), err)
+	}
+}

@@ -13,7 +13,7 @@ const (
 	OK      Outcome = iota // the server answered as expected
 	Miss                   // a read found no key (redis.Nil): an answer, not an error
 	Error                  // the request failed; Result.Class says how
-	Dropped                // the request was never sent: the in-flight bound was reached
+	Dropped                // the request was never sent: the in-flight bound was reached (Result.Done: see Result)
 	numOutcomes
 )
 
@@ -36,16 +36,30 @@ func (o Outcome) String() string {
 // start, so a stalled server or a late generator cannot hide queueing delay
 // (no coordinated omission). Service time is measured from Sent, the moment the
 // command was actually handed to the client.
+//
+// A Dropped result was never sent, but its lateness still counts: its Done
+// is the earliest time it could have been sent, when a request in flight
+// completed after the drop and freed the slot the dropped one lacked. So
+// Done.Sub(Intended) is a lower bound on the latency it would have had,
+// never above the truth (a queued request would have been sent then at the
+// earliest, and answered later still). Recorders put that bound beside the
+// latencies of answered requests, so that a stall that makes the runner drop
+// still shows in the percentiles, and keep counting the request as dropped.
+// A zero Done means the bound is unknown: the run ended before a slot freed,
+// or the runner held too many drops waiting for one (package runner).
 type Result struct {
 	Op       int       // index into the workload's op names
 	Intended time.Time // when the schedule meant the request to start
 	Sent     time.Time // when it was handed to the client; zero if dropped
-	Done     time.Time // when the answer (or the error) arrived; zero if dropped
-	Outcome  Outcome
-	Class    Class // set when Outcome is Error
+	// Done is when the answer (or the error) arrived; if dropped, the
+	// earliest the request could have been sent (zero: unknown).
+	Done    time.Time
+	Outcome Outcome
+	Class   Class // set when Outcome is Error
 }
 
-// Latency is the time from the intended start to the answer.
+// Latency is the time from the intended start to the answer; of a dropped
+// request with a Done, the lower bound on its latency.
 func (r Result) Latency() time.Duration { return r.Done.Sub(r.Intended) }
 
 // Service is the time from the actual send to the answer.

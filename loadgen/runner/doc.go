@@ -7,4 +7,22 @@
 // from that intended time; when the in-flight bound is reached a request is
 // counted as dropped, never queued without limit. The closed-loop runner
 // (no schedule) keeps a fixed number of workers busy as fast as they go.
+//
+// A dropped request's lateness still counts. The runner holds it until the
+// next request completes, which frees the slot it lacked, and records it
+// then as result.Dropped with Done at that completion: the earliest it
+// could have been sent, so Done − Intended is a lower bound on its latency,
+// never above the truth. Every drop held gets the same completion's time
+// (a queue would have sent only the first into the freed slot: the bound is
+// loose for a backlog). At most 32,768 drops are held (512 KiB); past that,
+// and for drops still held when the run ends, Done is zero: unknown.
+//
+// Who held the load back is told apart by the replies (stall.go). A reply
+// gap, the time requests were in flight and the server answered none of
+// them, of at least StallGap is a stall of the server (StallRecorder,
+// MaxReplyGap); drops made during one count as StallDrops, the others were
+// made while replies flowed, because rate × latency exceeded the bound.
+// The schedule lag is the generator's own: the dispatcher never waits for
+// the bound. MaxInFlightFor sizes the bound to ride out a stall of a
+// target's read timeout within a memory budget.
 package runner

@@ -78,8 +78,7 @@ func (p *workerPool) run(w *poolWorker) {
 			if !ok {
 				return
 			}
-			p.r.do(p.ctx, p.r.cfg.Client, &req.Request, req.intended, time.Now())
-			p.r.inflight.Add(-1)
+			p.r.complete(p.ctx, req)
 			p.r.putRequest(req)
 			if !p.available(w) {
 				return
@@ -91,6 +90,21 @@ func (p *workerPool) run(w *poolWorker) {
 			}
 			idle.Reset(p.r.workerIdle) // picked meanwhile: its request is on the way
 		}
+	}
+}
+
+// complete sends req and does the bookkeeping of its completion: the reply
+// gap, the freed slot, and the drops that were waiting for a slot to free.
+// The drops are settled after the slot is freed, so that a drop the
+// dispatcher makes meanwhile is either seen here or seen by the dispatcher
+// as a free slot (recordDropped).
+func (r *Runner) complete(ctx context.Context, req *pending) {
+	done, broken := r.do(ctx, r.cfg.Client, &req.Request, req.intended, time.Now())
+	quiet := r.replied(done, !broken)
+	r.inflight.Add(-1)
+	if r.drops.pending() {
+		at := done.UnixNano()
+		r.settleDrops(at, at-quiet)
 	}
 }
 

@@ -26,7 +26,9 @@ type Config struct {
 	// means closed loop with Workers workers.
 	Schedule schedule.Schedule
 	Workers  int
-	// MaxInFlight bounds the requests sent but not yet answered.
+	// MaxInFlight bounds the requests sent but not yet answered (open
+	// loop); a request due when it is reached is dropped. MaxInFlightFor
+	// sizes it to ride out a stall; < 1 means 1.
 	MaxInFlight int
 	// Drain is how long requests in flight at shutdown may take before their
 	// context is cancelled (they are then counted as errors of class canceled).
@@ -36,6 +38,9 @@ type Config struct {
 	// or dropped, so that its distribution is exact (the ScheduleLag gauge
 	// only shows the latest).
 	Lag LagRecorder
+	// Stalls, if set, takes the length of every reply gap of at least
+	// StallGap when it ends (see ReplyGap).
+	Stalls StallRecorder
 	// Requests, when > 0, ends the run after that many requests have been
 	// scheduled (sent or dropped); Run then returns once they are answered.
 	// Zero runs until the context is done.
@@ -67,6 +72,14 @@ type Runner struct {
 	// keeping up and nextDue is in the future.
 	lastLag atomic.Int64
 	maxLag  atomic.Int64 // largest lag since the last TakeMaxLag
+
+	// Reply bookkeeping (stall.go), in unix nanos.
+	lastReply  atomic.Int64 // the latest reply from the server
+	busySince  atomic.Int64 // when in-flight last rose from 0
+	maxGap     atomic.Int64 // the longest reply gap since Run
+	takeGap    atomic.Int64 // the longest since TakeMaxReplyGap
+	stallDrops atomic.Uint64
+	drops      dropRing // dropped requests waiting for their lower bound
 
 	free chan *pending
 
@@ -166,6 +179,9 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
+	// Every return below follows <-done: no request can complete any more,
+	// so drops still waiting for one get no lower bound.
+	defer r.settleRemaining()
 	if ctx.Err() == nil { // all Requests scheduled: wait for their answers
 		select {
 		case <-done:
@@ -224,13 +240,15 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 			// The request is drawn anyway so that both engines keep the same
 			// sequence for the requests that are sent.
 			r.stream.Next(scratch)
-			r.recordDropped(scratch, intended)
+			r.recordDropped(scratch, intended, now)
 			continue
 		}
 		req := r.getRequest()
 		r.stream.Next(&req.Request)
 		req.intended = intended
-		r.inflight.Add(1)
+		if r.inflight.Add(1) == 1 {
+			r.busySince.Store(now.UnixNano())
+		}
 		pool.dispatch(req)
 	}
 }
@@ -243,6 +261,9 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 		mu     sync.Mutex // the stream is sequential; workers take turns drawing
 		issued int64      // requests drawn, under mu
 	)
+	// Workers send back to back: requests are in flight from the start to
+	// the end, and a reply gap is the time between two replies.
+	r.busySince.Store(time.Now().UnixNano())
 	for range r.cfg.Workers {
 		workers.Add(1)
 		go func() {
@@ -261,9 +282,11 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 				mu.Unlock()
 				r.inflight.Add(1)
 				sent := time.Now()
-				if r.do(reqCtx, conn.get(sent), req, sent, sent) {
+				done, broken := r.do(reqCtx, conn.get(sent), req, sent, sent)
+				if broken {
 					conn.release() // broken: the next request takes another
 				}
+				r.replied(done, !broken)
 				r.inflight.Add(-1)
 			}
 		}()
@@ -321,10 +344,11 @@ func (w *workerConn) release() {
 
 // do sends one request (one command, or a pipeline of them) on c and records
 // a result per command. sent is the caller's clock reading just before the
-// call, so that the closed loop reads the clock once per request. It reports
-// whether a command failed without a server reply (network error, timeout):
-// the connection it used may be broken.
-func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request, intended, sent time.Time) (broken bool) {
+// call, so that the closed loop reads the clock once per request. It returns
+// when the request completed, and whether a command failed without a server
+// reply (network error, timeout): the connection it used may be broken, and
+// the server did not answer.
+func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request, intended, sent time.Time) (done time.Time, broken bool) {
 	ops := r.cfg.Workload.Ops
 	// Each command's outcome is read from the Cmder its op returned, not by
 	// position in the pipeline's results: an op may queue a helper command
@@ -346,7 +370,7 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 		// carries its own, which is what gets recorded.
 		_, _ = pipe.Exec(ctx)
 	}
-	done := time.Now()
+	done = time.Now()
 	canceled := ctx.Err() != nil
 	// The commands of a pipeline share their times, so equal results (same
 	// op, outcome and class) are recorded as one batch.
@@ -383,7 +407,7 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 		res := result.Result{Op: b.op, Intended: intended, Sent: sent, Done: done, Outcome: b.outcome, Class: b.class}
 		result.RecordN(r.cfg.Recorder, res, b.n)
 	}
-	return broken
+	return done, broken
 }
 
 // maxBatches bounds the distinct results of one request that are batched;
@@ -403,12 +427,6 @@ type batch struct {
 func withoutReply(err error) bool {
 	var reply redis.Error
 	return !errors.As(err, &reply)
-}
-
-func (r *Runner) recordDropped(req *workload.Request, intended time.Time) {
-	for i := range req.Cmds {
-		r.cfg.Recorder.Record(result.Result{Op: req.Cmds[i].Op, Intended: intended, Outcome: result.Dropped})
-	}
 }
 
 func (r *Runner) getRequest() *pending {

@@ -83,7 +83,7 @@ func kvWorkload(pipeline int) *workload.Workload {
 	}
 }
 
-func client(t *testing.T, addr string) *redis.Client {
+func client(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{
 		Addr: addr, MaxRetries: -1, PoolSize: 64, DialerRetries: 1,
@@ -179,8 +179,9 @@ func TestPausedServerDropsAndDelays(t *testing.T) {
 	p, s := count(pausedCol.snapshot()), count(steadyCol.snapshot())
 	// During the pause ~1500 requests are due; 50 fit in flight. A busy
 	// host (CI runs packages in parallel on 2 CPUs) delays the restart of
-	// the flow after the pause, so the upper bound leaves room.
-	if d := p.byOutcome[result.Dropped]; d < 1000 || d > 2000 {
+	// the flow after the pause (2,115 drops were seen at load average 10),
+	// so the upper bound leaves a second of room.
+	if d := p.byOutcome[result.Dropped]; d < 1000 || d > 2500 {
 		t.Errorf("paused engine dropped %d, want about %d", d, 1450)
 	}
 	if p.maxLat < pause-200*time.Millisecond {

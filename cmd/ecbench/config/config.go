@@ -87,7 +87,9 @@ type AvailabilityProbe struct {
 }
 
 // IntegrityProbe writes sequenced, checksummed records to a ring of Keys
-// keys per target and reads a Sample of them back VerifyDelay later.
+// keys per target, reads a Sample of them back VerifyDelay later, and then
+// again, SweepRate writes a second round the ring, until their keys are
+// reused.
 type IntegrityProbe struct {
 	Enabled     bool          `mapstructure:"enabled"`
 	Keys        int           `mapstructure:"keys"`
@@ -95,6 +97,7 @@ type IntegrityProbe struct {
 	Timeout     time.Duration `mapstructure:"timeout"`
 	ValueSize   int           `mapstructure:"value_size"`
 	VerifyDelay time.Duration `mapstructure:"verify_delay"`
+	SweepRate   float64       `mapstructure:"sweep_rate"` // writes read again per second by the continuous sweep
 	Sample      float64       `mapstructure:"sample"`
 	StateDir    string        `mapstructure:"state_dir"` // keeps the ledger across restarts; empty: none
 }
@@ -141,6 +144,11 @@ type Bench struct {
 	Warmup     time.Duration `mapstructure:"warmup"`     // sent and exported, not in the results
 	Sequential bool          `mapstructure:"sequential"` // one target after the other, not at once
 	Results    string        `mapstructure:"results"`    // directory that receives one subdirectory per run
+	// Thresholds are the run's pass/fail criteria in package threshold's
+	// syntax ("p99<2ms", "ratio.throughput>0.95"); a crossed one makes
+	// bench exit 3. They are not part of what was measured, so runs with
+	// different thresholds still merge.
+	Thresholds []string `mapstructure:"thresholds"`
 }
 
 // LogConfig selects the log level and encoding.

@@ -36,7 +36,7 @@ func defaultConfig() Config {
 		Probes: Probes{
 			Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
 			Integrity: IntegrityProbe{Keys: 10_000, Interval: 100 * time.Millisecond, Timeout: time.Second,
-				ValueSize: 128, VerifyDelay: 10 * time.Second, Sample: 1},
+				ValueSize: 128, VerifyDelay: 10 * time.Second, SweepRate: 1000, Sample: 1},
 		},
 		CloudWatch: CloudWatch{
 			Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
@@ -64,7 +64,7 @@ func defaultWorkload() Workload {
 		TTL:         time.Minute,
 		MGetBatch:   10,
 		Pipeline:    1,
-		MaxInflight: 256,
+		MaxInflight: 0, // derived per target by the plan: see runner.MaxInFlightFor
 		Rate:        defaultRate(defaultRateType),
 	}
 }

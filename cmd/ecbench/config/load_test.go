@@ -51,7 +51,7 @@ func TestLoadValid(t *testing.T) {
 					Values: Values{Size: 32},
 					Type:   "kv",
 					Ops:    Ops{"get": 80, "set": 20},
-					TTL:    time.Minute, MGetBatch: 10, Pipeline: 1, MaxInflight: 256,
+					TTL:    time.Minute, MGetBatch: 10, Pipeline: 1, MaxInflight: 0,
 					Rate: Rate{Type: "constant", Params: &schedule.ConstantParams{Rate: 1000}},
 				}},
 				Bench: Bench{Duration: time.Minute, Warmup: 5 * time.Second, Results: "results"},
@@ -61,7 +61,7 @@ func TestLoadValid(t *testing.T) {
 				Probes: Probes{
 					Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
 					Integrity: IntegrityProbe{Keys: 10000, Interval: 100 * time.Millisecond, Timeout: time.Second,
-						ValueSize: 128, VerifyDelay: 10 * time.Second, Sample: 1},
+						ValueSize: 128, VerifyDelay: 10 * time.Second, SweepRate: 1000, Sample: 1},
 				},
 			}
 			if !reflect.DeepEqual(c, want) {

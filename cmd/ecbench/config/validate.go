@@ -98,6 +98,7 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 	v.cloudWatch(cfg)
 	v.probes("probes", cfg.Probes)
 	v.scenario(cfg)
+	v.thresholds(cfg)
 }
 
 func (v validator) target(p string, t *Target) {

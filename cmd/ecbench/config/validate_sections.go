@@ -98,7 +98,20 @@ func (v validator) probes(p string, pr Probes) {
 		}
 	}
 	v.between(ip+".keys", i.Keys, 1, maxKeyCount)
+	switch {
+	case !(i.SweepRate > 0 && i.SweepRate <= maxSweepRate):
+		v.add(ip+".sweep_rate", fmt.Sprintf("must be > 0 and <= %d (writes read again per second), got %s", maxSweepRate, formatFloat(i.SweepRate)))
+	case i.Interval > 0 && i.Sample > 0 && i.Sample <= 1:
+		// A sweep slower than the checked writes arrive never comes round.
+		if perSecond := i.Sample / i.Interval.Seconds(); i.SweepRate <= perSecond {
+			v.add(ip+".sweep_rate", fmt.Sprintf("must be > sample/interval = %s (the checked writes per second), got %s", formatFloat(perSecond), formatFloat(i.SweepRate)))
+		}
+	}
 }
+
+// maxSweepRate bounds probes.integrity.sweep_rate: a million reads a second
+// is a load test of its own, not a probe.
+const maxSweepRate = 1_000_000
 
 // cloudWatchStatistics are the statistics GetMetricData accepts besides
 // percentiles (p0.0-p100).

@@ -53,7 +53,12 @@ func (v validator) workload(p string, w *Workload, raw map[string]any, targets n
 	}
 	v.between(p+".mget_batch", w.MGetBatch, 1, maxMGetBatch)
 	v.between(p+".pipeline", w.Pipeline, 1, maxPipeline)
-	v.between(p+".max_inflight", w.MaxInflight, 1, maxInflight)
+	if w.MaxInflight < 0 || w.MaxInflight > maxInflight {
+		// 0 is derived by the plan (runner.MaxInFlightFor): enough to ride
+		// out a stall of each target's read_timeout at the peak rate.
+		v.add(p+".max_inflight", fmt.Sprintf("must be 0 (derived from the peak rate and each target's read_timeout) or between 1 and %d, got %d",
+			maxInflight, w.MaxInflight))
+	}
 
 	rraw, _ := raw["rate"].(map[string]any)
 	v.rate(p+".rate", &w.Rate, rraw)
