@@ -53,7 +53,7 @@ func NewProbes(reg prometheus.Registerer) (*Probes, error) {
 	p := &Probes{
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecbench_integrity_checks_total",
-			Help: "Acknowledged writes of the integrity probe read back, by verdict: verified, lost (key gone), stale (an older record), corrupted (checksum mismatch) or unchecked (never read back: ecbench stopped without a state file).",
+			Help: "Acknowledged writes of the integrity probe judged, by verdict: verified (at its first check), lost (key gone), stale (an older record) or corrupted (checksum mismatch), when a read first finds it so, at any time until its key is reused, or unchecked (never read: ecbench stopped, its final sweep could not read, and there is no state file). A write counts at most once as verified and once as anything else.",
 		}, []string{"target", "engine", "result"}),
 		outages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecbench_outages_total",
@@ -143,10 +143,17 @@ func (p *Probes) Integrity(target string, engineOf func() engine.Engine) *Integr
 }
 
 // Checked implements probe.IntegritySink. It panics on a verdict that is not
-// one of probe.CheckResults, a programming error.
-func (r *IntegrityRecorder) Checked(res probe.CheckResult, n int, _, _ uint64) {
-	(*r.series.current())[res].Add(float64(n))
+// one of probe.CheckResults, a programming error. Which read found the
+// verdicts is for the log (the daemon's "found_by"), not a label: the
+// counter answers "were acknowledged writes lost", and splitting it by
+// sweep would multiply its series by seven for a detail a dashboard does
+// not alert on.
+func (r *IntegrityRecorder) Checked(c probe.Check) {
+	(*r.series.current())[c.Result].Add(float64(c.N))
 }
+
+// SweepDone implements probe.IntegritySink; a sweep's end is not a metric.
+func (r *IntegrityRecorder) SweepDone(probe.SweepReport) {}
 
 // AvailabilityRecorder exports one target's availability probe. It
 // implements probe.AvailabilitySink.

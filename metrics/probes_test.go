@@ -41,7 +41,7 @@ func newSwitchableEngine(e engine.Engine) *switchableEngine {
 func (s *switchableEngine) set(e engine.Engine) { s.v.Store(&e) }
 func (s *switchableEngine) get() engine.Engine  { return *s.v.Load() }
 
-const checksHeader = `# HELP ecbench_integrity_checks_total Acknowledged writes of the integrity probe read back, by verdict: verified, lost (key gone), stale (an older record), corrupted (checksum mismatch) or unchecked (never read back: ecbench stopped without a state file).
+const checksHeader = `# HELP ecbench_integrity_checks_total Acknowledged writes of the integrity probe judged, by verdict: verified (at its first check), lost (key gone), stale (an older record) or corrupted (checksum mismatch), when a read first finds it so, at any time until its key is reused, or unchecked (never read: ecbench stopped, its final sweep could not read, and there is no state file). A write counts at most once as verified and once as anything else.
 # TYPE ecbench_integrity_checks_total counter
 `
 
@@ -50,13 +50,16 @@ func TestIntegrityChecks(t *testing.T) {
 	reg, p := newTestProbes(t)
 	current := newSwitchableEngine("")
 	r := p.Integrity("primary", current.get)
-	r.Checked(probe.Verified, 100, 0, 99)
-	r.Checked(probe.Lost, 251, 100, 350)
+	first := probe.Sweep{Kind: probe.FirstCheck}
+	r.Checked(probe.Check{Result: probe.Verified, N: 100, From: 0, To: 99, Sweep: first})
+	r.Checked(probe.Check{Result: probe.Lost, N: 200, From: 0, To: 199, Sweep: probe.Sweep{Kind: probe.RecoverySweep, ID: 1}})
+	r.Checked(probe.Check{Result: probe.Lost, N: 51, From: 300, To: 350, Sweep: probe.Sweep{Kind: probe.ContinuousSweep, ID: 2}})
+	r.SweepDone(probe.SweepReport{Sweep: probe.Sweep{Kind: probe.RecoverySweep, ID: 1}, Read: 200})
 	current.set("valkey") // an in-place migration
-	r.Checked(probe.Verified, 3, 351, 353)
-	r.Checked(probe.Stale, 2, 354, 355)
-	r.Checked(probe.Corrupted, 1, 356, 356)
-	r.Checked(probe.Unchecked, 7, 357, 363)
+	r.Checked(probe.Check{Result: probe.Verified, N: 3, From: 351, To: 353, Sweep: first})
+	r.Checked(probe.Check{Result: probe.Stale, N: 2, From: 354, To: 355, Sweep: first})
+	r.Checked(probe.Check{Result: probe.Corrupted, N: 1, From: 356, To: 356, Sweep: probe.Sweep{Kind: probe.RequestedSweep, Reason: "role change", ID: 3}})
+	r.Checked(probe.Check{Result: probe.Unchecked, N: 7, From: 357, To: 363, Sweep: probe.Sweep{Kind: probe.FinalSweep, ID: 4}})
 	p.Integrity("replica", nil) // zero-initialised
 
 	want := checksHeader + `ecbench_integrity_checks_total{engine="unknown",result="corrupted",target="primary"} 0
@@ -248,7 +251,7 @@ func populatedProbes(t *testing.T) *prometheus.Registry {
 	p.Availability("replica", nil)
 	in := p.Integrity("primary", fixedEngine(engine.Redis))
 	for _, r := range probe.CheckResults {
-		in.Checked(r, 1, 0, 0)
+		in.Checked(probe.Check{Result: r, N: 1})
 	}
 	return reg
 }

@@ -35,7 +35,7 @@ func TestClusterFailover(t *testing.T) {
 			a := newAvailability(t, client(), probe.AvailabilityOptions{}, &rec)
 			in := newIntegrity(t, client(), probe.IntegrityOptions{
 				Prefix: "it:", Keys: 10000, Interval: 20 * time.Millisecond, Timeout: 200 * time.Millisecond,
-				VerifyDelay: 2 * time.Second,
+				VerifyDelay: 2 * time.Second, SweepRate: 100,
 			}, &ck)
 			goUntilStopped(t, a.Run)
 			stopIntegrity := runIntegrity(t, in)
@@ -75,7 +75,7 @@ func TestClusterFailover(t *testing.T) {
 			// WAIT made every write before the kill reach the replica except
 			// those in the last moments; whatever was lost is reported, and
 			// nothing is stale or corrupted.
-			waitFor(t, 10*time.Second, func() bool { return ck.total(0, acked) == int(acked) }, "verdicts on the writes before the failover")
+			waitFor(t, 10*time.Second, func() bool { return ck.judged(0, acked) == int(acked) }, "verdicts on the writes before the failover")
 			if err := stopIntegrity(); err != nil {
 				t.Fatal(err)
 			}
@@ -84,6 +84,7 @@ func TestClusterFailover(t *testing.T) {
 			if ck.count(probe.Stale, 0, acked)+ck.count(probe.Corrupted, 0, acked) != 0 {
 				t.Errorf("verdicts %v: stale or corrupted after a failover", got)
 			}
+			ck.verify(t)
 		})
 	}
 }

@@ -17,9 +17,19 @@ import (
 // given.
 const DefaultIntegrityPrefix = "ecbench:probe:integrity:"
 
-// maxBatch bounds the records read back in one pipeline, so that the backlog
-// after a long outage drains in bounded steps.
-const maxBatch = 512
+// MaxReadBatch bounds the writes read in one pipeline (GETs, which a cluster
+// client splits per node), so that a sweep or the backlog after an outage
+// proceeds in bounded steps and a reply batch holds at most MaxReadBatch
+// values.
+const MaxReadBatch = 512
+
+// DefaultSweepRate is IntegrityOptions.SweepRate when none is given: the
+// default ring of 10,000 keys is read again every 10 s.
+const DefaultSweepRate = 1000
+
+// maxScan bounds the slots one batch of a sweep looks at, so that a ring of
+// mostly unsampled or already reported writes costs bounded work per step.
+const maxScan = 16 * MaxReadBatch
 
 // stateEvery is how often the state file is rewritten while the ledger
 // changes.
@@ -32,28 +42,30 @@ type IntegrityOptions struct {
 	// DefaultIntegrityPrefix. Each probe needs its own prefix (or target).
 	Prefix string
 	// Keys is the ring size: write seq goes to key seq mod Keys, so the
-	// keyspace stays bounded. It must exceed VerifyDelay/Interval, so that a
-	// record is read back before its key is rewritten. Default 10000.
+	// keyspace stays bounded, and a write is watched until write seq+Keys
+	// reuses its key. It must exceed VerifyDelay/Interval, so that a write
+	// gets its first check before its key is rewritten. It sets the ledger's
+	// memory: IntegrityMemory(Keys). Default 10000.
 	Keys int
 	// Interval between writes. Default 100ms.
 	Interval time.Duration
-	// Timeout bounds each write and each read-back batch. Default 1s.
+	// Timeout bounds each write and each read batch, and the final sweep as
+	// a whole. Default 1s.
 	Timeout time.Duration
 	// ValueSize is each record's size in bytes, at least MinValueSize.
 	// Default 128.
 	ValueSize int
-	// VerifyDelay is how long after its acknowledgement a record is read
-	// back. Default 10s.
+	// VerifyDelay is how long after its acknowledgement a write gets its
+	// first check. Default 10s.
 	VerifyDelay time.Duration
-	// Sample is the share of acknowledged writes that are read back, in
+	// SweepRate is how many writes per second the continuous sweep reads
+	// again, round the ring (Keys/SweepRate seconds a pass). Default
+	// DefaultSweepRate.
+	SweepRate float64
+	// Sample is the share of acknowledged writes that are checked, in
 	// (0, 1]. The choice is a hash of (Seed, seq), so probes with the same
 	// seed check the same writes. Default 1 (all).
 	Sample float64
-	// Window bounds the ledger of acknowledged writes awaiting read-back.
-	// When it is full the oldest is read back early. It must hold the writes
-	// of one VerifyDelay (VerifyDelay/Interval × Sample) and at most Keys.
-	// Default Keys.
-	Window int
 	// StateFile, when set, keeps the ledger across restarts of ecbench: it is
 	// rewritten (atomically) every second while the ledger changes and when
 	// Run returns, and read by NewIntegrity. Each probe needs its own file.
@@ -85,11 +97,11 @@ func (o IntegrityOptions) withDefaults() (IntegrityOptions, error) {
 	if o.VerifyDelay == 0 {
 		o.VerifyDelay = 10 * time.Second
 	}
+	if o.SweepRate == 0 {
+		o.SweepRate = DefaultSweepRate
+	}
 	if o.Sample == 0 {
 		o.Sample = 1
-	}
-	if o.Window == 0 {
-		o.Window = o.Keys
 	}
 	switch {
 	case o.Keys < 1:
@@ -104,11 +116,6 @@ func (o IntegrityOptions) withDefaults() (IntegrityOptions, error) {
 		if int64(o.Keys) <= perDelay {
 			bad("keys: must be > verify_delay/interval = %d, so that a record is read back before its key is rewritten, got %d", perDelay, o.Keys)
 		}
-		if o.Sample > 0 && o.Sample <= 1 && o.Window > 0 {
-			if need := int64(math.Ceil(float64(perDelay) * o.Sample)); int64(o.Window) < need {
-				bad("window: must be >= verify_delay/interval × sample = %d, got %d", need, o.Window)
-			}
-		}
 	}
 	if o.Timeout < 0 {
 		bad("timeout: must be > 0, got %v", o.Timeout)
@@ -116,16 +123,23 @@ func (o IntegrityOptions) withDefaults() (IntegrityOptions, error) {
 	if o.ValueSize < MinValueSize {
 		bad("value_size: must be >= %d, got %d", MinValueSize, o.ValueSize)
 	}
+	switch {
+	case !(o.SweepRate > 0) || math.IsInf(o.SweepRate, 0):
+		bad("sweep_rate: must be > 0 and finite (writes read again per second), got %g", o.SweepRate)
+	case o.Interval > 0 && o.Sample > 0 && o.Sample <= 1:
+		// A sweep slower than the checked writes arrive never comes round.
+		if perSecond := o.Sample / o.Interval.Seconds(); o.SweepRate <= perSecond {
+			bad("sweep_rate: must be > sample/interval = %g (the checked writes per second), got %g", perSecond, o.SweepRate)
+		}
+	}
 	if !(o.Sample > 0 && o.Sample <= 1) {
 		bad("sample: must be in (0, 1], got %g", o.Sample)
-	}
-	if o.Keys >= 1 && (o.Window < 1 || o.Window > o.Keys) {
-		bad("window: must be in [1, keys = %d], got %d", o.Keys, o.Window)
 	}
 	return o, errors.Join(errs...)
 }
 
-// Integrity writes sequenced records to one target and reads them back.
+// Integrity writes sequenced records to one target and reads them back,
+// again and again, until their keys are reused.
 //
 // Sequence numbers count acknowledged writes: a write that fails is retried
 // with the same sequence number and, since a record is a function of its
@@ -138,33 +152,52 @@ type Integrity struct {
 	sink IntegritySink
 	now  func() time.Time
 
+	fenceKey  string // a key no write uses: see read
 	epoch     uint64
 	next      uint64 // sequence number of the next write
 	sampleMax uint64 // a seq is sampled when mix(seed^seq) < sampleMax (Sample < 1)
 	l         *ledger
-	discarded Range // from a state file that did not fit, reported by Run
+	unchecked int     // writes in the ring awaiting their first check
+	firstSeq  uint64  // no write below it awaits its first check
+	discarded []Check // the unchecked writes of a state file that did not fit, reported by Run
+	resumed   bool    // a state file was resumed: Run starts with a resume sweep
+
+	full      *fullSweep // the full sweep under way, or nil
+	pass      passState  // the continuous sweep's current pass
+	credit    float64    // reads the continuous sweep may make now
+	lastStep  time.Time  // when the credit was last topped up
+	sweepIDs  uint64     // the last Sweep.ID given out
+	requested atomic.Pointer[string]
+
+	// writeFailed and readFailed: the last write, or read batch, failed. The
+	// next success ends the probe's own outage and starts a recovery sweep
+	// (recover), since whatever made it fail (a restart, a failover) may
+	// have taken acknowledged writes with it.
+	writeFailed, readFailed, recover bool
+	reuseRead                        bool // this step read the write whose key the next write reuses
 
 	val   []byte             // scratch for the record written
-	cmds  []*redis.StringCmd // scratch for a read-back batch
+	items []readItem         // scratch for a read batch
+	cmds  []*redis.StringCmd // scratch for a read batch's replies
 	dirty bool               // the state changed since the last save
 	saved time.Time          // when the state was last saved
 
 	nextSeq atomic.Uint64 // mirrors next for Next
-	pending atomic.Int64  // mirrors l.len() for Pending
+	pending atomic.Int64  // mirrors unchecked for Pending
 }
 
 // NewIntegrity returns a probe of c. With a StateFile it resumes the run
-// saved there (same epoch, next sequence number and ledger); a file saved for
-// another Prefix or Keys, or with more entries than Window, is not resumed,
-// and its ledger is reported as unchecked when Run starts. It fails on
-// invalid options and on a state file that exists but cannot be read or
-// parsed, or cannot be written.
+// saved there (same epoch, next sequence number and ledger; version 1 and 2
+// files); a file saved for another Prefix or Keys is not resumed, and its
+// writes awaiting their first check are reported as unchecked when Run
+// starts. It fails on invalid options and on a state file that exists but
+// cannot be read or parsed, or cannot be written.
 func NewIntegrity(c redis.UniversalClient, o IntegrityOptions, s IntegritySink) (*Integrity, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	i := &Integrity{c: c, o: o, sink: s, now: time.Now, epoch: rand.Uint64(), l: newLedger(o.Window)}
+	i := &Integrity{c: c, o: o, sink: s, now: time.Now, fenceKey: o.Prefix + "fence", epoch: rand.Uint64(), l: newLedger(o.Keys)}
 	if o.Sample < 1 {
 		i.sampleMax = uint64(o.Sample * (1 << 64)) // < 2^64: Sample < 1
 	}
@@ -179,7 +212,7 @@ func NewIntegrity(c redis.UniversalClient, o IntegrityOptions, s IntegritySink) 
 		}
 	}
 	i.nextSeq.Store(i.next)
-	i.pending.Store(int64(i.l.len()))
+	i.pending.Store(int64(i.unchecked))
 	return i, nil
 }
 
@@ -191,18 +224,31 @@ func (i *Integrity) Options() IntegrityOptions { return i.o }
 // concurrent use.
 func (i *Integrity) Next() uint64 { return i.nextSeq.Load() }
 
-// Pending returns how many acknowledged writes await read-back. Safe for
-// concurrent use.
+// Pending returns how many acknowledged writes await their first check.
+// Safe for concurrent use.
 func (i *Integrity) Pending() int { return int(i.pending.Load()) }
 
-// Run writes one record every Interval and reads back those that are due,
-// until ctx is done. Then, with a StateFile, it saves the ledger for the next
-// run; without one, it reports the writes still awaiting read-back as
-// unchecked. It returns an error only when the state file cannot be saved.
-// Call Run once.
+// Sweep asks for a full sweep of the ring at the probe's next step: every
+// write still in it is read, those younger than VerifyDelay included, and
+// verdicts are reported as found by a RequestedSweep with this reason. A
+// full sweep under way is cut short and the new one starts from the oldest
+// write. The daemon calls it when something may have taken writes with it:
+// an outage ended, the target's role changed, the server restarted. It never
+// blocks, and is safe for concurrent use; requests made before the probe
+// gets to them coalesce into the last one.
+func (i *Integrity) Sweep(reason string) { i.requested.Store(&reason) }
+
+// Run writes one record every Interval and reads back what is due, until ctx
+// is done. Then it runs a final sweep, bounded by Timeout, and with a
+// StateFile saves the ledger for the next run; without one, it reports the
+// writes that never got a check as unchecked. It returns an error only when
+// the state file cannot be saved. Call Run once.
 func (i *Integrity) Run(ctx context.Context) error {
-	if i.discarded.N > 0 {
-		i.sink.Checked(Unchecked, i.discarded.N, i.discarded.From, i.discarded.To)
+	for _, c := range i.discarded {
+		i.sink.Checked(c)
+	}
+	if i.resumed && i.next > 0 {
+		i.startFull(ResumeSweep, "", i.now())
 	}
 	tick := time.NewTicker(i.o.Interval)
 	defer tick.Stop()
@@ -218,42 +264,81 @@ func (i *Integrity) Run(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+	complete := i.finalSweep(ctx)
+	if i.o.StateFile == "" {
+		i.reportUnchecked()
+	}
+	i.finishFull(complete)
 	if i.o.StateFile != "" {
 		return i.save()
-	}
-	if n := i.l.len(); n > 0 {
-		i.sink.Checked(Unchecked, n, i.l.at(0).seq, i.l.at(n-1).seq)
 	}
 	return nil
 }
 
-// step reads back what is due, then writes the next record.
+// step starts a requested or recovery sweep if one is due, runs the full
+// sweep under way for up to half an interval, reads the writes that are due
+// for their first check and the one whose key the next write reuses, lets
+// the continuous sweep read what its rate allows, and then writes the next
+// record.
 //
-// Entries must be read back early, whatever their age, when the next write
-// would reuse their key (seq <= next-Keys) or would not fit in the ledger.
-// If that read-back fails the write waits: a record is never overwritten
-// before it was checked, and the ledger never grows past Window.
+// A write's key is rewritten only after a read of the write in it succeeded
+// in this step (or the write was reported bad already, or is not sampled):
+// if that read fails the next write waits, so no write leaves the ring
+// without a last look.
 func (i *Integrity) step(ctx context.Context) {
-	keys := uint64(i.o.Keys)
-	forced := 0
-	for forced < i.l.len() && i.l.at(forced).seq+keys <= i.next {
-		forced++
+	now := i.now()
+	deadline := now.Add(i.o.Interval / 2)
+	i.topUp(now)
+	i.reuseRead = false
+	switch r := i.requested.Swap(nil); {
+	case r != nil:
+		i.recover = false // the requested sweep covers it
+		i.startFull(RequestedSweep, *r, now)
+	case i.recover:
+		i.recover = false
+		i.startFull(RecoverySweep, "", now)
 	}
-	if i.l.full() {
-		forced = max(forced, 1)
+	ok := true
+	if i.full != nil {
+		ok = i.runFull(ctx, deadline)
 	}
-	due := forced
-	cutoff := i.now().Add(-i.o.VerifyDelay).UnixNano()
-	for due < i.l.len() && due < maxBatch && i.l.at(due).at <= cutoff {
-		due++
+	if ok && ctx.Err() == nil {
+		ok = i.readDue(ctx, now)
 	}
-	if due > 0 {
-		i.verify(ctx, due)
+	if ok && ctx.Err() == nil {
+		i.sweepOn(ctx, deadline)
 	}
-	if ctx.Err() != nil || i.l.full() || (i.l.len() > 0 && i.l.at(0).seq+keys <= i.next) {
+	if ctx.Err() != nil || !i.mayReuse() {
 		return
 	}
 	i.write(ctx)
+}
+
+// mayReuse reports whether the next write may rewrite its key: the write
+// there was read in this step, was reported bad already, or is not checked.
+func (i *Integrity) mayReuse() bool {
+	if i.next < i.l.keys || i.reuseRead {
+		return true
+	}
+	st := i.l.get(i.next - i.l.keys)
+	return st == slotEmpty || st == slotReported
+}
+
+// topUp gives the continuous sweep the reads its rate allows since the last
+// step, holding at most two intervals' worth so that a stalled probe does
+// not catch up in a burst.
+func (i *Integrity) topUp(now time.Time) {
+	if i.lastStep.IsZero() {
+		i.lastStep = now
+		return
+	}
+	dt := now.Sub(i.lastStep)
+	i.lastStep = now
+	if dt <= 0 {
+		return
+	}
+	most := max(1, i.o.SweepRate*2*i.o.Interval.Seconds())
+	i.credit = min(most, i.credit+i.o.SweepRate*dt.Seconds())
 }
 
 // key returns the ring key of seq.
@@ -262,7 +347,7 @@ func (i *Integrity) key(seq uint64) string {
 }
 
 // write writes record next; on acknowledgement it advances next and, if the
-// write is sampled, adds it to the ledger.
+// write is sampled, marks it as awaiting its first check.
 func (i *Integrity) write(ctx context.Context) {
 	key := i.key(i.next)
 	i.val = appendRecord(i.val[:0], key, i.epoch, i.next, i.o.Seed, i.o.ValueSize)
@@ -270,67 +355,33 @@ func (i *Integrity) write(ctx context.Context) {
 	err := i.c.Set(wctx, key, i.val, 0).Err()
 	cancel()
 	if err != nil {
-		reloadTopology(ctx, i.c)
+		if ctx.Err() == nil {
+			i.writeFailed = true
+			reloadTopology(ctx, i.c)
+		}
 		return // not acknowledged: the same record is written next time
 	}
+	if i.writeFailed {
+		i.writeFailed, i.recover = false, true
+	}
 	if i.sampled(i.next) {
-		i.l.push(entry{seq: i.next, at: i.now().UnixNano()})
-		i.pending.Store(int64(i.l.len()))
+		i.l.set(i.next, slotUnchecked)
+		i.l.setAckAt(i.next, i.now().UnixNano())
+		i.addUnchecked(1)
+	} else {
+		i.l.set(i.next, slotEmpty)
 	}
 	i.next++
 	i.nextSeq.Store(i.next)
 	i.dirty = true
 }
 
-// verify reads back the k oldest entries in one pipeline and judges them in
-// order, up to the first read that failed: that one and those after it stay
-// in the ledger and are read again next time. A failed read is no verdict.
-func (i *Integrity) verify(ctx context.Context, k int) {
-	rctx, cancel := context.WithTimeout(ctx, i.o.Timeout)
-	defer cancel()
-	pipe := i.c.Pipeline()
-	i.cmds = i.cmds[:0]
-	for j := range k {
-		i.cmds = append(i.cmds, pipe.Get(rctx, i.key(i.l.at(j).seq)))
-	}
-	_, _ = pipe.Exec(rctx) // each command carries its own error
-
-	var (
-		run    Range
-		judged int
-	)
-	for j, cmd := range i.cmds {
-		v, err := cmd.Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			break
-		}
-		seq := i.l.at(j).seq
-		r := judge(i.key(seq), v, err == nil, i.epoch, seq)
-		if judged > 0 && r == run.Result {
-			run.N++
-			run.To = seq
-		} else {
-			if judged > 0 {
-				i.sink.Checked(run.Result, run.N, run.From, run.To)
-			}
-			run = Range{Result: r, N: 1, From: seq, To: seq}
-		}
-		judged++
-	}
-	clear(i.cmds) // do not keep replies alive until the next batch
-	if judged < k {
-		reloadTopology(ctx, i.c)
-	}
-	if judged == 0 {
-		return
-	}
-	i.sink.Checked(run.Result, run.N, run.From, run.To)
-	i.l.drop(judged)
-	i.pending.Store(int64(i.l.len()))
-	i.dirty = true
+func (i *Integrity) addUnchecked(n int) {
+	i.unchecked += n
+	i.pending.Store(int64(i.unchecked))
 }
 
-// sampled reports whether write seq is read back.
+// sampled reports whether write seq is checked.
 func (i *Integrity) sampled(seq uint64) bool {
 	return i.o.Sample >= 1 || mix64(i.o.Seed^seq) < i.sampleMax
 }

@@ -3,7 +3,9 @@ package probe_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,32 +210,74 @@ func (a *availability) count() (ok, failed int) {
 	return ok, failed
 }
 
-// checks records an integrity probe's verdicts.
+// checks records an integrity probe's verdicts, write by write.
 type checks struct {
-	mu     sync.Mutex
-	ranges []probe.Range
+	mu sync.Mutex
+	// sampled, for a probe with Sample < 1, says which writes a run with
+	// gaps covers; with Sample 1 every run covers From..To.
+	sampled func(seq uint64) bool
+	ranges  []probe.Check
+	bySeq   map[uint64][]probe.CheckResult
+	sweeps  []probe.SweepReport
+	errs    []string // runs whose N does not match the writes they span
 }
 
 var _ probe.IntegritySink = (*checks)(nil)
 
-func (c *checks) Checked(r probe.CheckResult, n int, from, to uint64) {
+func (c *checks) Checked(x probe.Check) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ranges = append(c.ranges, probe.Range{Result: r, N: n, From: from, To: to})
+	c.ranges = append(c.ranges, x)
+	if c.bySeq == nil {
+		c.bySeq = map[uint64][]probe.CheckResult{}
+	}
+	n := 0
+	for seq := x.From; seq <= x.To; seq++ {
+		if int(x.To-x.From+1) == x.N || c.sampled != nil && c.sampled(seq) {
+			c.bySeq[seq] = append(c.bySeq[seq], x.Result)
+			n++
+		}
+	}
+	if n != x.N {
+		c.errs = append(c.errs, fmt.Sprintf("%+v spans %d sampled writes", x, n))
+	}
 }
 
-// count returns the verdicts of kind r on writes [lo, hi); with Sample 1 a
-// range covers every seq from From to To.
+func (c *checks) SweepDone(r probe.SweepReport) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sweeps = append(c.sweeps, r)
+}
+
+// count returns the verdicts of kind r on writes [lo, hi).
 func (c *checks) count(r probe.CheckResult, lo, hi uint64) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
-	for _, x := range c.ranges {
-		if x.Result == r {
-			n += overlap(x, lo, hi)
+	for seq, rs := range c.bySeq {
+		if seq >= lo && seq < hi {
+			for _, x := range rs {
+				if x == r {
+					n++
+				}
+			}
 		}
 	}
 	return n
+}
+
+// seqs returns the writes in [lo, hi) with a verdict of kind r, in order.
+func (c *checks) seqs(r probe.CheckResult, lo, hi uint64) []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []uint64
+	for seq, rs := range c.bySeq {
+		if seq >= lo && seq < hi && slices.Contains(rs, r) {
+			out = append(out, seq)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // total returns the verdicts of any kind on writes [lo, hi).
@@ -243,6 +287,40 @@ func (c *checks) total(lo, hi uint64) int {
 		n += c.count(r, lo, hi)
 	}
 	return n
+}
+
+// judged returns how many writes in [lo, hi) have a verdict.
+func (c *checks) judged(lo, hi uint64) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for seq := range c.bySeq {
+		if seq >= lo && seq < hi {
+			n++
+		}
+	}
+	return n
+}
+
+// reportedTwice returns the writes reported more than once as verified, or
+// more than once as anything else: the probe promises neither.
+func (c *checks) reportedTwice() []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []uint64
+	for seq, rs := range c.bySeq {
+		good := 0
+		for _, r := range rs {
+			if r == probe.Verified {
+				good++
+			}
+		}
+		if good > 1 || len(rs)-good > 1 {
+			out = append(out, seq)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // byResult returns every verdict's count, for messages.
@@ -256,13 +334,43 @@ func (c *checks) byResult() map[string]int {
 	return m
 }
 
-func overlap(x probe.Range, lo, hi uint64) int {
-	from, to := max(x.From, lo), min(x.To+1, hi)
-	if to <= from {
-		return 0
+// foundBy returns the verdicts of kind r by the read that found them.
+func (c *checks) foundBy(r probe.CheckResult) map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := map[string]int{}
+	for _, x := range c.ranges {
+		if x.Result == r {
+			m[x.Sweep.Kind.String()] += x.N
+		}
 	}
-	if int(x.To-x.From+1) != x.N {
-		panic("checks.count needs Sample 1: a range with gaps")
+	return m
+}
+
+// sweepsDone returns the finished full sweeps of kind k.
+func (c *checks) sweepsDone(k probe.SweepKind) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, r := range c.sweeps {
+		if r.Sweep.Kind == k && r.Complete {
+			n++
+		}
 	}
-	return int(to - from)
+	return n
+}
+
+// verify fails the test on runs that did not match their writes and on
+// writes reported twice.
+func (c *checks) verify(t *testing.T) {
+	t.Helper()
+	c.mu.Lock()
+	errs := c.errs
+	c.mu.Unlock()
+	for _, e := range errs {
+		t.Error(e)
+	}
+	if twice := c.reportedTwice(); len(twice) > 0 {
+		t.Errorf("writes reported twice: %v", twice)
+	}
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func TestIntegrityDefaults(t *testing.T) {
 	}
 	want := IntegrityOptions{
 		Prefix: DefaultIntegrityPrefix, Keys: 10000, Interval: 100 * time.Millisecond, Timeout: time.Second,
-		ValueSize: 128, VerifyDelay: 10 * time.Second, Sample: 1, Window: 10000,
+		ValueSize: 128, VerifyDelay: 10 * time.Second, SweepRate: DefaultSweepRate, Sample: 1,
 	}
 	if got := i.Options(); got != want {
 		t.Errorf("defaults\n got %+v\nwant %+v", got, want)
@@ -31,11 +32,15 @@ func TestIntegrityInvalidOptions(t *testing.T) {
 		{IntegrityOptions{Keys: -1}, []string{"keys: must be >= 1, got -1"}},
 		{IntegrityOptions{Interval: -time.Second}, []string{"interval: must be > 0, got -1s"}},
 		{IntegrityOptions{VerifyDelay: -time.Second}, []string{"verify_delay: must be > 0, got -1s"}},
-		{IntegrityOptions{Keys: 100, Window: 50}, []string{
+		{IntegrityOptions{Keys: 100}, []string{
 			"keys: must be > verify_delay/interval = 100, so that a record is read back before its key is rewritten, got 100",
-			"window: must be >= verify_delay/interval × sample = 100, got 50",
 		}},
-		{IntegrityOptions{Window: 20000}, []string{"window: must be in [1, keys = 10000], got 20000"}},
+		{IntegrityOptions{SweepRate: -1}, []string{"sweep_rate: must be > 0 and finite (writes read again per second), got -1"}},
+		{IntegrityOptions{SweepRate: math.Inf(1)}, []string{"sweep_rate: must be > 0 and finite (writes read again per second), got +Inf"}},
+		{IntegrityOptions{SweepRate: 10, Interval: 10 * time.Millisecond, Keys: 2000}, []string{
+			"sweep_rate: must be > sample/interval = 100 (the checked writes per second), got 10",
+		}},
+		{IntegrityOptions{SweepRate: 10, Interval: 10 * time.Millisecond, Keys: 2000, Sample: 0.05}, nil},
 		{IntegrityOptions{Timeout: -1, ValueSize: 47, Sample: 1.5}, []string{
 			"timeout: must be > 0, got -1ns",
 			"value_size: must be >= 48, got 47",
@@ -44,6 +49,12 @@ func TestIntegrityInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := NewIntegrity(nil, tt.o, nil)
+		if tt.want == nil {
+			if err != nil {
+				t.Errorf("%+v: %v, want no error", tt.o, err)
+			}
+			continue
+		}
 		if !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("%+v: error %v, want ErrInvalidOptions", tt.o, err)
 			continue

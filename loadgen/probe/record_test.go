@@ -71,52 +71,79 @@ func TestJudge(t *testing.T) {
 func TestLedger(t *testing.T) {
 	t.Parallel()
 	l := newLedger(3)
-	for round := range 5 { // wraps around the buffer several times
-		base := uint64(round * 10)
-		for j := range uint64(3) {
-			l.push(entry{seq: base + j})
+	for seq := range uint64(10) { // wraps round the slots several times
+		l.set(seq, slotUnchecked)
+		l.setAckAt(seq, int64(seq))
+		if l.get(seq) != slotUnchecked || l.ackAt(seq) != int64(seq) {
+			t.Fatalf("seq %d: state %d at %d", seq, l.get(seq), l.ackAt(seq))
 		}
-		if !l.full() || l.len() != 3 {
-			t.Fatalf("round %d: full %v len %d", round, l.full(), l.len())
-		}
-		l.drop(1)
-		if got := l.at(0).seq; got != base+1 {
-			t.Fatalf("round %d: oldest %d, want %d", round, got, base+1)
-		}
-		l.drop(2)
-		if l.len() != 0 {
-			t.Fatalf("round %d: len %d after dropping all", round, l.len())
+		if seq >= 3 && l.ackAt(seq-3) != int64(seq) {
+			t.Fatalf("seq %d does not share its slot with seq %d", seq, seq-3)
 		}
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("push on a full ledger did not panic")
+	for _, tt := range []struct{ next, want uint64 }{{0, 0}, {2, 0}, {3, 0}, {4, 1}, {10, 7}} {
+		if got := l.windowStart(tt.next); got != tt.want {
+			t.Errorf("windowStart(%d) = %d, want %d", tt.next, got, tt.want)
 		}
-	}()
-	for range 4 {
-		l.push(entry{})
+	}
+	if got, want := IntegrityMemory(10000), int64(90000); got != want {
+		t.Errorf("IntegrityMemory(10000) = %d, want %d", got, want)
+	}
+	if got, want := IntegrityBatchBytes(128), int64(512*(128+16)); got != want {
+		t.Errorf("IntegrityBatchBytes(128) = %d, want %d", got, want)
 	}
 }
 
 func TestRanges(t *testing.T) {
 	t.Parallel()
-	var got []Range
-	r := NewRanges(func(x Range) { got = append(got, x) })
-	r.Checked(Verified, 3, 0, 2)
-	r.Checked(Verified, 1, 3, 3)
-	r.Checked(Lost, 2, 4, 5)
-	r.Checked(Lost, 250, 6, 255)
-	r.Checked(Verified, 1, 256, 256)
+	var got []Check
+	r := NewRanges(func(x Check) { got = append(got, x) })
+	first := Sweep{Kind: FirstCheck}
+	rec1 := Sweep{Kind: RecoverySweep, ID: 1}
+	rec2 := Sweep{Kind: RecoverySweep, ID: 2}
+	pass := Sweep{Kind: ContinuousSweep, ID: 3}
+	r.Checked(Check{Verified, 3, 0, 2, first})
+	r.Checked(Check{Lost, 100, 10, 109, rec1})
+	r.Checked(Check{Verified, 1, 3, 3, first}) // merges across the recovery sweep's checks
+	r.Checked(Check{Lost, 50, 110, 159, rec1}) // the next batch of the same sweep
+	r.Checked(Check{Lost, 5, 170, 174, rec1})  // a gap: writes in between were intact
+	r.Checked(Check{Lost, 2, 175, 176, rec2})  // another sweep
+	r.Checked(Check{Stale, 1, 300, 300, pass})
+	r.SweepDone(SweepReport{Sweep: rec1}) // rec1's run is closed already
+	r.SweepDone(SweepReport{Sweep: rec2})
+	r.Checked(Check{Lost, 2, 4, 5, first})
 	r.Flush()
 	r.Flush() // nothing open: no event
-	want := []Range{{Verified, 4, 0, 3}, {Lost, 252, 4, 255}, {Verified, 1, 256, 256}}
+	want := []Check{
+		{Lost, 150, 10, 159, rec1},
+		{Lost, 5, 170, 174, rec1},
+		{Lost, 2, 175, 176, rec2},
+		{Verified, 4, 0, 3, first},
+		{Lost, 2, 4, 5, first},
+		{Stale, 1, 300, 300, pass},
+	}
 	if len(got) != len(want) {
-		t.Fatalf("ranges %v, want %v", got, want)
+		t.Fatalf("ranges\n got %+v\nwant %+v", got, want)
 	}
 	for j := range want {
 		if got[j] != want[j] {
 			t.Errorf("range %d = %+v, want %+v", j, got[j], want[j])
 		}
+	}
+}
+
+func TestSweepKindNames(t *testing.T) {
+	t.Parallel()
+	for k := range numSweepKinds {
+		if name := k.String(); name == "" || name == "unknown" {
+			t.Errorf("kind %d has no name", k)
+		}
+		if k.Full() != (k == RecoverySweep || k == RequestedSweep || k == ResumeSweep || k == FinalSweep) {
+			t.Errorf("%s: Full() = %v", k, k.Full())
+		}
+	}
+	if got := SweepKind(200).String(); got != "unknown" {
+		t.Errorf("out-of-range kind = %q", got)
 	}
 }
 
