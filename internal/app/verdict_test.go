@@ -95,12 +95,22 @@ func TestVerdictFsyncAlways(t *testing.T) {
 	t.Parallel()
 	c := benchTwo(t, servertest.Start(t, servertest.Redis),
 		servertest.Start(t, servertest.Redis, "appendonly", "yes", "appendfsync", "always"), 8)
-	d := c.Workloads[0]
-	if d.Kind != comparison.Faster || d.Faster != "a" {
-		t.Errorf("decision %q faster %q (%s); want a faster (b fsyncs every write)", d.Kind, d.Faster, d.Text)
+	// Each op's throughput says so. The workload's decision holds its four
+	// intervals jointly; with 3 batches (a CI host's load makes 100 ms rows
+	// strongly correlated) that widening can leave it inconclusive even at
+	// a 2.3x difference, so it must only never name b.
+	for _, op := range c.Ops {
+		for _, q := range op.Quantities {
+			if q.Better == "b" {
+				t.Errorf("%s %s: b (fsync always) called better: %s", op.Op, q.Name, q.Verdict)
+			}
+			if q.Name == threshold.Throughput && q.Better != "a" {
+				t.Errorf("%s throughput %.3f [%.3f, %.3f]: %s; want a faster (b fsyncs every write)", op.Op, q.Ratio, q.Low, q.High, q.Verdict)
+			}
+		}
 	}
-	if !strings.HasPrefix(d.Line(), "kv: a faster") {
-		t.Errorf("decision line %q", d.Line())
+	if d := c.Workloads[0]; d.Kind != comparison.Inconclusive && (d.Kind != comparison.Faster || d.Faster != "a") {
+		t.Errorf("decision %q faster %q (%s); want a faster, or inconclusive", d.Kind, d.Faster, d.Text)
 	}
 }
 
