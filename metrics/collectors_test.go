@@ -65,7 +65,7 @@ func withPipeline(s, p redis.PoolStats) *redis.PoolStats {
 
 func newOf[T any](*T) *T { return new(T) }
 
-const targetHeaders = `# HELP ecbench_target_info Always 1 once the target has answered; labelled with the detected engine, server version, mode and role.
+const targetHeaders = `# HELP ecbench_target_info Always 1 once the target has answered; labelled with the engine, server version, mode and role of its last INFO poll.
 # TYPE ecbench_target_info gauge
 # HELP ecbench_target_up Whether the target answered its last probe (1) or not (0).
 # TYPE ecbench_target_up gauge
@@ -130,7 +130,7 @@ ecbench_pool_connections{engine="valkey",target="new"} 12
 # HELP ecbench_pool_idle_connections Idle connections in the client pool.
 # TYPE ecbench_pool_idle_connections gauge
 ecbench_pool_idle_connections{engine="valkey",target="new"} 6
-# HELP ecbench_pool_stale_connections_total Connections removed from the client pool (stale, broken or closed).
+# HELP ecbench_pool_stale_connections_total Connections removed from the client pool (stale, broken or closed), dials that failed included.
 # TYPE ecbench_pool_stale_connections_total counter
 ecbench_pool_stale_connections_total{engine="valkey",target="new"} 3
 # HELP ecbench_pool_pending_requests Requests waiting for a connection from the client pool now.

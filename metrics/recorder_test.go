@@ -102,7 +102,7 @@ ecbench_ops_total{engine="redis",op="get",outcome="error",target="primary",workl
 ecbench_ops_total{engine="redis",op="get",outcome="miss",target="primary",workload="cache"} 2
 ecbench_ops_total{engine="redis",op="get",outcome="ok",target="primary",workload="cache"} 3
 ecbench_ops_total{engine="redis",op="set",outcome="dropped",target="primary",workload="cache"} 3
-ecbench_ops_total{engine="redis",op="set",outcome="error",target="primary",workload="cache"} 18
+ecbench_ops_total{engine="redis",op="set",outcome="error",target="primary",workload="cache"} ` + strconv.Itoa(len(result.Classes)) + `
 ecbench_ops_total{engine="redis",op="set",outcome="miss",target="primary",workload="cache"} 0
 ecbench_ops_total{engine="redis",op="set",outcome="ok",target="primary",workload="cache"} 1
 `

@@ -18,7 +18,7 @@ type TargetState struct {
 	Engine  engine.Engine    // empty means engine.Unknown
 	Version string           // server version, e.g. "7.2.4"
 	Mode    string           // e.g. "standalone" or "cluster"
-	Role    string           // e.g. "master" or "replica"
+	Role    string           // "primary" or "replica" (target.RolePrimary, RoleReplica), "" if unknown; updated by every INFO poll
 	Known   bool             // the target has answered at least once
 	Up      bool             // the last probe succeeded
 	Pool    *redis.PoolStats // the client's pool statistics; nil if there is no client yet
@@ -62,7 +62,7 @@ func newTargetCollector() *targetCollector {
 	// ecbench does not subscribe.
 	return &targetCollector{
 		info: prometheus.NewDesc("ecbench_target_info",
-			"Always 1 once the target has answered; labelled with the detected engine, server version, mode and role.",
+			"Always 1 once the target has answered; labelled with the engine, server version, mode and role of its last INFO poll.",
 			[]string{"target", "engine", "version", "mode", "role"}, nil),
 		up: prometheus.NewDesc("ecbench_target_up",
 			"Whether the target answered its last probe (1) or not (0).", labels, nil),
@@ -81,7 +81,7 @@ func newTargetCollector() *targetCollector {
 				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.TotalConns) }),
 			pool("ecbench_pool_idle_connections", "Idle connections in the client pool.",
 				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.IdleConns) }),
-			pool("ecbench_pool_stale_connections_total", "Connections removed from the client pool (stale, broken or closed).",
+			pool("ecbench_pool_stale_connections_total", "Connections removed from the client pool (stale, broken or closed), dials that failed included.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.StaleConns) }),
 			pool("ecbench_pool_pending_requests", "Requests waiting for a connection from the client pool now.",
 				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.PendingRequests) }),

@@ -75,6 +75,15 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if !checkNames("bench", flagThresholds, cfg.ThresholdNames(), stderr) {
 		return exitUsage
 	}
+	// Found now, not after a run of minutes whose results would be lost.
+	if err := config.WritableDir(cfg.Bench.Results, true); err != nil {
+		from := "bench.results"
+		if fs.Changed("out") {
+			from = "--out"
+		}
+		fmt.Fprintf(stderr, "ecbench bench: %s: %v\n", from, err)
+		return exitUsage
+	}
 	thresholds := append(cfg.ParsedThresholds(), flagThresholds...)
 	logFormat := cfg.Log.Format
 	if !fs.Changed("log-format") {
@@ -105,7 +114,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	defer b.Close()
 	if fs.Changed("listen") {
-		srv := metrics.NewServer(cfg.Listen, b.Registry(), func() error { return nil })
+		srv := metrics.NewServer(cfg.Listen, b.Registry(), func() error { return nil }, metrics.WithLogger(log))
 		if err := srv.Start(); err != nil {
 			log.Error("metrics server", zap.Error(err))
 			return exitFailed
@@ -191,6 +200,9 @@ func benchConfig(fs *pflag.FlagSet, path string, legacy *legacyFlags, env []stri
 			return nil, err
 		}
 	} else {
+		if legacy.opsPerThread < 0 {
+			return nil, fmt.Errorf("-o/--ops: must be >= 0 (operations per thread; 0 runs for --duration), got %d", legacy.opsPerThread)
+		}
 		if tree, env, err = legacy.tree(env); err != nil {
 			return nil, err
 		}

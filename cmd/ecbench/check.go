@@ -26,6 +26,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d targets, %d workloads)\n", *path, len(cfg.Targets), len(cfg.Workloads))
+	// What limits.max_memory was checked against: the worst case is the
+	// figure to watch when a config grows.
+	fmt.Fprintf(stdout, "memory: %s\n", cfg.Budget())
 	if !*connect {
 		return exitOK
 	}

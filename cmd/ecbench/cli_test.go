@@ -37,7 +37,7 @@ workloads:
 	}{
 		{name: "no command", args: nil, code: 2, stderr: []string{"Usage: ecbench <command>", "run", "check", "version"}},
 		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Usage: ecbench <command>"}},
-		{name: "unknown command", args: []string{"bench-all"}, code: 2, stderr: []string{`unknown command "bench-all"; allowed: run, check, bench, compare, report, version`}},
+		{name: "unknown command", args: []string{"bench-all"}, code: 2, stderr: []string{`unknown command "bench-all"; allowed: run, check, bench, compare, report, monitor, version`}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: []string{"ecbench "}},
 		{name: "run help", args: []string{"run", "--help"}, code: 0, stderr: []string{"Usage: ecbench run --config FILE", "--listen", "--log-level"}},
 		{name: "check help", args: []string{"check", "--help"}, code: 0, stderr: []string{"Usage: ecbench check --config FILE [--connect]", "--connect"}},

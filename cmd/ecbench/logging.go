@@ -11,6 +11,11 @@ import (
 
 // newLogger builds the daemon's logger: JSON by default for journald and log
 // shippers, console for people at a terminal.
+//
+// It also becomes the output of the standard library's log package, at
+// warn level: whatever writes there (net/http's server errors, the metrics
+// server's when it was given no logger of its own) then comes out as an
+// entry in the same format, so a JSON log stays JSON for its parsers.
 func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
@@ -31,7 +36,11 @@ func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
 		return nil, fmt.Errorf("log format %q: allowed: json, console", format)
 	}
 	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl)
-	return zap.New(core), nil
+	log := zap.New(core)
+	if _, err := zap.RedirectStdLogAt(log.Named("stdlog"), zapcore.WarnLevel); err != nil {
+		return nil, fmt.Errorf("redirect the standard log: %w", err)
+	}
+	return log, nil
 }
 
 // redisLogger sends go-redis's own messages (pool and cluster-state notes)

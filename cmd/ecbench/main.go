@@ -7,6 +7,7 @@
 //	ecbench compare RESULT_DIR... [--format text|markdown|csv|json] [--detail] [--threshold T]...
 //	ecbench report RESULT_DIR... -o report.html [--format png|svg --charts-dir DIR]
 //	ecbench report --prometheus URL --from T --to T -o report.html [--step D]
+//	ecbench monitor (-c CLUSTER_ID [-r REGION] | --host H [--port P]) [-o DIR] [-t PROBE_INTERVAL] [-m CLOUDWATCH_INTERVAL]
 //	ecbench version
 package main
 
@@ -55,6 +56,7 @@ func commands() []command {
 		{"bench", "a finite side-by-side benchmark: table, verdicts and a results directory", runBench},
 		{"compare", "print the side-by-side table of saved results (one run, or several merged)", runCompare},
 		{"report", "write saved results, or a Prometheus window, as one self-contained HTML page with charts", runReport},
+		{"monitor", "watch one endpoint through a migration or failover: outages, lost writes, engine changes, CloudWatch", runMonitor},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -76,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, report, version\n\n", args[0])
+	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, report, monitor, version\n\n", args[0])
 	usage(stderr)
 	return exitUsage
 }

@@ -18,8 +18,10 @@ import (
 	"github.com/ecbench/ecbench/results"
 )
 
-// healthInterval is how often each target is checked (PING, and INFO after a
-// recovery) for ecbench_target_up and readiness.
+// healthInterval is how often each target is health-checked (PING) for
+// ecbench_target_up and readiness. INFO is read every targets[].info_interval
+// (role, run_id, master link: target.Monitor), and at once when a request
+// or a probe says the topology moved.
 const healthInterval = time.Second
 
 // startDelay leaves the daemon time to start its goroutines before the
@@ -48,7 +50,7 @@ type Daemon struct {
 	pairs   []pair
 	// cloudwatch polls ElastiCache's own metrics; nil when off.
 	cloudwatch *cloudwatch.Poller
-	probes     []probeRun
+	probes     probeSet
 	scenario   *scenarioRun // nil without phases
 	start      time.Time    // the runners' and the scenario's time zero
 }
@@ -95,7 +97,7 @@ func NewDaemon(cfg *config.Config, log *zap.Logger, version string) (*Daemon, er
 			d.pairs = append(d.pairs, pair{target: t, workload: w.Name, runner: r, rec: rec})
 		}
 	}
-	d.server = metrics.NewServer(cfg.Listen, p.reg, d.ready)
+	d.server = metrics.NewServer(cfg.Listen, p.reg, d.ready, metrics.WithLogger(log))
 	return d, nil
 }
 
@@ -134,7 +136,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, t := range d.plan.targets {
 		monitors.Go(func() { t.Monitor(monCtx, healthInterval, d.onTargetEvent) })
 	}
-	for _, run := range d.probes {
+	for _, run := range d.probes.runs {
 		monitors.Go(func() { run(monCtx) })
 	}
 	if d.cloudwatch != nil {
@@ -290,8 +292,12 @@ func (d *Daemon) logSummary(p *pair, msg string, s metrics.Summary, lag, gap tim
 	}
 }
 
+// onTargetEvent logs what a target's monitor noticed, and asks the target's
+// integrity probe for a full sweep when a restart or a change of role may
+// have taken acknowledged writes with it.
 func (d *Daemon) onTargetEvent(e target.Event) {
 	log := d.plan.log
+	node := func() []zap.Field { return []zap.Field{zap.String("target", e.Target), zap.String("node", e.Node)} }
 	switch e.Kind {
 	case target.EventUp:
 		log.Info("target up", zap.String("target", e.Target), zap.String("engine", string(e.Info.Engine)),
@@ -300,12 +306,31 @@ func (d *Daemon) onTargetEvent(e target.Event) {
 		log.Warn("target down", zap.String("target", e.Target), zap.String("class", e.Class.String()), zap.Error(e.Err))
 	case target.EventChanged:
 		log.Warn("target changed", zap.String("target", e.Target),
-			zap.String("engine", string(e.Info.Engine)), zap.String("version", e.Info.Version), zap.String("role", e.Info.Role),
+			zap.String("engine", string(e.Info.Engine)), zap.String("version", e.Info.Version), zap.String("mode", e.Info.Mode),
 			zap.String("previous_engine", string(e.Previous.Engine)), zap.String("previous_version", e.Previous.Version),
-			zap.String("previous_role", e.Previous.Role))
+			zap.String("previous_mode", e.Previous.Mode))
 	case target.EventEngineMismatch:
 		if t := d.plan.byName[e.Target]; t != nil {
 			warnEngineMismatch(log, e.Target, t.DeclaredEngine(), e.Info.Engine)
+		}
+	case target.EventRoleChanged:
+		log.Warn("target role changed", append(node(), zap.String("role", e.Status.Role),
+			zap.String("previous_role", e.PreviousStatus.Role), zap.String("primary", e.Status.Master),
+			zap.String("previous_primary", e.PreviousStatus.Master))...)
+		d.probes.sweep(e.Target, "role change")
+	case target.EventRestarted:
+		log.Warn("target restarted", append(node(), zap.String("run_id", e.Status.RunID),
+			zap.String("previous_run_id", e.PreviousStatus.RunID), zap.Float64("uptime_seconds", e.Status.Uptime.Seconds()),
+			zap.Float64("previous_uptime_seconds", e.PreviousStatus.Uptime.Seconds()),
+			zap.String("engine", string(e.Info.Engine)), zap.String("version", e.Info.Version))...)
+		d.probes.sweep(e.Target, "restart")
+	case target.EventMasterLinkChanged:
+		fields := append(node(), zap.String("primary", e.Status.Master), zap.String("master_link", e.Status.MasterLink),
+			zap.String("previous_master_link", e.PreviousStatus.MasterLink))
+		if e.Status.MasterLink == target.LinkUp {
+			log.Info("master link up", fields...)
+		} else {
+			log.Warn("master link down", fields...)
 		}
 	}
 }

@@ -24,7 +24,9 @@ import (
 // the daemon's scenario phases counted in its peak.
 func TestDerivedMaxInFlight(t *testing.T) {
 	t.Parallel()
-	budget := int(runner.InFlightBudget / runner.InFlightBytes(1))
+	// A get of the default 32-byte values: runner.RequestBytes of its
+	// pipeline and 64 bytes of payload (the value and its framing).
+	budget := int(runner.InFlightBudget / runner.RequestBytes(1, 64))
 	tests := []struct {
 		name, workload, scenario string
 		readTimeout              string
@@ -39,7 +41,9 @@ func TestDerivedMaxInFlight(t *testing.T) {
 		{name: "explicit above the derived one is kept", workload: `{max_inflight: 90000, rate: {type: constant, rate: 1000}}`, want: 90000},
 		{name: "capped by the memory budget", workload: `rate: {type: constant, rate: 50000}`, want: budget, warns: true},
 		{name: "pipelined: a smaller cap", workload: `{pipeline: 100, rate: {type: constant, rate: 50000}}`,
-			want: int(runner.InFlightBudget / runner.InFlightBytes(100)), warns: true},
+			want: int(runner.InFlightBudget / runner.RequestBytes(100, 64)), warns: true},
+		{name: "large values: a smaller cap", workload: `{values: {size: 1048576}, rate: {type: constant, rate: 1000}}`,
+			want: int(runner.InFlightBudget / runner.RequestBytes(1, 1<<20+32)), warns: true},
 		{name: "ramp: its peak", workload: `rate: {type: ramp, from: 100, to: 2000, duration: 1m}`, want: 3000},
 		{name: "steps: the highest", workload: `rate: {type: steps, steps: [{rate: 400, duration: 1m}, {rate: 1200, duration: 1m}]}`, want: 1800},
 		{name: "burst: the peak", workload: `rate: {type: burst, base: 100, peak: 2000, period: 1m, length: 5s}`, want: 3000},
@@ -193,5 +197,47 @@ func TestSummaryWarnings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlanInflightBudget: every runner of a plan shares one in-flight cap,
+// of what config.Budget says, and charges each request what the config's
+// check counted for it (config.Workload.RequestBytes), for every kind of
+// op mix.
+func TestPlanInflightBudget(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(e2etest.WriteConfig(t, `
+targets: [{name: redis, addrs: ["127.0.0.1:1"]}, {name: valkey, addrs: ["127.0.0.1:2"]}]
+workloads:
+  - {name: kv, values: {min_size: 10, max_size: 4096}, ops: {get: 1, mget: 1, incr: 1}, mget_batch: 20, pipeline: 4}
+  - {name: h, type: hash, elements: {count: 500, size: 100}, range: 7}
+  - {name: z, type: zset, ops: {zadd: 1, zrange: 1}, rate: {type: closed, workers: 3}}
+limits: {max_memory: 256MiB}
+`), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(cfg, testLogger(&syncBuffer{}), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if got, want := p.budget.Limit(), cfg.Budget().InflightCap; got != want || want <= 0 {
+		t.Errorf("the plan's in-flight cap is %d, config.Budget's %d", got, want)
+	}
+	for i := range cfg.Workloads {
+		for _, tg := range p.targetsOf(i) {
+			sched, err := cfg.Workloads[i].Rate.Schedule()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := p.newRunner(i, tg, runnerSpec{schedule: sched})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := r.Cost(), cfg.Workloads[i].RequestBytes(); got != want {
+				t.Errorf("%s on %s: the runner charges %d a request, the config's check counted %d", cfg.Workloads[i].Name, tg.Name(), got, want)
+			}
+		}
 	}
 }

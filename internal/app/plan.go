@@ -34,13 +34,14 @@ type Plan struct {
 
 	boundMu     sync.Mutex
 	boundLogged map[[2]string]bool // (workload, target) whose derived max_inflight was logged
+	budget      *runner.Budget     // the in-flight cap in bytes every runner shares (inflight.go)
 
 	closeOnce sync.Once
 }
 
 // NewPlan builds the plan of cfg; version labels ecbench_build_info.
 func NewPlan(cfg *config.Config, log *zap.Logger, version string) (*Plan, error) {
-	p := &Plan{cfg: cfg, log: log, reg: metrics.NewRegistry(), byName: map[string]*target.Target{}}
+	p := &Plan{cfg: cfg, log: log, reg: metrics.NewRegistry(), byName: map[string]*target.Target{}, budget: newInflightBudget(cfg, log)}
 	m, err := metrics.New(p.reg, version)
 	if err != nil {
 		return nil, err
@@ -102,6 +103,10 @@ type runnerSpec struct {
 // newRunner builds the runner of workload i on t, and exports it.
 func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner, error) {
 	wc, w := p.cfg.Workloads[i], p.workloads[i]
+	rec := s.recorder
+	if rec == nil {
+		rec = result.Discard
+	}
 	r, err := runner.New(runner.Config{
 		Client:      t.Client(),
 		Workload:    w,
@@ -109,17 +114,60 @@ func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner,
 		Workers:     wc.Rate.Workers(),
 		MaxInFlight: p.maxInFlight(i, t.Name(), s.scenario),
 		Drain:       p.cfg.ShutdownTimeout,
-		Recorder:    s.recorder,
+		Recorder:    topologyRecorder{rec, t},
 		Lag:         s.lag,
 		Stalls:      p.metrics.StallRecorder(t.Name(), w.Name),
 		Requests:    s.requests,
 		Start:       s.start,
+		Budget:      p.budget,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("workload %s on %s: %w", w.Name, t.Name(), err)
 	}
 	p.metrics.AddRunner(t.Name(), w.Name, r)
 	return r, nil
+}
+
+// topologyRecorder passes a runner's results on, and asks the target's
+// INFO poller to look at once (target.Recheck) when a request's error says
+// the topology moved, rather than at its next poll. It costs a comparison
+// per result, and a non-blocking send on those errors.
+type topologyRecorder struct {
+	result.Recorder
+	t *target.Target
+}
+
+var _ result.BatchRecorder = topologyRecorder{}
+
+// Record implements result.Recorder.
+func (r topologyRecorder) Record(res result.Result) {
+	r.recheck(res)
+	r.Recorder.Record(res)
+}
+
+// RecordN implements result.BatchRecorder, batching if the wrapped one does.
+func (r topologyRecorder) RecordN(res result.Result, n int) {
+	r.recheck(res)
+	result.RecordN(r.Recorder, res, n)
+}
+
+func (r topologyRecorder) recheck(res result.Result) {
+	if res.Outcome == result.Error && topologyMoved(res.Class) {
+		r.t.Recheck()
+	}
+}
+
+// topologyMoved reports whether an error of class c says that the server
+// behind the endpoint changed its role or its data: READONLY (a demoted
+// primary), MOVED (slots moved to another node), LOADING (a restarted
+// server loading its dataset), MASTERDOWN (a replica that lost its
+// primary).
+func topologyMoved(c result.Class) bool {
+	switch c {
+	case result.ClassReadonly, result.ClassMoved, result.ClassLoading, result.ClassMasterDown:
+		return true
+	}
+	return false
 }
 
 // EngineMismatch is the warning for a target whose detected engine is not
@@ -182,6 +230,7 @@ func targetOptions(t config.Target, workloads []config.Workload) target.Options 
 		DialTimeout:  t.DialTimeout,
 		ReadTimeout:  t.ReadTimeout,
 		WriteTimeout: t.WriteTimeout,
+		InfoInterval: t.InfoInterval,
 	}
 }
 

@@ -16,43 +16,58 @@ import (
 // probeRun is one probe's loop; the daemon runs it until it stops.
 type probeRun func(ctx context.Context)
 
+// probeSet is the probes of every target: the loops to run, and each
+// target's integrity probe, which the daemon asks for a full sweep when a
+// target restarted or changed its role.
+type probeSet struct {
+	runs      []probeRun
+	integrity map[string]*probe.Integrity // by target name; empty when the probe is off
+}
+
+// sweep asks target's integrity probe, if it has one, for a full sweep.
+func (ps probeSet) sweep(target, reason string) {
+	if i := ps.integrity[target]; i != nil {
+		i.Sweep(reason)
+	}
+}
+
 // probes builds the availability and integrity probes of every target
 // that the config enables, exported to the registry and logged as events.
-func (p *Plan) probes() ([]probeRun, error) {
+func (p *Plan) probes() (probeSet, error) {
 	pc := p.cfg.Probes
+	ps := probeSet{integrity: map[string]*probe.Integrity{}}
 	if !pc.Availability.Enabled && !pc.Integrity.Enabled {
-		return nil, nil
+		return ps, nil
 	}
 	pm, err := metrics.NewProbes(p.reg)
 	if err != nil {
-		return nil, err
+		return ps, err
 	}
-	var runs []probeRun
 	for _, t := range p.targets {
 		var sinks probe.AvailabilitySinks
 		if pc.Integrity.Enabled {
 			i, run, err := p.integrityProbe(pm, t)
 			if err != nil {
-				return nil, err
+				return ps, err
 			}
-			runs = append(runs, run)
+			ps.runs = append(ps.runs, run)
+			ps.integrity[t.Name()] = i
 			// An outage may have taken acknowledged writes with it: sweep
 			// the whole ring when it ends.
 			sinks = append(sinks, sweepAfterOutage{i})
 		}
 		if pc.Availability.Enabled {
-			events := &outageEvents{log: p.log, t: t, recovered: make(chan struct{}, 1)}
 			a, err := probe.NewAvailability(t.Client(), probe.AvailabilityOptions{
 				Interval: pc.Availability.Interval, Timeout: pc.Availability.Timeout,
 				Key: probe.DefaultAvailabilityKey + ":" + t.Name(),
-			}, append(probe.AvailabilitySinks{pm.Availability(t.Name(), t.Engine), events}, sinks...))
+			}, append(probe.AvailabilitySinks{pm.Availability(t.Name(), t.Engine), outageEvents{log: p.log, t: t}}, sinks...))
 			if err != nil {
-				return nil, err
+				return ps, err
 			}
-			runs = append(runs, a.Run, events.redetect)
+			ps.runs = append(ps.runs, a.Run)
 		}
 	}
-	return runs, nil
+	return ps, nil
 }
 
 // integrityProbe builds t's integrity probe, exported to the registry and
@@ -136,52 +151,32 @@ func (l sweepLogger) SweepDone(r probe.SweepReport) {
 	}
 }
 
-// outageEvents logs the availability probe's outages and, after each one,
-// asks the target what it runs now: an in-place engine migration or a
-// failover shows as a change of engine, version or role.
+// outageEvents logs the availability probe's outages, and asks the target's
+// INFO poller (target.Recheck, which never blocks the probe) to look at
+// once when an outage starts or ends, or a probe's error says the topology
+// moved: so the role, a restart (run_id) or an in-place engine migration
+// shows in ecbench_target_info and the log at once, not at the next
+// scheduled poll.
 type outageEvents struct {
-	log       *zap.Logger
-	t         *target.Target
-	recovered chan struct{} // a detection is due; never blocks the probe
+	log *zap.Logger
+	t   *target.Target
 }
 
-func (e *outageEvents) Probe(bool, result.Class, time.Duration) {}
+func (e outageEvents) Probe(ok bool, class result.Class, _ time.Duration) {
+	if !ok && topologyMoved(class) {
+		e.t.Recheck()
+	}
+}
 
-func (e *outageEvents) OutageStart(o probe.Outage) {
+func (e outageEvents) OutageStart(o probe.Outage) {
 	e.log.Warn("outage started", zap.String("target", e.t.Name()), zap.Time("start", o.Start),
 		zap.String("class", o.FirstClass.String()), zap.NamedError("error", o.FirstErr))
+	e.t.Recheck()
 }
 
-func (e *outageEvents) OutageEnd(o probe.Outage) {
+func (e outageEvents) OutageEnd(o probe.Outage) {
 	e.log.Warn("outage ended", zap.String("target", e.t.Name()), zap.Time("start", o.Start), zap.Time("end", o.End),
 		zap.Duration("duration", o.Duration), zap.String("first_class", o.FirstClass.String()),
 		zap.String("last_class", o.LastClass.String()), zap.Int("failed_probes", o.Failed))
-	select {
-	case e.recovered <- struct{}{}:
-	default:
-	}
-}
-
-// redetect re-reads INFO after every outage until ctx is done.
-func (e *outageEvents) redetect(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-e.recovered:
-		}
-		before, _ := e.t.Info()
-		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		after, err := e.t.Detect(dctx)
-		cancel()
-		switch {
-		case err != nil:
-			e.log.Warn("cannot re-read INFO after an outage", zap.String("target", e.t.Name()), zap.Error(err))
-		case after != before:
-			e.log.Warn("target changed during the outage", zap.String("target", e.t.Name()),
-				zap.String("engine", string(after.Engine)), zap.String("version", after.Version), zap.String("role", after.Role),
-				zap.String("previous_engine", string(before.Engine)), zap.String("previous_version", before.Version),
-				zap.String("previous_role", before.Role))
-		}
-	}
+	e.t.Recheck()
 }

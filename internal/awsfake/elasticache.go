@@ -18,6 +18,18 @@ type ReplicationGroup struct {
 	Engine             string // "redis" or "valkey"; "": no <Engine> element
 	NodeGroups         []NodeGroup
 	MemberClustersOnly bool // list MemberClusters only, no NodeGroups
+	// ConfigurationEndpoint is a cluster-mode enabled group's endpoint; it
+	// also sets <ClusterEnabled>. Zero: none (cluster mode disabled).
+	ConfigurationEndpoint Endpoint
+	TransitEncryption     bool // <TransitEncryptionEnabled>true; false: the element is left out
+	AuthToken             bool // <AuthTokenEnabled>true; false: the element is left out
+}
+
+// Endpoint is an address and port as ElastiCache answers them; the zero
+// Endpoint is left out of the answer.
+type Endpoint struct {
+	Address string
+	Port    int
 }
 
 // NodeGroup is a shard: a primary and its replicas.
@@ -25,6 +37,9 @@ type NodeGroup struct {
 	ID      string // such as "0001"
 	Members []Member
 	Primary int // the index in Members of the primary; the others are replicas
+	// PrimaryEndpoint is the node group's <PrimaryEndpoint> (cluster mode
+	// disabled: the group's primary endpoint). Zero: none.
+	PrimaryEndpoint Endpoint
 }
 
 // Member is a node of a node group.
@@ -38,6 +53,13 @@ type CacheCluster struct {
 	ID     string
 	Engine string
 	Nodes  []string // CacheNodeIds
+	// Endpoints are the nodes' endpoints, by index in Nodes; missing or
+	// zero: the node has no <Endpoint>.
+	Endpoints []Endpoint
+	// ReplicationGroup is the group the cluster is a member of; "": none.
+	ReplicationGroup  string
+	TransitEncryption bool // as in ReplicationGroup
+	AuthToken         bool
 }
 
 // SetReplicationGroup adds g, or replaces the group with its ID.
@@ -78,6 +100,7 @@ func (s *Server) SetCacheCluster(c CacheCluster) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.Nodes = slices.Clone(c.Nodes)
+	c.Endpoints = slices.Clone(c.Endpoints)
 	s.clusters[c.ID] = c
 }
 
@@ -240,19 +263,37 @@ func (s *Server) testFailover(w http.ResponseWriter, form url.Values) {
 const ecNamespace = "http://elasticache.amazonaws.com/doc/2015-02-02/"
 
 type xmlReplicationGroup struct {
-	XMLName           xml.Name       `xml:"ReplicationGroup"`
-	ID                string         `xml:"ReplicationGroupId"`
-	Status            string         `xml:"Status"`
-	Engine            string         `xml:"Engine,omitempty"`
-	MemberClusters    []string       `xml:"MemberClusters>ClusterId"`
-	NodeGroups        []xmlNodeGroup `xml:"NodeGroups>NodeGroup"`
-	AutomaticFailover string         `xml:"AutomaticFailover"`
+	XMLName               xml.Name       `xml:"ReplicationGroup"`
+	ID                    string         `xml:"ReplicationGroupId"`
+	Status                string         `xml:"Status"`
+	Engine                string         `xml:"Engine,omitempty"`
+	MemberClusters        []string       `xml:"MemberClusters>ClusterId"`
+	NodeGroups            []xmlNodeGroup `xml:"NodeGroups>NodeGroup"`
+	AutomaticFailover     string         `xml:"AutomaticFailover"`
+	ConfigurationEndpoint *xmlEndpoint   `xml:"ConfigurationEndpoint,omitempty"`
+	ClusterEnabled        bool           `xml:"ClusterEnabled,omitempty"`
+	TransitEncryption     bool           `xml:"TransitEncryptionEnabled,omitempty"`
+	AuthToken             bool           `xml:"AuthTokenEnabled,omitempty"`
 }
 
 type xmlNodeGroup struct {
-	ID      string               `xml:"NodeGroupId"`
-	Status  string               `xml:"Status"`
-	Members []xmlNodeGroupMember `xml:"NodeGroupMembers>NodeGroupMember"`
+	ID              string               `xml:"NodeGroupId"`
+	Status          string               `xml:"Status"`
+	PrimaryEndpoint *xmlEndpoint         `xml:"PrimaryEndpoint,omitempty"`
+	Members         []xmlNodeGroupMember `xml:"NodeGroupMembers>NodeGroupMember"`
+}
+
+type xmlEndpoint struct {
+	Address string `xml:"Address"`
+	Port    int    `xml:"Port"`
+}
+
+// xml returns e as an element, or nil (left out) for the zero Endpoint.
+func (e Endpoint) xml() *xmlEndpoint {
+	if e == (Endpoint{}) {
+		return nil
+	}
+	return &xmlEndpoint{Address: e.Address, Port: e.Port}
 }
 
 type xmlNodeGroupMember struct {
@@ -263,12 +304,14 @@ type xmlNodeGroupMember struct {
 }
 
 func (g ReplicationGroup) xml() xmlReplicationGroup {
-	rg := xmlReplicationGroup{ID: g.ID, Status: "available", Engine: g.Engine, AutomaticFailover: "enabled"}
+	rg := xmlReplicationGroup{ID: g.ID, Status: "available", Engine: g.Engine, AutomaticFailover: "enabled",
+		ConfigurationEndpoint: g.ConfigurationEndpoint.xml(), ClusterEnabled: g.ConfigurationEndpoint != Endpoint{},
+		TransitEncryption: g.TransitEncryption, AuthToken: g.AuthToken}
 	for _, ng := range g.NodeGroups {
 		if len(ng.Members) < 2 {
 			rg.AutomaticFailover = "disabled"
 		}
-		x := xmlNodeGroup{ID: ng.ID, Status: "available"}
+		x := xmlNodeGroup{ID: ng.ID, Status: "available", PrimaryEndpoint: ng.PrimaryEndpoint.xml()}
 		for i, m := range ng.Members {
 			rg.MemberClusters = append(rg.MemberClusters, m.CacheCluster)
 			role := "replica"
@@ -287,18 +330,27 @@ func (g ReplicationGroup) xml() xmlReplicationGroup {
 
 func cacheClusterXML(c CacheCluster) []byte {
 	type node struct {
-		ID     string `xml:"CacheNodeId"`
-		Status string `xml:"CacheNodeStatus"`
+		ID       string       `xml:"CacheNodeId"`
+		Status   string       `xml:"CacheNodeStatus"`
+		Endpoint *xmlEndpoint `xml:"Endpoint,omitempty"`
 	}
 	cc := struct {
-		ID     string `xml:"CacheClusterId"`
-		Status string `xml:"CacheClusterStatus"`
-		Engine string `xml:"Engine"`
-		Num    int    `xml:"NumCacheNodes"`
-		Nodes  []node `xml:"CacheNodes>CacheNode"`
-	}{ID: c.ID, Status: "available", Engine: c.Engine, Num: len(c.Nodes)}
-	for _, n := range c.Nodes {
-		cc.Nodes = append(cc.Nodes, node{ID: n, Status: "available"})
+		ID                string `xml:"CacheClusterId"`
+		Status            string `xml:"CacheClusterStatus"`
+		Engine            string `xml:"Engine"`
+		Num               int    `xml:"NumCacheNodes"`
+		Nodes             []node `xml:"CacheNodes>CacheNode"`
+		ReplicationGroup  string `xml:"ReplicationGroupId,omitempty"`
+		TransitEncryption bool   `xml:"TransitEncryptionEnabled,omitempty"`
+		AuthToken         bool   `xml:"AuthTokenEnabled,omitempty"`
+	}{ID: c.ID, Status: "available", Engine: c.Engine, Num: len(c.Nodes),
+		ReplicationGroup: c.ReplicationGroup, TransitEncryption: c.TransitEncryption, AuthToken: c.AuthToken}
+	for i, n := range c.Nodes {
+		x := node{ID: n, Status: "available"}
+		if i < len(c.Endpoints) {
+			x.Endpoint = c.Endpoints[i].xml()
+		}
+		cc.Nodes = append(cc.Nodes, x)
 	}
 	return wrapXML("DescribeCacheClusters", struct {
 		XMLName  xml.Name `xml:"CacheClusters"`

@@ -92,7 +92,7 @@ type AvailabilitySink interface {
 	// OutageEnd reports the first successful probe after an outage, with the
 	// whole outage. An outage still open when Run returns is not ended.
 	//
-	// This is where the daemon re-reads INFO (target.Detect), so that an
+	// This is where the daemon asks for an INFO poll (target.Recheck), so that an
 	// in-place engine migration shows up as a change of engine and version:
 	// by signalling a goroutine of its own, since a sink must not block the
 	// probe (see TestRecoveryReReadsEngine).

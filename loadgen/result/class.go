@@ -2,6 +2,8 @@ package result
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -37,14 +39,52 @@ const (
 	ClassMasterDown               // MASTERDOWN: replica lost its primary
 	ClassCanceled                 // ecbench itself cancelled the request or closed the client (shutdown)
 	ClassOther                    // anything else
+	// ClassBackoff: never sent. Dials to the server's address were failing
+	// and the client refused the request without dialling again
+	// (ErrDialBackoff), so it says nothing about the server but that it was
+	// still unreachable a moment before.
+	ClassBackoff
+	// ClassTLS: the TLS handshake failed: the server's certificate was not
+	// trusted or not for its name (x509), or the server sent a TLS alert
+	// (it wants a client certificate, no common version or cipher), or it
+	// did not speak TLS.
+	ClassTLS
+	// ClassMaxClients: the server refused the connection at its maxclients
+	// limit ("ERR max number of clients reached"), as an error reply or by
+	// closing the connection right after writing it (ErrMaxClients).
+	ClassMaxClients
 	numClasses
 )
 
 var classNames = [numClasses]string{
 	"", "timeout", "conn_refused", "conn_reset", "pool_timeout", "moved", "ask",
 	"readonly", "loading", "oom", "auth", "cluster_down", "tryagain", "crossslot",
-	"wrongtype", "busy", "masterdown", "canceled", "other",
+	"wrongtype", "busy", "masterdown", "canceled", "other", "backoff",
+	"tls", "max_clients",
 }
+
+// ErrDialBackoff is the error of a request that a client refused without
+// sending it, because dials to the server were failing and the client was
+// waiting before it dials again (package target's dialer). Its class is
+// ClassBackoff.
+var ErrDialBackoff = errors.New("not sent: dialling the server is backing off after failed dials")
+
+// ErrMaxClients is the error of a request on a connection that the server
+// refused at its client limit and closed before the request could read the
+// refusal as its reply (package target reads it from the connection). Its
+// class is ClassMaxClients.
+var ErrMaxClients = errors.New("the server refused the connection: " + maxClientsReply)
+
+// ErrTLSHandshake marks the error of a TLS handshake that failed (package
+// target wraps it): class tls, whatever the handshake met. A server that
+// cut the handshake short gives a bare EOF, which without the mark would
+// be conn_reset; Redis and Valkey do so at maxclients over TLS, without a
+// word. Only a handshake that timed out stays a timeout.
+var ErrTLSHandshake = errors.New("tls handshake")
+
+// maxClientsReply is what Redis and Valkey write to a connection they
+// refuse at maxclients, after "ERR ".
+const maxClientsReply = "max number of clients reached"
 
 // Classes lists every error class (not ClassNone), in label order.
 var Classes = func() []Class {
@@ -94,14 +134,25 @@ func Classify(err error) Class {
 		if c, ok := replyPrefixes[word]; ok {
 			return c
 		}
-		// go-redis wraps some replies (e.g. "ERR max number of clients reached")
-		// and AUTH failures come back as ERR on old servers.
+		// Some replies are ERR with words of their own: the client limit,
+		// and AUTH failures on old servers.
+		if strings.Contains(msg, maxClientsReply) {
+			return ClassMaxClients
+		}
 		if strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password") {
 			return ClassAuth
 		}
 		return ClassOther
 	}
 	switch {
+	case errors.Is(err, ErrDialBackoff):
+		// First: it is no refused connection, whatever the last dial said.
+		return ClassBackoff
+	case errors.Is(err, ErrMaxClients):
+		// Before conn_reset: the broken pipe it wraps is the refusal's.
+		return ClassMaxClients
+	case isTLS(err):
+		return ClassTLS
 	case errors.Is(err, redis.ErrPoolTimeout):
 		return ClassPoolTimeout
 	case errors.Is(err, context.Canceled),
@@ -114,6 +165,8 @@ func Classify(err error) Class {
 		return ClassTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ClassConnRefused
+	case errors.Is(err, ErrTLSHandshake):
+		return ClassTLS
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return ClassConnReset
@@ -123,4 +176,30 @@ func Classify(err error) Class {
 		return ClassTimeout
 	}
 	return ClassOther
+}
+
+// isTLS reports whether err is a failed TLS handshake: a certificate that
+// does not verify (x509, crypto/tls's CertificateVerificationError), an
+// alert from the server (crypto/tls reports those as a *net.OpError of Op
+// "remote error": "remote error: tls: certificate required"), or a reply
+// that is not TLS at all. A handshake that timed out stays a timeout.
+func isTLS(err error) bool {
+	var (
+		verify  *tls.CertificateVerificationError
+		record  tls.RecordHeaderError
+		alert   tls.AlertError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+		roots   x509.SystemRootsError
+		op      *net.OpError
+	)
+	switch {
+	case errors.As(err, &verify), errors.As(err, &record), errors.As(err, &alert),
+		errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid), errors.As(err, &roots):
+		return true
+	case errors.As(err, &op) && op.Op == "remote error":
+		return true
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package runner
 import (
 	"math"
 	"time"
+	"unsafe"
 )
 
 // The in-flight bound a schedule needs. When a server stalls, requests keep
@@ -36,35 +37,49 @@ const (
 	maxDerived = 100_000
 )
 
+// DropRingBytes is the most memory a runner's drops awaiting their lower
+// bound take: maxPendingDrops entries, allocated at the runner's first drop.
+const DropRingBytes = maxPendingDrops * int64(unsafe.Sizeof(pendingDrop{}))
+
 // InFlightBytes is the memory one in-flight request holds with pipeline
-// commands: its worker goroutine's stack (about 8 KiB, go-redis calls run
-// deep), its pending request and buffers, its go-redis command and pool
-// wait (about 2 KiB), and about 400 bytes per further command. Measured
-// by BenchmarkInFlightMemory with a frozen server: 9.7–10.3 KB at
-// pipeline 1 and 10, 47–49 KB at pipeline 100; the figures here are just
-// above.
+// commands, besides their payload: its worker goroutine's stack (about
+// 8 KiB, go-redis calls run deep), its pending request and buffers, its
+// go-redis command and pool wait (about 2 KiB), and about 400 bytes per
+// further command. Measured by BenchmarkInFlightMemory with a frozen
+// server: 9.7–10.3 KB at pipeline 1 and 10, 47–49 KB at pipeline 100; the
+// figures here are just above.
 func InFlightBytes(pipeline int) int64 {
 	return 10_752 + 400*int64(max(pipeline, 1)-1)
 }
 
+// RequestBytes is the most memory one in-flight request holds: the
+// overhead of InFlightBytes and pipeline commands of commandBytes of
+// payload each (workload.MaxCommandBytes: the values it sends or gets
+// back). A runner charges each request this much in a shared Budget, and
+// the config's check sizes limits.max_memory with it.
+func RequestBytes(pipeline int, commandBytes int64) int64 {
+	return InFlightBytes(pipeline) + int64(max(pipeline, 1))*max(commandBytes, 0)
+}
+
 // MaxInFlightFor returns the in-flight bound that rides out a stall of
 // stall (a target's read timeout) at a peak rate of rate requests per
-// second, each of pipeline commands: rate × stall × StallHeadroom, at
-// least MinMaxInFlight, at most what InFlightBudget holds. ridesOut is the
-// longest stall the bound absorbs at the peak rate before it drops
-// (bound / rate; 0 when rate is 0), and capped is whether the budget
-// lowered the bound below the target.
-func MaxInFlightFor(rate float64, stall time.Duration, pipeline int) (bound int, ridesOut time.Duration, capped bool) {
-	budget := int(min(InFlightBudget/InFlightBytes(pipeline), maxDerived))
+// second, each holding requestBytes (RequestBytes): rate × stall ×
+// StallHeadroom, at least MinMaxInFlight, and at most what InFlightBudget
+// holds (at least one request, even when one holds more). ridesOut is the
+// longest stall the bound absorbs at the peak rate before it drops (bound
+// / rate; 0 when rate is 0), and capped is whether the budget lowered the
+// bound below rate × stall × StallHeadroom.
+func MaxInFlightFor(rate float64, stall time.Duration, requestBytes int64) (bound int, ridesOut time.Duration, capped bool) {
+	budget := int(max(min(InFlightBudget/max(requestBytes, 1), maxDerived), 1))
 	want := math.Ceil(max(rate, 0) * stall.Seconds() * StallHeadroom)
 	bound = MinMaxInFlight
-	switch {
-	case want > float64(budget):
-		bound, capped = budget, true
-	case want > MinMaxInFlight:
-		bound = int(want)
+	if want > MinMaxInFlight {
+		bound = int(min(want, maxDerived))
 	}
-	bound = max(bound, MinMaxInFlight)
+	if bound > budget {
+		bound = budget
+	}
+	capped = want > float64(bound)
 	if rate > 0 {
 		ridesOut = time.Duration(float64(bound) / rate * float64(time.Second))
 	}

@@ -25,4 +25,11 @@
 // The schedule lag is the generator's own: the dispatcher never waits for
 // the bound. MaxInFlightFor sizes the bound to ride out a stall of a
 // target's read timeout within a memory budget.
+//
+// One runner's bound does not bound them all: several runners at their
+// bounds at once (a stall of every target) add up. A Budget is one cap in
+// bytes that the runners given it share: each request is charged its
+// runner's worst case (RequestBytes) while it is in flight, and a request
+// the cap cannot take is dropped like one over the runner's bound, with the
+// release that makes room for it as its lower bound (CapDrops counts them).
 package runner

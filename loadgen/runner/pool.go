@@ -102,6 +102,9 @@ func (r *Runner) complete(ctx context.Context, req *pending) {
 	done, broken := r.do(ctx, r.cfg.Client, &req.Request, req.intended, time.Now())
 	quiet := r.replied(done, !broken)
 	r.inflight.Add(-1)
+	if b := r.cfg.Budget; b != nil {
+		b.release(r.cost, done)
+	}
 	if r.drops.pending() {
 		at := done.UnixNano()
 		r.settleDrops(at, at-quiet)

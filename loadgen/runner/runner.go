@@ -49,6 +49,10 @@ type Config struct {
 	// the same workload share it so both engines see the same offered load at
 	// the same wall-clock time.
 	Start time.Time
+	// Budget, if set, is the cap in bytes that this runner's in-flight
+	// requests share with the other runners given the same Budget: an
+	// open-loop request it cannot take is dropped (CapDrops).
+	Budget *Budget
 }
 
 // LagRecorder takes schedule lags. RecordLag is called from one goroutine
@@ -79,7 +83,10 @@ type Runner struct {
 	maxGap     atomic.Int64 // the longest reply gap since Run
 	takeGap    atomic.Int64 // the longest since TakeMaxReplyGap
 	stallDrops atomic.Uint64
-	drops      dropRing // dropped requests waiting for their lower bound
+	capDrops   atomic.Uint64 // commands dropped for the shared Budget
+	drops      dropRing      // dropped requests waiting for their lower bound
+
+	cost int64 // bytes a request is charged in the Budget: RequestBytes
 
 	free chan *pending
 
@@ -115,7 +122,8 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Schedule == nil && cfg.Workers <= 0 {
 		cfg.Workers = 1
 	}
-	return &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight), workerIdle: workerIdle}, nil
+	return &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight), workerIdle: workerIdle,
+		cost: RequestBytes(cfg.Workload.Pipeline, cfg.Workload.MaxCommandBytes())}, nil
 }
 
 // OfferedRate is the schedule's rate right now in operations per second
@@ -173,6 +181,11 @@ func (r *Runner) Run(ctx context.Context) {
 	defer cancelReqs()
 	var workers sync.WaitGroup
 	if r.cfg.Schedule == nil {
+		if b := r.cfg.Budget; b != nil {
+			held := int64(r.cfg.Workers) * r.cost
+			b.reserve(held)
+			defer func() { b.release(held, time.Now()) }()
+		}
 		r.closedLoop(ctx, reqCtx, &workers)
 	} else {
 		r.openLoop(ctx, reqCtx, &workers)
@@ -182,6 +195,9 @@ func (r *Runner) Run(ctx context.Context) {
 	// Every return below follows <-done: no request can complete any more,
 	// so drops still waiting for one get no lower bound.
 	defer r.settleRemaining()
+	if b := r.cfg.Budget; b != nil {
+		defer b.forget(r)
+	}
 	if ctx.Err() == nil { // all Requests scheduled: wait for their answers
 		select {
 		case <-done:
@@ -240,7 +256,13 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 			// The request is drawn anyway so that both engines keep the same
 			// sequence for the requests that are sent.
 			r.stream.Next(scratch)
-			r.recordDropped(scratch, intended, now)
+			r.recordDropped(scratch, intended, now, false)
+			continue
+		}
+		if b := r.cfg.Budget; b != nil && !b.take(r.cost) {
+			r.stream.Next(scratch)
+			r.capDrops.Add(uint64(len(scratch.Cmds)))
+			r.recordDropped(scratch, intended, now, true)
 			continue
 		}
 		req := r.getRequest()

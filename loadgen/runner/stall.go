@@ -161,13 +161,24 @@ func (d *dropRing) push(e pendingDrop) bool {
 // request completes gets that completion's time, although a queue would
 // have sent only the first of them into the freed slot: the bound is loose
 // for a backlog, never above the truth.
-func (r *Runner) recordDropped(req *workload.Request, intended, droppedAt time.Time) {
+//
+// A drop forBytes (the shared Budget could not take the request) waits for
+// the release that makes room for it instead, by any runner (Budget).
+func (r *Runner) recordDropped(req *workload.Request, intended, droppedAt time.Time, forBytes bool) {
 	d := &r.drops
 	d.groups = opGroups(req, d.groups)
 	for _, b := range d.groups {
 		e := pendingDrop{intended: intended.UnixNano(), op: int32(b.op), n: int32(b.n)}
 		if !d.push(e) {
 			r.recordDrop(e, 0, droppedAt.UnixNano()-r.quietSince())
+		}
+	}
+	if forBytes {
+		r.cfg.Budget.wait(r)
+		// A release between the failed charge and the wait did not see
+		// this runner waiting: settled now, as below.
+		if !r.cfg.Budget.room(r.cost) {
+			return
 		}
 	}
 	// A completion between the bound check and the push may have looked

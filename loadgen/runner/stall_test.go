@@ -162,7 +162,7 @@ func (s *stallRun) checkServerStall(t *testing.T) {
 // each other or the package's other tests, so that the generator's own lag
 // stays what one runner makes it.
 func TestStallWithinDerivedBound(t *testing.T) {
-	bound, _, _ := MaxInFlightFor(1000, time.Second, 1)
+	bound, _, _ := MaxInFlightFor(1000, time.Second, RequestBytes(1, 64))
 	s := runStall(t, bound, time.Second)
 	if s.dropped != 0 {
 		t.Errorf("%d requests dropped with the derived bound %d, want none", s.dropped, bound)
@@ -263,9 +263,9 @@ func TestDropRing(t *testing.T) {
 	r.inflight.Store(1) // the bound is full, since t0
 	r.busySince.Store(t0.UnixNano())
 	req := &workload.Request{Cmds: []workload.Command{{Op: 0}, {Op: 1}, {Op: 0}}}
-	r.recordDropped(req, t0, t0)                                             // 2 entries: op 0 ×2, op 1
-	r.recordDropped(req, t0.Add(time.Millisecond), t0.Add(time.Millisecond)) // 2 more: full
-	r.recordDropped(req, t0.Add(2*time.Millisecond), t0.Add(2*time.Millisecond))
+	r.recordDropped(req, t0, t0, false)                                             // 2 entries: op 0 ×2, op 1
+	r.recordDropped(req, t0.Add(time.Millisecond), t0.Add(time.Millisecond), false) // 2 more: full
+	r.recordDropped(req, t0.Add(2*time.Millisecond), t0.Add(2*time.Millisecond), false)
 	rs := col.snapshot()
 	if len(rs) != 3 {
 		t.Fatalf("past the ring's capacity: %d results recorded at once, want the request's 3 commands", len(rs))
@@ -292,7 +292,7 @@ func TestDropRing(t *testing.T) {
 	if r.StallDrops() != 6 {
 		t.Errorf("stall drops %d, want 6", r.StallDrops())
 	}
-	r.recordDropped(req, t0.Add(3*time.Millisecond), t0.Add(3*time.Millisecond))
+	r.recordDropped(req, t0.Add(3*time.Millisecond), t0.Add(3*time.Millisecond), false)
 	r.settleDrops(t0.Add(2*time.Millisecond).UnixNano(), int64(time.Millisecond)) // due after the completion: kept
 	if n := len(col.snapshot()); n != 9 {
 		t.Fatalf("%d results after a completion before the drop was due, want 9", n)
@@ -307,7 +307,7 @@ func TestDropRing(t *testing.T) {
 	// A slot freed between the bound check and the push: the dispatcher
 	// settles its own drop with the time it found the bound full.
 	r.inflight.Store(0)
-	r.recordDropped(req, t0.Add(4*time.Millisecond), t0.Add(5*time.Millisecond))
+	r.recordDropped(req, t0.Add(4*time.Millisecond), t0.Add(5*time.Millisecond), false)
 	rs = col.snapshot()[12:]
 	if len(rs) != 3 || !rs[0].Done.Equal(t0.Add(5*time.Millisecond)) || r.drops.pending() {
 		t.Errorf("drop racing a completion: %+v, pending %v; want settled at the bound check", rs, r.drops.pending())

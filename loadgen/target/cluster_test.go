@@ -31,6 +31,23 @@ func TestCluster(t *testing.T) {
 			if in != want {
 				t.Errorf("Detect = %+v, want %+v", in, want)
 			}
+			// The poller reads every node, not only the seed, in address order.
+			polls, err := tg.PollInfo(ctx)
+			if err != nil || len(polls) != len(nodes) {
+				t.Fatalf("PollInfo: %d polls, %v; want %d", len(polls), err, len(nodes))
+			}
+			addrs := map[string]bool{}
+			for i, p := range polls {
+				if !p.Primary() || p.Sections["server"]["run_id"] == "" || i > 0 && polls[i-1].Node >= p.Node {
+					t.Errorf("poll %d of node %s: primary %v, run_id %q, err %v (in address order)", i, p.Node, p.Primary(), p.Sections["server"]["run_id"], p.Err)
+				}
+				addrs[p.Node] = true
+			}
+			for _, s := range nodes {
+				if !addrs[s.Addr] {
+					t.Errorf("node %s not polled (polled %v)", s.Addr, addrs)
+				}
+			}
 
 			// 300 keys land on all three nodes' slots; every one not owned by
 			// the seed is sent after a MOVED or from the learnt slot map.

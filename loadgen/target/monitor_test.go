@@ -13,9 +13,8 @@ import (
 
 const (
 	monitorInterval = 50 * time.Millisecond
-	// eventTimeout bounds every wait for an event. Recovery after an outage
-	// can take up to go-redis's 1s dial probe once the pool has given up
-	// dialling, so this is well above that.
+	// eventTimeout bounds every wait for an event: a loaded CI host, not
+	// the monitor (which recovers within an interval), sets it.
 	eventTimeout = 10 * time.Second
 )
 
@@ -135,6 +134,12 @@ func TestMonitorDownAtStartThenKillAndRestart(t *testing.T) {
 			if up2.Info != up.Info {
 				t.Errorf("recovered info %+v, want %+v", up2.Info, up.Info)
 			}
+			// A new process: a new run_id, whatever else stayed the same.
+			re := expect(t, ch, target.EventRestarted)
+			if re.Node != s.Addr || re.Status.RunID == "" || re.Status.RunID == re.PreviousStatus.RunID || re.PreviousStatus.RunID == "" {
+				t.Errorf("restarted event node %q run_id %q -> %q, want %s and a new run_id",
+					re.Node, re.PreviousStatus.RunID, re.Status.RunID, s.Addr)
+			}
 			// Same engine and version again: no EventChanged, no mismatch.
 			select {
 			case ev := <-ch:
@@ -190,6 +195,7 @@ func TestMonitorEngineChangedInPlace(t *testing.T) {
 	s.Restart()
 
 	after := expectUp(t, ch).Info
+	expect(t, ch, target.EventRestarted)
 	changed := expect(t, ch, target.EventChanged)
 	if changed.Previous != before || changed.Info != after {
 		t.Errorf("changed %+v -> %+v, want %+v -> %+v", changed.Previous, changed.Info, before, after)
@@ -228,6 +234,9 @@ func TestEventKindString(t *testing.T) {
 		{target.EventDown, "down"},
 		{target.EventChanged, "changed"},
 		{target.EventEngineMismatch, "engine_mismatch"},
+		{target.EventRoleChanged, "role_changed"},
+		{target.EventRestarted, "restarted"},
+		{target.EventMasterLinkChanged, "master_link_changed"},
 		{0, "unknown"},
 		{99, "unknown"},
 	}

@@ -66,6 +66,9 @@ type Options struct {
 
 	// Zero means go-redis's default (5s dial, 3s read, write = read).
 	DialTimeout, ReadTimeout, WriteTimeout time.Duration
+	// InfoInterval is how often Monitor reads INFO (role, run_id, master
+	// link, and the sections WatchInfo adds); 0 means DefaultInfoInterval.
+	InfoInterval time.Duration
 }
 
 // String describes the options without the password.
@@ -95,6 +98,13 @@ func (o Options) protocol() int {
 		return 2
 	}
 	return o.Protocol
+}
+
+func (o Options) infoInterval() time.Duration {
+	if o.InfoInterval <= 0 {
+		return DefaultInfoInterval
+	}
+	return o.InfoInterval
 }
 
 func (o Options) mode() Mode {
@@ -146,6 +156,9 @@ func (o Options) validate() error {
 	}
 	if o.PoolSize < 0 {
 		bad("pool_size", "must be >= 0, got %d", o.PoolSize)
+	}
+	if o.InfoInterval < 0 {
+		bad("info_interval", "must be >= 0 (0: %v), got %v", DefaultInfoInterval, o.InfoInterval)
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -39,6 +40,8 @@ func TestNewValidation(t *testing.T) {
 				`invalid target options: target "x": protocol: must be 2 or 3, got 1`,
 				`invalid target options: target "x": pool_size: must be >= 0, got -1`,
 			}},
+		{"negative info interval", target.Options{Name: "i", Addrs: []string{"h:1"}, InfoInterval: -time.Second},
+			[]string{`invalid target options: target "i": info_interval: must be >= 0 (0: 5s), got -1s`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

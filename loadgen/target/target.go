@@ -2,8 +2,10 @@ package target
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
-	"sync"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -28,9 +30,17 @@ const (
 // Target is one endpoint under test: a client, the engine it was detected to
 // run and its health. All methods are safe for concurrent use.
 type Target struct {
-	opts        Options // Password cleared: the client holds the only copy
+	opts        Options // Password cleared: the clients hold the only copies
 	hasPassword bool
 	client      redis.UniversalClient
+	// infoClient is the monitor's: it reads INFO (PollInfo, Detect) and
+	// sends the health checks on connections of its own, so that runners
+	// holding every connection of client cannot delay or fail a check, nor
+	// a check a request, and it dials without the back-off (dialer.go).
+	infoClient redis.UniversalClient
+	dialer     *dialer // both clients', with their shared dial back-off
+	watch      infoWatch
+	recheck    chan struct{} // Recheck's request to Monitor; never blocks
 
 	info  atomic.Pointer[Info] // last successful detection; nil before
 	up    atomic.Bool          // last health check (Detect or PING) succeeded
@@ -42,8 +52,8 @@ type Target struct {
 	clusterPool atomic.Pointer[redis.PoolStats]
 }
 
-// New validates o and builds the client. It does not connect: a target that
-// is down at start is reported by Monitor, not refused here.
+// New validates o and builds the clients. It does not connect: a target
+// that is down at start is reported by Monitor, not refused here.
 func New(o Options) (*Target, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -52,11 +62,21 @@ func New(o Options) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", o.Name, err)
 	}
+	t := &Target{opts: o, hasPassword: o.Password != "", recheck: make(chan struct{}, 1),
+		dialer: newDialer(o.DialTimeout, tlsCfg)}
+	t.client = newClient(o, tlsCfg, t.dialer.dial, o.PoolSize)
+	// One connection per node: a check is one pipeline at a time.
+	t.infoClient = newClient(o, tlsCfg, t.dialer.dialAlways, 1)
+	t.opts.Password = ""
+	return t, nil
+}
 
-	t := &Target{opts: o, hasPassword: o.Password != ""}
+// newClient builds a client of o with poolSize connections per node (0: the
+// go-redis default) that dials with dial.
+func newClient(o Options, tlsCfg *tls.Config, dial func(context.Context, string, string) (net.Conn, error), poolSize int) redis.UniversalClient {
 	switch o.mode() {
 	case Cluster:
-		t.client = redis.NewClusterClient(&redis.ClusterOptions{
+		return redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs:    o.Addrs,
 			Username: o.Username,
 			Password: o.Password,
@@ -79,12 +99,16 @@ func New(o Options) (*Target, error) {
 			// replica reads would add replication lag to what is measured.
 			ReadOnly: false,
 
-			TLSConfig:             tlsCfg,
-			PoolSize:              o.PoolSize,
+			// The dialer does TLS itself; TLSConfig only tells go-redis
+			// that the connection is encrypted.
+			TLSConfig: tlsCfg,
+			Dialer:    dial,
+			// See the standalone options.
+			DialerRetries:         1,
+			PoolSize:              poolSize,
 			DialTimeout:           o.DialTimeout,
 			ReadTimeout:           o.ReadTimeout,
 			WriteTimeout:          o.WriteTimeout,
-			DialerRetries:         1,
 			ContextTimeoutEnabled: true,
 			// After a failover the cluster map must follow the new primaries
 			// quickly: go-redis reloads it on MOVED, but not after connection
@@ -95,7 +119,7 @@ func New(o Options) (*Target, error) {
 			ConnMaxIdleTime:            connMaxIdleTime,
 		})
 	default:
-		t.client = redis.NewClient(&redis.Options{
+		opts := &redis.Options{
 			Addr:     o.Addrs[0],
 			Username: o.Username,
 			Password: o.Password,
@@ -108,14 +132,18 @@ func New(o Options) (*Target, error) {
 			// See the cluster options.
 			MaintNotificationsConfig: noMaintNotifications(),
 
-			TLSConfig:    tlsCfg,
-			PoolSize:     o.PoolSize,
+			TLSConfig: tlsCfg,
+			// The dialer replaces go-redis' dial back-off with one that
+			// follows a restarted server within redialInterval (dialer.go).
+			Dialer:       dial,
+			PoolSize:     poolSize,
 			DialTimeout:  o.DialTimeout,
 			ReadTimeout:  o.ReadTimeout,
 			WriteTimeout: o.WriteTimeout,
 			// One dial attempt per new connection, for the same reason: the
 			// default 5 attempts 100ms apart would turn "connection refused"
-			// into 400ms of invisible waiting.
+			// into 400ms of invisible waiting. (The dialer never reports a
+			// failure to go-redis, so this is belt and braces.)
 			DialerRetries: 1,
 			// Honour request deadlines (a runner's shutdown grace period, the
 			// monitor's checks) on the socket, not only before sending.
@@ -123,10 +151,12 @@ func New(o Options) (*Target, error) {
 			ConnMaxLifetime:       connMaxLifetime,
 			ConnMaxLifetimeJitter: connMaxLifetime / 10,
 			ConnMaxIdleTime:       connMaxIdleTime,
-		})
+		}
+		if poolSize == 1 {
+			opts.PipelinePoolSize = -1 // pipelines on that one connection too
+		}
+		return redis.NewClient(opts)
 	}
-	t.opts.Password = ""
-	return t, nil
 }
 
 func noMaintNotifications() *maintnotifications.Config {
@@ -192,44 +222,33 @@ func (t *Target) refreshPoolStats() {
 	}
 }
 
-// Close closes the client.
-func (t *Target) Close() error { return t.client.Close() }
+// Close closes the clients.
+func (t *Target) Close() error {
+	return errors.Join(t.client.Close(), t.infoClient.Close())
+}
 
-// Detect asks the target what it runs (INFO server and INFO replication),
-// stores the answer and marks the target up, or marks it down on error. In
-// cluster mode it asks every primary at once and takes the first answer, so
-// one unreachable shard does not hide the engine of the others.
+// Detect asks the target what it runs (INFO server and INFO replication,
+// with PollInfo), stores the answer and marks the target up, or marks it
+// down on error. In cluster mode it asks every node at once and takes the
+// first primary's answer, so one unreachable shard does not hide the
+// engine of the others. It does not compare the answer with earlier ones:
+// Monitor's polls do.
 func (t *Target) Detect(ctx context.Context) (Info, error) {
-	in, err := t.detect(ctx)
+	polls, err := t.PollInfo(ctx)
 	if err != nil {
 		t.up.Store(false)
-		return Info{}, err
+		return Info{}, fmt.Errorf("target %q: detect: %w", t.opts.Name, err)
 	}
+	in, _ := identity(polls)
+	t.storeInfo(in)
 	t.markUp()
 	return in, nil
 }
 
-// detect is Detect without deciding whether the target is up: it stores what
-// it learnt and records that the target answered.
-func (t *Target) detect(ctx context.Context) (Info, error) {
-	var (
-		in  Info
-		err error
-	)
-	switch c := t.client.(type) {
-	case *redis.ClusterClient:
-		in, err = detectCluster(ctx, c)
-	case *redis.Client:
-		in, err = detectNode(ctx, c)
-	default:
-		err = fmt.Errorf("unsupported client %T", c)
-	}
-	if err != nil {
-		return Info{}, fmt.Errorf("target %q: detect: %w", t.opts.Name, err)
-	}
+// storeInfo keeps what INFO said, and records that the target answered.
+func (t *Target) storeInfo(in Info) {
 	t.info.Store(&in)
 	t.ready.Store(true)
-	return in, nil
 }
 
 func (t *Target) markUp() {
@@ -237,20 +256,21 @@ func (t *Target) markUp() {
 	t.ready.Store(true)
 }
 
-// ping is the periodic health check, and marks the target up or down.
+// ping is the periodic health check, and marks the target up or down. It
+// goes over the monitor's own connections (infoClient).
 //
 // In cluster mode every primary must answer: with one shard gone, a share of
 // the workload's keys fail, and the target is not healthy. (A plain PING
 // through the cluster client goes to one node and would not notice.)
 func (t *Target) ping(ctx context.Context) error {
 	var err error
-	switch c := t.client.(type) {
+	switch c := t.infoClient.(type) {
 	case *redis.ClusterClient:
 		err = c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
 			return node.Ping(ctx).Err()
 		})
 	default:
-		err = t.client.Ping(ctx).Err()
+		err = t.infoClient.Ping(ctx).Err()
 	}
 	if err != nil {
 		t.up.Store(false)
@@ -258,48 +278,4 @@ func (t *Target) ping(ctx context.Context) error {
 	}
 	t.markUp()
 	return nil
-}
-
-// detectNode reads INFO from one node. The two sections are pipelined as two
-// commands rather than one multi-section INFO, which Redis < 7 rejects.
-func detectNode(ctx context.Context, c *redis.Client) (Info, error) {
-	pipe := c.Pipeline()
-	srv := pipe.Info(ctx, "server")
-	repl := pipe.Info(ctx, "replication")
-	if _, err := pipe.Exec(ctx); err != nil {
-		return Info{}, err
-	}
-	return ParseInfo(srv.Val() + "\r\n" + repl.Val()), nil
-}
-
-// detectCluster asks every known primary and returns the first answer.
-func detectCluster(ctx context.Context, c *redis.ClusterClient) (Info, error) {
-	var (
-		mu      sync.Mutex
-		found   *Info
-		lastErr error
-	)
-	err := c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		in, err := detectNode(ctx, node)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			lastErr = err
-			return nil // another primary may answer
-		}
-		if found == nil {
-			found = &in
-		}
-		return nil
-	})
-	switch {
-	case err != nil: // loading the cluster topology failed
-		return Info{}, err
-	case found != nil:
-		return *found, nil
-	case lastErr != nil:
-		return Info{}, lastErr
-	default:
-		return Info{}, ErrNoPrimary
-	}
 }

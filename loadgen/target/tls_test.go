@@ -35,12 +35,12 @@ func TestTLS(t *testing.T) {
 					func(err error) bool {
 						var he x509.HostnameError
 						return errors.As(err, &he)
-					}, result.ClassOther},
+					}, result.ClassTLS},
 				{"system roots do not know the test CA", target.TLS{Enabled: true},
 					func(err error) bool {
 						var ue x509.UnknownAuthorityError
 						return errors.As(err, &ue)
-					}, result.ClassOther},
+					}, result.ClassTLS},
 				// The plain port takes the ClientHello for a command still being
 				// typed and never answers: proof the client really speaks TLS.
 				{"TLS to the plain port", target.TLS{Enabled: true, CAFile: files.CAFile},

@@ -9,7 +9,11 @@
 // or what it draws, sends and counts as a miss. NewOp builds every op from
 // that table by kind and name.
 //
-// Around a run, Preload fills a workload's keys so that its reads hit, and
-// DeleteKeys removes them so that the next workload starts from an empty
-// server.
+// Around a run, Preload fills a workload's keys so that its reads hit, in
+// commands and pipelines of at most PreloadBytes, and DeleteKeys removes
+// them so that the next workload starts from an empty server.
+//
+// What a command carries at most (payload.go: a value, an MGET batch, an
+// element, a range, a whole structure) sizes the generator's memory budget
+// and the runners' shared in-flight cap.
 package workload

@@ -10,14 +10,21 @@ import (
 	"github.com/ecbench/ecbench/loadgen/keyspace"
 )
 
-// Preload batching: a structure's elements go in variadic commands of at
-// most preloadChunk elements, and a pipeline is sent once it holds
-// preloadBatch commands or about preloadBytes of payload, so that neither a
-// command nor a pipeline grows with Elements × ElementSize.
+// Preload batching, bounded in bytes before anything is sent: a
+// structure's elements go in as many variadic commands as keep each one's
+// payload within PreloadBytes (and at most preloadChunk elements), and a
+// pipeline is sent before the next command would take it past
+// PreloadBytes or preloadBatch commands. So neither a command nor a
+// pipeline grows with Elements × ElementSize: 1,024 hash fields of 1 MiB
+// go in 1,024 commands, not one HSET of 1 GiB that the server refuses
+// (client-query-buffer-limit, proto-max-bulk-len). Only a single value or
+// element larger than PreloadBytes is sent alone, whole.
 const (
+	// PreloadBytes bounds the payload of one preload command and of one
+	// pipeline of them.
+	PreloadBytes = 1 << 20
 	preloadChunk = 1024
 	preloadBatch = 256
-	preloadBytes = 4 << 20
 )
 
 // Preload fills every structure of w so that reads hit: a kv workload gets
@@ -59,6 +66,7 @@ func (w *Workload) Preload(ctx context.Context, c redis.UniversalClient, progres
 	} else if fields != nil {
 		elemBytes += fields.size
 	}
+	perCommand := preloadPerCommand(elemBytes)
 	var (
 		keyBuf []byte
 		args   []any
@@ -69,18 +77,24 @@ func (w *Workload) Preload(ctx context.Context, c redis.UniversalClient, progres
 		key := string(keyBuf)
 		if s.Kind == KindKV {
 			v := values.Next()
-			p.pipe.Set(ctx, key, v, 0)
-			if err := p.queued(ctx, len(key)+len(v), true); err != nil {
+			if err := p.room(ctx, len(key)+len(v)); err != nil {
 				return err
 			}
+			p.pipe.Set(ctx, key, v, 0)
+			p.queued(len(key)+len(v), true)
 			continue
 		}
-		p.pipe.Del(ctx, key)
-		if err := p.queued(ctx, len(key), false); err != nil {
+		if err := p.room(ctx, len(key)); err != nil {
 			return err
 		}
-		for lo := 0; lo < s.Elements; lo += preloadChunk {
-			hi := min(lo+preloadChunk, s.Elements)
+		p.pipe.Del(ctx, key)
+		p.queued(len(key), false)
+		for lo := 0; lo < s.Elements; lo += perCommand {
+			hi := min(lo+perCommand, s.Elements)
+			n := len(key) + (hi-lo)*(elemBytes+ItemOverhead)
+			if err := p.room(ctx, n); err != nil {
+				return err
+			}
 			args, zs = args[:0], zs[:0]
 			switch s.Kind {
 			case KindList:
@@ -104,17 +118,23 @@ func (w *Workload) Preload(ctx context.Context, c redis.UniversalClient, progres
 				}
 				p.pipe.ZAdd(ctx, key, zs...)
 			}
-			if err := p.queued(ctx, (hi-lo)*elemBytes, hi == s.Elements); err != nil {
-				return err
-			}
+			p.queued(n, hi == s.Elements)
 		}
 	}
 	return p.flush(ctx)
 }
 
+// preloadPerCommand is how many elements of elemBytes bytes one preload
+// command carries: as many as fit in PreloadBytes, at least one and at most
+// preloadChunk.
+func preloadPerCommand(elemBytes int) int {
+	return min(max(PreloadBytes/(elemBytes+ItemOverhead), 1), preloadChunk)
+}
+
 // preloader sends Preload's pipelines.
 type preloader struct {
 	pipe     redis.Pipeliner
+	sizes    []int // payload bytes of each queued command, in order
 	bytes    int   // payload queued on pipe
 	done     int64 // keys whose every command is queued or sent
 	reported int64
@@ -122,17 +142,24 @@ type preloader struct {
 	progress func(done, total int64)
 }
 
-// queued accounts for a command of about n bytes just queued, the last of
-// its key when last, and sends the pipeline when it is full.
-func (p *preloader) queued(ctx context.Context, n int, last bool) error {
+// room sends the pipeline if a command of n more bytes would take it past
+// PreloadBytes or preloadBatch commands. A command larger than PreloadBytes
+// goes alone.
+func (p *preloader) room(ctx context.Context, n int) error {
+	if len(p.sizes) == 0 || len(p.sizes) < preloadBatch && p.bytes+n <= PreloadBytes {
+		return nil
+	}
+	return p.flush(ctx)
+}
+
+// queued accounts for the command of about n bytes just queued, the last
+// of its key when last.
+func (p *preloader) queued(n int, last bool) {
+	p.sizes = append(p.sizes, n)
 	p.bytes += n
 	if last {
 		p.done++
 	}
-	if p.pipe.Len() < preloadBatch && p.bytes < preloadBytes {
-		return nil
-	}
-	return p.flush(ctx)
 }
 
 // flush sends the queued commands and reports progress.
@@ -141,17 +168,60 @@ func (p *preloader) flush(ctx context.Context) error {
 		p.pipe.Discard()
 		return fmt.Errorf("preload: %w", err)
 	}
+	if len(p.sizes) == 0 {
+		return nil
+	}
 	cmds, _ := p.pipe.Exec(ctx)
-	p.bytes = 0
-	for _, cmd := range cmds {
-		if err := cmd.Err(); err != nil {
-			// The key, never the values.
-			return fmt.Errorf("preload: %s %v: %w", cmd.Name(), cmd.Args()[1], err)
-		}
+	sizes, bytes := p.sizes, p.bytes
+	p.sizes, p.bytes = p.sizes[:0], 0
+	if err := preloadFailure(cmds, sizes, bytes); err != nil {
+		return err
 	}
 	if p.progress != nil && p.done > p.reported {
 		p.progress(p.done, p.total)
 		p.reported = p.done
 	}
 	return nil
+}
+
+// preloadFailure names the command of a sent pipeline that failed, by its
+// name and key, never its values. The server's refusal of a command (OOM,
+// a protocol error) comes back as that command's reply. A failure without
+// a reply (the connection broke, a timeout) is given to every command not
+// yet answered, the DEL that opens a structure's commands included, so it
+// is blamed on the largest of them, the likeliest cause, with the
+// pipeline's size.
+func preloadFailure(cmds []redis.Cmder, sizes []int, bytes int) error {
+	var (
+		noReply error
+		largest = -1
+	)
+	for i, cmd := range cmds {
+		err := cmd.Err()
+		if err == nil {
+			continue
+		}
+		var reply redis.Error
+		if errors.As(err, &reply) {
+			return fmt.Errorf("preload: %s %v: %w", cmd.Name(), cmd.Args()[1], err)
+		}
+		if noReply == nil {
+			noReply = err
+		}
+		if i < len(sizes) && (largest < 0 || sizes[i] > sizes[largest]) {
+			largest = i
+		}
+	}
+	if noReply == nil {
+		return nil
+	}
+	if largest < 0 {
+		return fmt.Errorf("preload: %w", noReply)
+	}
+	cmd := cmds[largest]
+	if len(cmds) == 1 {
+		return fmt.Errorf("preload: %s %v (%d bytes) got no reply: %w", cmd.Name(), cmd.Args()[1], sizes[largest], noReply)
+	}
+	return fmt.Errorf("preload: %s %v (%d bytes, the largest of %d commands of %d bytes sent together) got no reply: %w",
+		cmd.Name(), cmd.Args()[1], sizes[largest], len(cmds), bytes, noReply)
 }

@@ -25,6 +25,9 @@ type opSpec struct {
 	// multiKey: the op names keys of different hash slots in one command, so
 	// it fails with CROSSSLOT on a cluster.
 	multiKey bool
+	// payload is what bounds the bytes one command sends or gets back,
+	// for the in-flight budget (payload.go); the zero value is keys only.
+	payload Payload
 
 	build func(OpParams) (Op, error) // a kv op
 
@@ -39,15 +42,16 @@ type opSpec struct {
 // reordering entries changes every seeded sequence, so a new op goes last
 // of its kind. No name appears twice.
 //
-// Adding an op is adding its entry here, and, for a kv op, its type in
+// Adding an op is adding its entry here (its payload included, or the
+// in-flight budget undercounts it), and, for a kv op, its type in
 // kv.go, or for a data-structure op whose arguments or command fit none of
 // the shapes of structure_op.go, its shape there.
 var specs = [...]opSpec{
 	// Strings: the exported types of kv.go.
-	{name: "get", kind: KindKV, build: func(OpParams) (Op, error) { return Get{}, nil }},
-	{name: "set", kind: KindKV, build: func(OpParams) (Op, error) { return Set{}, nil }},
-	{name: "set_ttl", kind: KindKV, build: newSetTTL},
-	{name: "mget", kind: KindKV, multiKey: true, build: func(p OpParams) (Op, error) { return MGet{Batch: p.MGetBatch}, nil }},
+	{name: "get", kind: KindKV, payload: PayloadValue, build: func(OpParams) (Op, error) { return Get{}, nil }},
+	{name: "set", kind: KindKV, payload: PayloadValue, build: func(OpParams) (Op, error) { return Set{}, nil }},
+	{name: "set_ttl", kind: KindKV, payload: PayloadValue, build: newSetTTL},
+	{name: "mget", kind: KindKV, payload: PayloadBatch, multiKey: true, build: func(p OpParams) (Op, error) { return MGet{Batch: p.MGetBatch}, nil }},
 	{name: "incr", kind: KindKV, build: func(OpParams) (Op, error) { return Incr{}, nil }},
 	{name: "del", kind: KindKV, build: func(OpParams) (Op, error) { return Del{}, nil }},
 
@@ -55,13 +59,13 @@ var specs = [...]opSpec{
 	// not there (an empty or missing list, an index past the end) is a miss.
 	//
 	// lpush and rpush are capped pushes; see cappedPush.
-	{name: "lpush", kind: KindList, draw: drawItem, send: cappedPush(true)},
-	{name: "rpush", kind: KindList, draw: drawItem, send: cappedPush(false)},
-	{name: "lpop", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.LPop)},
-	{name: "rpop", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.RPop)},
-	{name: "lrange", kind: KindList, draw: drawWindow, send: onRange(redis.Cmdable.LRange), missed: noStrings},
+	{name: "lpush", kind: KindList, payload: PayloadElement, draw: drawItem, send: cappedPush(true)},
+	{name: "rpush", kind: KindList, payload: PayloadElement, draw: drawItem, send: cappedPush(false)},
+	{name: "lpop", kind: KindList, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.LPop)},
+	{name: "rpop", kind: KindList, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.RPop)},
+	{name: "lrange", kind: KindList, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.LRange), missed: noStrings},
 	{name: "llen", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.LLen), missed: zeroInt},
-	{name: "lindex", kind: KindList, draw: drawIndex, send: sendLIndex},
+	{name: "lindex", kind: KindList, payload: PayloadElement, draw: drawIndex, send: sendLIndex},
 
 	// Hashes. Fields "f:<i>" hold ElementSize fixed bytes; hincrby's
 	// counters live in fields "n:<i>" of their own, because HINCRBY on a
@@ -70,10 +74,10 @@ var specs = [...]opSpec{
 	// that is not there is a miss; adding or overwriting a field, or
 	// incrementing a missing counter (it starts at 0), never is. hmget's
 	// fields may repeat, and it misses only when none exists, as mget.
-	{name: "hset", kind: KindHash, draw: drawFieldValue, send: sendHSet},
-	{name: "hget", kind: KindHash, draw: drawField, send: onMember(redis.Cmdable.HGet)},
-	{name: "hmget", kind: KindHash, draw: drawFields, send: sendHMGet, missed: allNil},
-	{name: "hgetall", kind: KindHash, draw: drawKey, send: onKey(redis.Cmdable.HGetAll), missed: noFields},
+	{name: "hset", kind: KindHash, payload: PayloadElement, draw: drawFieldValue, send: sendHSet},
+	{name: "hget", kind: KindHash, payload: PayloadElement, draw: drawField, send: onMember(redis.Cmdable.HGet)},
+	{name: "hmget", kind: KindHash, payload: PayloadRange, draw: drawFields, send: sendHMGet, missed: allNil},
+	{name: "hgetall", kind: KindHash, payload: PayloadAll, draw: drawKey, send: onKey(redis.Cmdable.HGetAll), missed: noFields},
 	{name: "hincrby", kind: KindHash, draw: drawCounter, send: sendHIncrBy},
 	{name: "hdel", kind: KindHash, draw: drawField, send: sendHDel, missed: zeroInt},
 	{name: "hlen", kind: KindHash, draw: drawKey, send: onKey(redis.Cmdable.HLen), missed: zeroInt},
@@ -84,13 +88,13 @@ var specs = [...]opSpec{
 	// there is not. srandmember's member is the server's choice, so its
 	// reply differs between engines but its outcome does not. sinter's two
 	// sets (maybe the same one) come from the key distribution.
-	{name: "sadd", kind: KindSet, draw: drawMember, send: onMembers(redis.Cmdable.SAdd)},
-	{name: "srem", kind: KindSet, draw: drawMember, send: onMembers(redis.Cmdable.SRem), missed: zeroInt},
-	{name: "sismember", kind: KindSet, draw: drawMember, send: sendSIsMember, missed: isFalse},
-	{name: "smembers", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SMembers), missed: noStrings},
+	{name: "sadd", kind: KindSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.SAdd)},
+	{name: "srem", kind: KindSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.SRem), missed: zeroInt},
+	{name: "sismember", kind: KindSet, payload: PayloadElement, draw: drawMember, send: sendSIsMember, missed: isFalse},
+	{name: "smembers", kind: KindSet, payload: PayloadAll, draw: drawKey, send: onKey(redis.Cmdable.SMembers), missed: noStrings},
 	{name: "scard", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SCard), missed: zeroInt},
-	{name: "srandmember", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SRandMember)},
-	{name: "sinter", kind: KindSet, multiKey: true, draw: drawTwoKeys, send: sendSInter, missed: noStrings},
+	{name: "srandmember", kind: KindSet, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.SRandMember)},
+	{name: "sinter", kind: KindSet, payload: PayloadAll, multiKey: true, draw: drawTwoKeys, send: sendSInter, missed: noStrings},
 
 	// Sorted sets: members as sets'. Member i's home score is i: zadd and
 	// Preload put it there, zincrby moves it by ±1, even odds, so scores
@@ -98,14 +102,14 @@ var specs = [...]opSpec{
 	// ±1: never a miss). zrangebyscore reads the scores in a window, which
 	// holds RangeLen members while scores are at home. zrevrange is zrange
 	// from the highest rank down. A lookup that finds nothing is a miss.
-	{name: "zadd", kind: KindZSet, draw: drawHomeScore, send: sendZAdd},
-	{name: "zincrby", kind: KindZSet, draw: drawStep, send: sendZIncrBy},
-	{name: "zscore", kind: KindZSet, draw: drawMember, send: onMember(redis.Cmdable.ZScore)},
-	{name: "zrank", kind: KindZSet, draw: drawMember, send: onMember(redis.Cmdable.ZRank)},
-	{name: "zrange", kind: KindZSet, draw: drawWindow, send: onRange(redis.Cmdable.ZRange), missed: noStrings},
-	{name: "zrangebyscore", kind: KindZSet, draw: drawWindow, send: sendZRangeByScore, missed: noStrings},
-	{name: "zrevrange", kind: KindZSet, draw: drawWindow, send: onRange(redis.Cmdable.ZRevRange), missed: noStrings},
-	{name: "zrem", kind: KindZSet, draw: drawMember, send: onMembers(redis.Cmdable.ZRem), missed: zeroInt},
+	{name: "zadd", kind: KindZSet, payload: PayloadElement, draw: drawHomeScore, send: sendZAdd},
+	{name: "zincrby", kind: KindZSet, payload: PayloadElement, draw: drawStep, send: sendZIncrBy},
+	{name: "zscore", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMember(redis.Cmdable.ZScore)},
+	{name: "zrank", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMember(redis.Cmdable.ZRank)},
+	{name: "zrange", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.ZRange), missed: noStrings},
+	{name: "zrangebyscore", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: sendZRangeByScore, missed: noStrings},
+	{name: "zrevrange", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.ZRevRange), missed: noStrings},
+	{name: "zrem", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.ZRem), missed: zeroInt},
 	{name: "zcard", kind: KindZSet, draw: drawKey, send: onKey(redis.Cmdable.ZCard), missed: zeroInt},
 }
 

@@ -121,7 +121,7 @@ type names struct {
 
 func newNames(prefix string, count, minSize int) *names {
 	digits := len(strconv.Itoa(max(count-1, 0)))
-	n := &names{prefix: prefix, digits: digits, size: max(minSize, len(prefix)+digits)}
+	n := &names{prefix: prefix, digits: digits, size: nameSize(prefix, count, minSize)}
 	if count <= maxNameTable/n.size {
 		var b strings.Builder
 		b.Grow(count * n.size)

@@ -23,6 +23,7 @@ type Config struct {
 	Probes          Probes        `mapstructure:"probes"`
 	Scenario        Scenario      `mapstructure:"scenario"`
 	Failover        Failover      `mapstructure:"failover"`
+	Limits          Limits        `mapstructure:"limits"`
 }
 
 // Scenario is an optional timeline of phases for soaks: each phase scales or
@@ -186,6 +187,9 @@ type Target struct {
 	DialTimeout  time.Duration `mapstructure:"dial_timeout"`
 	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// InfoInterval is how often the target's INFO is read (role, run_id,
+	// master link): a demotion or a restart is seen within it.
+	InfoInterval time.Duration `mapstructure:"info_interval"`
 	// CloudWatch names the ElastiCache resource to poll when cloudwatch is
 	// enabled; a target without one is not polled.
 	CloudWatch TargetCloudWatch `mapstructure:"cloudwatch"`

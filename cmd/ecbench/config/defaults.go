@@ -38,6 +38,7 @@ func defaultConfig() Config {
 			Integrity: IntegrityProbe{Keys: 10_000, Interval: 100 * time.Millisecond, Timeout: time.Second,
 				ValueSize: 128, VerifyDelay: 10 * time.Second, SweepRate: 1000, Sample: 1},
 		},
+		Limits: Limits{MaxMemory: DefaultMaxMemory},
 		CloudWatch: CloudWatch{
 			Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
 			DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"},
@@ -52,6 +53,7 @@ func defaultTarget() Target {
 		DialTimeout:  2 * time.Second,
 		ReadTimeout:  time.Second,
 		WriteTimeout: time.Second,
+		InfoInterval: target.DefaultInfoInterval,
 	}
 }
 

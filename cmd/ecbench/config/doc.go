@@ -39,6 +39,15 @@
 // "[redacted]". Relative paths (password_file, tls.ca_file) are relative to
 // the working directory.
 //
+// # Limits
+//
+// limits.max_memory bounds the generator's worst case: Load refuses a
+// configuration whose requests in flight, probes' ledgers, buffers or
+// preload could take more (validate_budget.go), naming the fields that
+// make the figure; Config.Budget gives the figures, and the runners share
+// the in-flight cap it derives. Sizes (Size) are written with a unit,
+// "512MiB", "1GiB", "64KB", or as a number of bytes.
+//
 // # Rates
 //
 // A workload's rate is one of the schedule types of loadgen/schedule, which

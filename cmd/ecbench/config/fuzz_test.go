@@ -34,6 +34,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("targets: " + nestedLists(10_000) + "\nworkloads: [{name: kv, keys: " + nestedMaps(5_000) + "}]"))
 	f.Add([]byte(base + "a: " + nestedLists(10_001)))
 	f.Add([]byte(base + blockMaps("a", 50_000)))
+	// Sizes and the budget.
+	f.Add([]byte(base + "limits: {max_memory: 1.5GiB, max_inflight_bytes: 512 MiB}\n"))
+	f.Add([]byte("targets: [{name: a, addrs: ['a:1']}]\nworkloads: [{name: w, values: {size: 536870912}, pipeline: 1000}]\nlimits: {max_memory: 1e12}\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "fuzz.yaml")

@@ -44,6 +44,7 @@ func TestLoadValid(t *testing.T) {
 				Targets: []Target{{
 					Name: "redis", Mode: "standalone", Addrs: []string{"127.0.0.1:6379"},
 					Protocol: 2, DialTimeout: 2 * time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+					InfoInterval: 5 * time.Second,
 				}},
 				Workloads: []Workload{{
 					Name: "kv", Seed: 1,
@@ -58,6 +59,7 @@ func TestLoadValid(t *testing.T) {
 				CloudWatch: CloudWatch{Period: time.Minute, PollInterval: time.Minute, Lookback: 10 * time.Minute,
 					DiscoveryInterval: 5 * time.Minute, Statistics: []string{"Average"}},
 				Failover: Failover{PollInterval: 5 * time.Second},
+				Limits:   Limits{MaxMemory: 1 << 30},
 				Probes: Probes{
 					Availability: AvailabilityProbe{Enabled: true, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
 					Integrity: IntegrityProbe{Keys: 10000, Interval: 100 * time.Millisecond, Timeout: time.Second,
@@ -96,12 +98,15 @@ func TestLoadValid(t *testing.T) {
 			if !reflect.DeepEqual(w.Ops, Ops{"get": 1, "set_ttl": 1, "incr": 1, "del": 1}) {
 				t.Errorf("a written ops mapping must not get the default mix: %+v", w.Ops)
 			}
-			if want := (Rate{Type: "closed", Params: &schedule.ClosedParams{Workers: 10000}}); !reflect.DeepEqual(w.Rate, want) ||
-				w.Rate.OpenLoop() || w.Rate.Workers() != 10000 {
+			if want := (Rate{Type: "closed", Params: &schedule.ClosedParams{Workers: 2}}); !reflect.DeepEqual(w.Rate, want) ||
+				w.Rate.OpenLoop() || w.Rate.Workers() != 2 {
 				t.Errorf("rate: %+v", w.Rate)
 			}
 			if !w.RunsOn("redis") || !w.RunsOn("valkey") || c.Workloads[1].RunsOn("redis") {
 				t.Error("RunsOn")
+			}
+			if c.Limits != (Limits{MaxMemory: 8 << 30, MaxInflightBytes: 6 << 30}) {
+				t.Errorf("limits: %+v", c.Limits)
 			}
 		}},
 		{"valid-rates.yaml", func(t *testing.T, c *Config) {

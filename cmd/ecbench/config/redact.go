@@ -46,6 +46,8 @@ func plain(v reflect.Value) any {
 	switch {
 	case t == durationType:
 		return time.Duration(v.Int()).String()
+	case t == sizeType:
+		return Size(v.Int()).String()
 	case t == secretType:
 		return Secret(v.String()).String()
 	case t == rateType:

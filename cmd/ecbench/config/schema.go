@@ -113,6 +113,21 @@ func (ps *problems) check(path string, raw any, t reflect.Type) (clean any, ok b
 		}
 		return fail(`a duration such as "1m30s" or "500ms"`)
 
+	case t == sizeType:
+		switch v := raw.(type) {
+		case string:
+			n, err := parseSize(v)
+			if err != nil {
+				return fail(err.Error())
+			}
+			return n, true
+		case int, int64, uint64, float64:
+			if n, isInt := toInt(v); isInt && !n.neg && !n.tooLarge && n.abs <= math.MaxInt64 {
+				return int64(n.abs), true
+			}
+		}
+		return fail(errSizeSyntax.Error())
+
 	case isMapping(t):
 		m, isMap := raw.(map[string]any)
 		if !isMap {

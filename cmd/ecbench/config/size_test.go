@@ -48,7 +48,7 @@ func repeatUntil(n int, line string) string {
 	}
 }
 
-const allowedTop = "bench, cloudwatch, failover, listen, log, probes, scenario, shutdown_timeout, summary_interval, targets, workloads"
+const allowedTop = "bench, cloudwatch, failover, limits, listen, log, probes, scenario, shutdown_timeout, summary_interval, targets, workloads"
 
 // sizeCases are inputs that reach the limits of depth and size, each with
 // the error it must get: the whole text of a *ValidationError, or the end of

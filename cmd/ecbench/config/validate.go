@@ -22,6 +22,7 @@ const (
 	maxPoolSize        = 10_000
 	maxShutdownTimeout = 4 * time.Second // the daemon must stop within 5s
 	minSummaryInterval = 100 * time.Millisecond
+	minInfoInterval    = 100 * time.Millisecond
 	maxKeyCount        = 1_000_000_000
 	maxValueSize       = 512 << 20 // Redis' proto-max-bulk-len
 	maxWeight          = 1_000_000
@@ -99,6 +100,10 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 	v.probes("probes", cfg.Probes)
 	v.scenario(cfg)
 	v.thresholds(cfg)
+	v.limits(cfg.Limits)
+	if len(ps.list) == 0 {
+		v.budget(cfg)
+	}
 }
 
 func (v validator) target(p string, t *Target) {
@@ -168,6 +173,9 @@ func (v validator) target(p string, t *Target) {
 	v.positive(p+".dial_timeout", t.DialTimeout)
 	v.positive(p+".read_timeout", t.ReadTimeout)
 	v.positive(p+".write_timeout", t.WriteTimeout)
+	if v.positive(p+".info_interval", t.InfoInterval) && t.InfoInterval < minInfoInterval {
+		v.add(p+".info_interval", fmt.Sprintf("must be >= %v (each poll is a few INFO commands per node), got %s", minInfoInterval, describe(t.InfoInterval)))
+	}
 }
 
 // element returns the i-th element of the list at key of the raw tree.

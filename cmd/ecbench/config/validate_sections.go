@@ -20,10 +20,14 @@ func (v validator) scenario(cfg *Config) {
 	names := newNames(len(cfg.Workloads), func(i int) string { return cfg.Workloads[i].Name }, maxWorkloads, false)
 	scenario, _ := v.raw["scenario"].(map[string]any)
 	phases, _ := scenario["phases"].([]any)
+	seen := map[string]int{}
 	for i := range cfg.Scenario.Phases {
 		ph := &cfg.Scenario.Phases[i]
 		p := indexPath("scenario.phases", i)
 		v.name(p+".name", ph.Name)
+		// A phase's name is the label value of ecbench_phase_info and
+		// what the report shades: two phases of one name are one.
+		v.unique("scenario.phases", i, ph.Name, seen)
 		v.positive(p+".duration", ph.Duration)
 		v.multiplier(p+".rate_multiplier", ph.RateMultiplier)
 		var praw map[string]any
@@ -71,7 +75,7 @@ func (v validator) scenario(cfg *Config) {
 			}
 		}
 	}
-	v.positive("failover.poll_interval", cfg.Failover.PollInterval)
+	v.interval("failover.poll_interval", cfg.Failover.PollInterval)
 }
 
 func (v validator) multiplier(p string, m float64) {
@@ -82,7 +86,7 @@ func (v validator) multiplier(p string, m float64) {
 
 func (v validator) probes(p string, pr Probes) {
 	a := pr.Availability
-	v.positive(p+".availability.interval", a.Interval)
+	v.interval(p+".availability.interval", a.Interval)
 	v.positive(p+".availability.timeout", a.Timeout)
 	i := pr.Integrity
 	ip := p + ".integrity"
@@ -91,7 +95,7 @@ func (v validator) probes(p string, pr Probes) {
 	if !(i.Sample > 0 && i.Sample <= 1) {
 		v.add(ip+".sample", "must be > 0 and <= 1 (the share of writes read back), got "+formatFloat(i.Sample))
 	}
-	if v.positive(ip+".interval", i.Interval) && v.positive(ip+".verify_delay", i.VerifyDelay) {
+	if v.interval(ip+".interval", i.Interval) && v.positive(ip+".verify_delay", i.VerifyDelay) {
 		// A record must be read back before the ring comes round to its key.
 		if need := int(i.VerifyDelay/i.Interval) + 1; i.Keys <= need {
 			v.add(ip+".keys", fmt.Sprintf("must be > verify_delay/interval = %d (a record is read back before its key is rewritten), got %d", need-1, i.Keys))
@@ -101,7 +105,7 @@ func (v validator) probes(p string, pr Probes) {
 	switch {
 	case !(i.SweepRate > 0 && i.SweepRate <= maxSweepRate):
 		v.add(ip+".sweep_rate", fmt.Sprintf("must be > 0 and <= %d (writes read again per second), got %s", maxSweepRate, formatFloat(i.SweepRate)))
-	case i.Interval > 0 && i.Sample > 0 && i.Sample <= 1:
+	case i.Interval >= minInterval && i.Sample > 0 && i.Sample <= 1:
 		// A sweep slower than the checked writes arrive never comes round.
 		if perSecond := i.Sample / i.Interval.Seconds(); i.SweepRate <= perSecond {
 			v.add(ip+".sweep_rate", fmt.Sprintf("must be > sample/interval = %s (the checked writes per second), got %s", formatFloat(perSecond), formatFloat(i.SweepRate)))
@@ -131,7 +135,7 @@ func (v validator) cloudWatch(cfg *Config) {
 	if v.positive(p+".lookback", c.Lookback) && c.Lookback < c.Period {
 		v.add(p+".lookback", fmt.Sprintf("must be >= period (%v), got %s", c.Period, describe(c.Lookback)))
 	}
-	v.positive(p+".discovery_interval", c.DiscoveryInterval)
+	v.interval(p+".discovery_interval", c.DiscoveryInterval)
 	if len(c.Statistics) == 0 {
 		v.add(p+".statistics", "at least one statistic is required: "+strings.Join(cloudWatchStatistics, ", ")+" or a percentile such as p99")
 	}
