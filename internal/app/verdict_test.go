@@ -149,6 +149,17 @@ bench: {warmup: 0s, duration: 4s}
 	for _, l := range append(c.DecisionLines(), c.Warnings...) {
 		t.Log(l)
 	}
+	// A CI host can starve the test process itself for as long as the
+	// freeze (schedule lags of 1.6 s on both runners were seen): then the
+	// honest answer is that the generator, not the server, set the pace.
+	for _, g := range run.Generator {
+		if g.MaxScheduleLag >= 500*time.Millisecond {
+			if d := c.Workloads[0]; d.Kind != comparison.Untrusted {
+				t.Errorf("generator lag %v on %s, yet the decision is %q (%s); want untrusted", g.MaxScheduleLag, g.Target, d.Kind, d.Text)
+			}
+			return
+		}
+	}
 	var p95 float64
 	for _, s := range run.Series {
 		if s.Target == "valkey" {
