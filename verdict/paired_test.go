@@ -24,6 +24,8 @@ func (p pairedRun) phi() float64 {
 	return p.ownPhi
 }
 
+// ar1 is stationary AR(1) noise with lag-1 correlation phi and standard
+// deviation sd (the paired, quantile and rate tests' shared noise).
 func ar1(rng *rand.Rand, n int, phi, sd float64) []float64 {
 	xs := make([]float64, n)
 	e := sd * rng.NormFloat64()

@@ -20,8 +20,8 @@ type errorRun struct {
 }
 
 func (e errorRun) generate(rng *rand.Rand, n int, perInterval, pRedis, pValkey float64) []RatePair {
-	shared := rateAR1(rng, n, 0.8, e.shared)
-	ownR, ownV := rateAR1(rng, n, 0.5, e.own), rateAR1(rng, n, 0.5, e.own)
+	shared := ar1(rng, n, 0.8, e.shared)
+	ownR, ownV := ar1(rng, n, 0.5, e.own), ar1(rng, n, 0.5, e.own)
 	sd2 := e.shared*e.shared + e.own*e.own
 	src := rand.NewPCG(rng.Uint64(), rng.Uint64())
 	draw := func(requests, p float64) RateSample {
@@ -39,19 +39,6 @@ func (e errorRun) generate(rng *rand.Rand, n int, perInterval, pRedis, pValkey f
 		}
 	}
 	return pairs
-}
-
-// rateAR1 is stationary AR(1) noise with lag-1 correlation phi and standard
-// deviation sd.
-func rateAR1(rng *rand.Rand, n int, phi, sd float64) []float64 {
-	xs := make([]float64, n)
-	e := sd * rng.NormFloat64()
-	innovation := sd * math.Sqrt(1-phi*phi)
-	for i := range xs {
-		e = phi*e + innovation*rng.NormFloat64()
-		xs[i] = e
-	}
-	return xs
 }
 
 const rateTrials = 1000
