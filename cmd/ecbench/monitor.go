@@ -44,7 +44,8 @@ Written to the output directory as it goes (flushed every second):
   outages.csv       one row per outage: start, end, duration, first and last error class, failed probes
   integrity.csv     runs of integrity verdicts: result, sequence range, count, the sweep that found them
   cloudwatch.csv    every CloudWatch datapoint once: timestamp, cluster, node, metric, stat, value
-  events.jsonl      engine, version, mode and role detected and changed; outages started and ended
+  events.jsonl      engine, version, mode and role detected and changed; a node's role change,
+                    restart (run_id) and master link; outages started and ended
   summary.txt       the summary printed at Ctrl-C
 
 It writes an availability key (ecbench:monitor:avail, expiring after a
@@ -68,6 +69,7 @@ type monitorFlags struct {
 	tls, cluster                   bool
 	dir                            string
 	probeInterval, probeTimeout    time.Duration
+	infoInterval                   time.Duration
 	cloudWatchInterval             time.Duration
 	integrityKeys                  int
 	listen, logLevel, logFormat    string
@@ -75,7 +77,7 @@ type monitorFlags struct {
 
 func newMonitorFlags(stderr io.Writer) (*pflag.FlagSet, *monitorFlags) {
 	fs := newFlags("monitor", monitorSynopsis, stderr)
-	f := &monitorFlags{probeInterval: app.DefaultMonitorProbeInterval, cloudWatchInterval: time.Minute}
+	f := &monitorFlags{probeInterval: app.DefaultMonitorProbeInterval, infoInterval: app.DefaultMonitorInfoInterval, cloudWatchInterval: time.Minute}
 	fs.StringVarP(&f.clusterID, "cluster-id", "c", "", "ElastiCache replication group or cache cluster id: finds the endpoint (without --host) and names what CloudWatch polls")
 	fs.StringVarP(&f.region, "region", "r", "", "AWS region (default: the AWS environment or shared config, else "+defaultMonitorRegion+")")
 	fs.StringVar(&f.host, "host", "", "endpoint host, instead of looking it up from -c")
@@ -90,6 +92,7 @@ func newMonitorFlags(stderr io.Writer) (*pflag.FlagSet, *monitorFlags) {
 	fs.VarP(intervalFlag{&f.probeInterval}, "probe-interval", "t", "time between availability probes and between integrity writes")
 	fs.VarP(intervalFlag{&f.cloudWatchInterval}, "cloudwatch-interval", "m", "time between CloudWatch polls; 0: no polling")
 	fs.Var(intervalFlag{&f.probeTimeout}, "probe-timeout", "a slower availability probe fails (default: the probe interval)")
+	fs.Var(intervalFlag{&f.infoInterval}, "info-interval", "time between INFO polls (role, run_id, master link, engine and version); also at once after an outage or a READONLY")
 	fs.IntVar(&f.integrityKeys, "integrity-keys", 10000, "keys of the integrity probe's ring: a lost write is found until its key is rewritten, keys × probe interval later; 0: no integrity probe")
 	fs.StringVar(&f.listen, "listen", "", "also serve /metrics on this address, host:port")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -155,6 +158,9 @@ func (f *monitorFlags) check(fs *pflag.FlagSet) []string {
 	}
 	if fs.Changed("probe-timeout") && f.probeTimeout < time.Millisecond {
 		bad("--probe-timeout: must be at least 1ms, got %v", f.probeTimeout)
+	}
+	if f.infoInterval < 100*time.Millisecond {
+		bad("--info-interval: must be at least 100ms (each poll is a few INFO commands), got %v", f.infoInterval)
 	}
 	if f.cloudWatchInterval != 0 && f.cloudWatchInterval < time.Second {
 		bad("-m/--cloudwatch-interval: must be 0 (no polling) or at least 1s, got %v", f.cloudWatchInterval)
@@ -223,7 +229,7 @@ func (f *monitorFlags) options(ctx context.Context, password string, log *zap.Lo
 	o := app.MonitorOptions{
 		Target: target.Options{Name: "endpoint", Username: f.username, Password: password,
 			TLS: target.TLS{Enabled: f.tls}},
-		ProbeInterval: f.probeInterval, ProbeTimeout: f.probeTimeout, IntegrityKeys: f.integrityKeys,
+		ProbeInterval: f.probeInterval, ProbeTimeout: f.probeTimeout, InfoInterval: f.infoInterval, IntegrityKeys: f.integrityKeys,
 		Dir: f.dir, Listen: f.listen, Version: buildVersion(),
 	}
 	if f.integrityKeys == 0 {

@@ -44,6 +44,7 @@ func TestMonitorFlagErrors(t *testing.T) {
 		{"probe interval not a number", []string{"--host", "h", "-t", "fast"},
 			`ecbench monitor: invalid argument "fast" for "-t, --probe-interval" flag: want a duration such as 100ms or 1m, or seconds such as 0.1`},
 		{"probe timeout", []string{"--host", "h", "--probe-timeout", "0.0000001"}, "ecbench monitor: --probe-timeout: must be at least 1ms, got 100ns"},
+		{"info interval", []string{"--host", "h", "--info-interval", "10ms"}, "ecbench monitor: --info-interval: must be at least 100ms (each poll is a few INFO commands), got 10ms"},
 		{"cloudwatch interval", []string{"--host", "h", "-m", "0.5"}, "ecbench monitor: -m/--cloudwatch-interval: must be 0 (no polling) or at least 1s, got 500ms"},
 		{"two passwords", []string{"--host", "h", "--password", "x", "--password-env", "PW"}, "ecbench monitor: --password, --password-env and --password-file: give at most one"},
 		{"unset password variable", []string{"--host", "h", "--password-env", "ECBENCH_TEST_UNSET_PW"}, `ecbench monitor: --password-env: environment variable "ECBENCH_TEST_UNSET_PW" is not set or empty`},

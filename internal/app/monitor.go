@@ -29,7 +29,7 @@ type MonitorOptions struct {
 	// how many writes back a loss is still found. 0: 10,000; negative: no
 	// integrity probe.
 	IntegrityKeys int
-	InfoInterval  time.Duration // how often INFO is read for engine, version and role; default 5s
+	InfoInterval  time.Duration // how often INFO is read (engine, version, role, run_id, master link); default 5s
 	CloudWatch    MonitorCloudWatch
 	Dir           string // the output directory, created if missing; required
 	Listen        string // serve /metrics there; "": no server
@@ -56,6 +56,12 @@ const (
 	monitorAvailabilityKey = "ecbench:monitor:avail"
 	monitorIntegrityPrefix = "ecbench:monitor:integrity:"
 )
+
+// monitorHealthInterval is the poller's health check (PING) interval: the
+// daemon's, or the INFO interval when that is shorter. The availability
+// probe measures outages; the health check only brings the poller back
+// after one, and Recheck at the outage's end does that at once.
+func monitorHealthInterval(info time.Duration) time.Duration { return min(info, healthInterval) }
 
 func (o MonitorOptions) withDefaults() (MonitorOptions, error) {
 	var errs []error
@@ -97,11 +103,10 @@ type Monitor struct {
 	reg    *prometheus.Registry
 	server *metrics.Server // nil without Listen
 
-	avail    *probe.Availability
-	integ    *probe.Integrity // nil when off
-	poller   *cloudwatch.Poller
-	tap      *cloudWatchTap // nil when CloudWatch is off
-	redetect chan struct{}  // INFO is due at once; never blocks
+	avail  *probe.Availability
+	integ  *probe.Integrity // nil when off
+	poller *cloudwatch.Poller
+	tap    *cloudWatchTap // nil when CloudWatch is off
 
 	// The output files, and the verdict runs waiting to be written:
 	// problems go out within a second, verified runs once a minute.
@@ -126,7 +131,7 @@ func NewMonitor(o MonitorOptions, log *zap.Logger) (*Monitor, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Monitor{o: o, log: log, reg: metrics.NewRegistry(), redetect: make(chan struct{}, 1)}
+	m := &Monitor{o: o, log: log, reg: metrics.NewRegistry()}
 	if err := m.createFiles(); err != nil {
 		m.closeFiles()
 		return nil, err
@@ -138,6 +143,7 @@ func NewMonitor(o MonitorOptions, log *zap.Logger) (*Monitor, error) {
 		}
 		return nil, err
 	}
+	o.Target.InfoInterval = o.InfoInterval
 	if m.target, err = target.New(o.Target); err != nil {
 		return fail(err)
 	}
@@ -291,7 +297,7 @@ func (m *Monitor) Run(ctx context.Context) (*MonitorSummary, error) {
 	if m.poller != nil {
 		rest.Go(func() { m.poller.Run(restCtx) })
 	}
-	rest.Go(func() { m.watchInfo(restCtx) })
+	rest.Go(func() { m.target.Monitor(restCtx, monitorHealthInterval(m.o.InfoInterval), m.onTargetEvent) })
 
 	var flushErr error // the first; a file's write error sticks
 	tick := time.NewTicker(time.Second)

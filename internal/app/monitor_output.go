@@ -131,9 +131,12 @@ func (j *jsonLines) close() error { return errors.Join(j.flush(), j.f.Close()) }
 
 // monitorEvent is one line of events.jsonl.
 type monitorEvent struct {
-	Time  string `json:"time"`
-	Event string `json:"event"` // detected, changed, outage_start, outage_end
-	// detected and changed: what INFO says now; changed: and before.
+	Time string `json:"time"`
+	// detected, changed, role_changed, restarted, master_link_changed,
+	// outage_start, outage_end
+	Event string `json:"event"`
+	// detected and changed: what INFO says now; changed: and before. The
+	// node events: the node's role now and before, and the engine.
 	Engine          string `json:"engine,omitempty"`
 	Version         string `json:"version,omitempty"`
 	Mode            string `json:"mode,omitempty"`
@@ -142,6 +145,15 @@ type monitorEvent struct {
 	PreviousVersion string `json:"previous_version,omitempty"`
 	PreviousMode    string `json:"previous_mode,omitempty"`
 	PreviousRole    string `json:"previous_role,omitempty"`
+	// role_changed, restarted, master_link_changed: the node (host:port),
+	// a replica's primary, run_id and master link, now and before.
+	Node               string `json:"node,omitempty"`
+	Primary            string `json:"primary,omitempty"`
+	PreviousPrimary    string `json:"previous_primary,omitempty"`
+	RunID              string `json:"run_id,omitempty"`
+	PreviousRunID      string `json:"previous_run_id,omitempty"`
+	MasterLink         string `json:"master_link,omitempty"`
+	PreviousMasterLink string `json:"previous_master_link,omitempty"`
 	// outage_start and outage_end.
 	Start    string   `json:"start,omitempty"`
 	Duration *float64 `json:"duration_seconds,omitempty"`

@@ -133,6 +133,7 @@ func TestMonitorRestart(t *testing.T) {
 	killed := time.Now()
 	srv.Kill()
 	time.Sleep(time.Second)
+	srv.Kill()
 	srv.Restart()
 	restarted := time.Now()
 	e2etest.Eventually(t, 10*time.Second, "the outage's end:\n"+logs.String(), func() bool { return m.outagesSoFar() > 0 })
@@ -222,20 +223,15 @@ func TestMonitorRestart(t *testing.T) {
 		t.Errorf("%s: %d lost, summary %d", IntegrityFile, lost, s.Lost)
 	}
 
+	// The restart is seen by INFO (a new run_id) as well: after the
+	// outage's end asks for a poll, or before it if the poller's own
+	// health check came first.
 	var kinds []string
-	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		var e monitorEvent
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("%s: %q: %v", EventsFile, line, err)
-		}
+	for _, e := range readEvents(t, dir, "detected", "outage_start", "outage_end", "restarted", "changed", "role_changed") {
 		kinds = append(kinds, e.Event)
 	}
-	if got := strings.Join(kinds, ","); got != "detected,outage_start,outage_end" {
-		t.Errorf("%s: events %s", EventsFile, got)
+	if got := strings.Join(kinds, ","); got != "detected,outage_start,outage_end,restarted" && got != "detected,outage_start,restarted,outage_end" {
+		t.Errorf("%s: events %s, want detected, the outage and one restart", EventsFile, got)
 	}
 
 	text, err := os.ReadFile(filepath.Join(dir, SummaryFile))
@@ -425,5 +421,99 @@ func TestMonitorEngineMigration(t *testing.T) {
 	if len(changes) != 1 || changes[0].Engine != "valkey" || changes[0].PreviousEngine != "redis" ||
 		changes[0].Version != s.After.Version || changes[0].PreviousVersion != s.Before.Version {
 		t.Errorf("changed events %+v", changes)
+	}
+}
+
+// readEvents returns the events file's lines of the given kinds, in order.
+func readEvents(t *testing.T, dir string, kinds ...string) []monitorEvent {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []monitorEvent
+	for line := range strings.Lines(string(b)) {
+		var e monitorEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("%s: %q: %v", EventsFile, line, err)
+		}
+		if slices.Contains(kinds, e.Event) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestMonitorRoleChangeAndRestart demotes the monitored server (REPLICAOF),
+// promotes it back and restarts it: the monitor's one INFO poller (the
+// target's) sees each role change and the restart, writes them to
+// events.jsonl with the node's status before and after, counts the role
+// changes in the summary and asks the integrity probe for a full sweep.
+func TestMonitorRoleChangeAndRestart(t *testing.T) {
+	t.Parallel()
+	const infoInterval = 500 * time.Millisecond
+	other := servertest.Start(t, servertest.Valkey, "repl-diskless-sync-delay", "0")
+	srv := servertest.Start(t, servertest.Valkey)
+	dir := t.TempDir()
+	var logs syncBuffer
+	m, err := NewMonitor(MonitorOptions{
+		Target: target.Options{Name: "rg", Addrs: []string{srv.Addr}}, ProbeInterval: 50 * time.Millisecond,
+		ProbeTimeout: time.Second, IntegrityKeys: 1000, InfoInterval: infoInterval, Dir: dir,
+	}, testLogger(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runMonitor(t, m)
+	role := func() string {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.sum.After.Role
+	}
+	// A margin for a loaded CI host: the poll itself is due within the
+	// interval (and sooner: the probes' READONLY asks for it at once).
+	const within = infoInterval + 5*time.Second
+	e2etest.Eventually(t, 10*time.Second, "primary detected", func() bool { return role() == target.RolePrimary })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin := srv.Client()
+	if err := admin.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(other.Port)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(timeout time.Duration, what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(timeout); !cond(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out after %v waiting for %s; the log:\n%s", timeout, what, logs.String())
+			}
+		}
+	}
+	waitFor(within, "the demotion", func() bool { return role() == target.RoleReplica })
+	if err := admin.Do(ctx, "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(within, "the promotion", func() bool { return role() == target.RolePrimary })
+	srv.Kill()
+	srv.Restart()
+	// The restart, and the full sweep it asks for, done.
+	waitFor(10*time.Second+within, "the restart's sweep", func() bool {
+		return strings.Contains(logs.String(), `"reason":"restart"`)
+	})
+	s := stop()
+
+	if s.Before.Role != target.RolePrimary || s.After.Role != target.RolePrimary || s.Changes != 2 {
+		t.Errorf("role %q -> %q with %d changes, want primary -> primary with 2 (demoted, promoted)", s.Before.Role, s.After.Role, s.Changes)
+	}
+	roles := readEvents(t, dir, "role_changed")
+	if len(roles) != 2 || roles[0].Node != srv.Addr || roles[0].PreviousRole != target.RolePrimary ||
+		roles[0].Role != target.RoleReplica || roles[0].Primary != other.Addr ||
+		roles[1].PreviousRole != target.RoleReplica || roles[1].Role != target.RolePrimary || roles[1].PreviousPrimary != other.Addr {
+		t.Errorf("role_changed events %+v, want %s primary -> replica of %s, then back", roles, srv.Addr, other.Addr)
+	}
+	restarts := readEvents(t, dir, "restarted")
+	if len(restarts) != 1 || restarts[0].RunID == "" || restarts[0].PreviousRunID == "" || restarts[0].RunID == restarts[0].PreviousRunID {
+		t.Errorf("restarted events %+v, want one with a new run_id", restarts)
+	}
+	if !strings.Contains(logs.String(), `"reason":"role change"`) {
+		t.Errorf("no integrity sweep for the role change:\n%s", logs.String())
 	}
 }
