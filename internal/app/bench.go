@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -143,7 +142,7 @@ func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []result
 	ts := b.plan.targetsOf(i)
 	defer b.cleanup(i, ts)
 	if wc.Preload {
-		if err := b.preload(ctx, i, ts); err != nil {
+		if err := b.plan.preload(ctx, i, ts); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -328,26 +327,4 @@ func (t teeLag) RecordLag(d time.Duration) {
 	for _, l := range t {
 		l.RecordLag(d)
 	}
-}
-
-// preload fills workload i's key space on every target at once.
-func (b *Bench) preload(ctx context.Context, i int, ts []*target.Target) error {
-	w := b.plan.workloads[i]
-	start := time.Now()
-	errs := make([]error, len(ts))
-	var wg sync.WaitGroup
-	for k, t := range ts {
-		wg.Go(func() {
-			if err := w.Preload(ctx, t.Client(), nil); err != nil {
-				errs[k] = fmt.Errorf("preload %s on %s: %w", w.Name, t.Name(), err)
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	b.plan.log.Info("preloaded", zap.String("workload", w.Name), zap.Int("targets", len(ts)),
-		zap.Duration("took", time.Since(start).Round(time.Millisecond)))
-	return nil
 }
