@@ -203,6 +203,19 @@ func (r *Recorder) TakeSummary(now time.Time) Summary {
 	return s
 }
 
+// StartAt moves the start of the recorder's run and of its current
+// interval to now, as if it had been created then: the daemon's runners
+// start after its preload, and rates over time they did not run would
+// understate them. Results already recorded stay counted.
+func (r *Recorder) StartAt(now time.Time) {
+	iv := &r.iv
+	iv.take.Lock()
+	defer iv.take.Unlock()
+	iv.mu.Lock()
+	iv.since, iv.start = now, now
+	iv.mu.Unlock()
+}
+
 // TotalSummary returns the statistics of every result recorded since the
 // recorder was created, its Rate over the time from then to now, without
 // disturbing the current interval: the next TakeSummary still covers it

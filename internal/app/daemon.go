@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -52,7 +54,11 @@ type Daemon struct {
 	cloudwatch *cloudwatch.Poller
 	probes     probeSet
 	scenario   *scenarioRun // nil without phases
-	start      time.Time    // the runners' and the scenario's time zero
+	// preloads are the workloads (indices) the daemon preloads before its
+	// runners start; preloading is set until they are done.
+	preloads   []int
+	preloading atomic.Bool
+	started    atomic.Bool // the runners are running: summaries are due
 }
 
 // NewDaemon builds the daemon of cfg. AWS clients (CloudWatch, failover)
@@ -74,11 +80,13 @@ func NewDaemon(cfg *config.Config, log *zap.Logger, version string) (*Daemon, er
 	if d.scenario, err = p.scenario(ctx); err != nil {
 		return fail(err)
 	}
-	// Every runner and the scenario share one time zero, set once the slow
-	// parts (AWS clients) are built, so that both engines see the same
-	// offered load at the same moment.
-	d.start = time.Now().Add(startDelay)
+	// The runners and the scenario get their one time zero when Run starts
+	// them, after the preloads: both engines see the same offered load at
+	// the same moment, and no schedule starts behind.
 	for i, wc := range cfg.Workloads {
+		if wc.Preload {
+			d.preloads = append(d.preloads, i)
+		}
 		w := p.workloads[i]
 		for _, t := range p.targetsOf(i) {
 			rec := p.metrics.Recorder(t.Name(), w.Name, w.OpNames(), t.Engine)
@@ -90,19 +98,24 @@ func NewDaemon(cfg *config.Config, log *zap.Logger, version string) (*Daemon, er
 				sched = d.scenario.timeline.Schedule(w.Name, sched)
 			}
 			r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: p.metrics.LagRecorder(t.Name(), w.Name),
-				start: d.start, scenario: d.scenario != nil})
+				scenario: d.scenario != nil})
 			if err != nil {
 				return fail(err)
 			}
 			d.pairs = append(d.pairs, pair{target: t, workload: w.Name, runner: r, rec: rec})
 		}
 	}
+	d.preloading.Store(len(d.preloads) > 0)
 	d.server = metrics.NewServer(cfg.Listen, p.reg, d.ready, metrics.WithLogger(log))
 	return d, nil
 }
 
-// ready reports whether every target has answered at least once.
+// ready reports whether every target has answered at least once and the
+// preloads are done: the daemon is measuring.
 func (d *Daemon) ready() error {
+	if d.preloading.Load() {
+		return errors.New("preloading the workloads' keys")
+	}
 	var waiting []string
 	for _, t := range d.plan.targets {
 		if !t.Ready() {
@@ -147,26 +160,32 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopRunners()
 	var runners sync.WaitGroup
 	start := time.Now()
-	for _, p := range d.pairs {
-		runners.Go(func() { p.runner.Run(runCtx) })
-	}
-	if d.scenario != nil {
-		runners.Go(func() {
-			if err := d.scenario.driver(d.start).Run(runCtx); err != nil {
-				log.Error("scenario stopped", zap.Error(err))
+	failed := make(chan error, 1) // a preload that failed: the daemon stops
+	runners.Go(func() {
+		if err := d.preloadAll(runCtx); err != nil {
+			if runCtx.Err() == nil {
+				failed <- err
 			}
-		})
-	}
+			return
+		}
+		d.startRunners(runCtx, &runners)
+	})
 
 	ticker := time.NewTicker(cfg.SummaryInterval)
 	sd := newSystemd(log)
 	readyCheck := time.NewTicker(200 * time.Millisecond)
+	var runErr error
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
+		case runErr = <-failed:
+			log.Error("stopping: the preload failed", zap.Error(runErr))
+			done = true
 		case now := <-ticker.C:
-			d.logSummaries(now, "summary")
+			if d.started.Load() {
+				d.logSummaries(now, "summary")
+			}
 		case <-readyCheck.C:
 			if d.ready() == nil {
 				sd.ready()
@@ -189,7 +208,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.plan.Close()
 		waitTimeout(&runners, time.Second)
 	}
-	d.logFinalSummaries(time.Now())
+	if d.started.Load() {
+		d.logFinalSummaries(time.Now())
+	}
 	stopMonitors()
 	monitors.Wait()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
@@ -198,7 +219,63 @@ func (d *Daemon) Run(ctx context.Context) error {
 		log.Warn("metrics server shutdown", zap.Error(err))
 	}
 	log.Info("ecbench stopped", zap.Duration("ran", time.Since(start).Round(time.Millisecond)))
+	return runErr
+}
+
+// preloadAll preloads the workloads that ask for it (workloads[].preload),
+// one after the other, each on all its targets at once, once they have all
+// answered (a target down at start is waited for, as the runners would).
+func (d *Daemon) preloadAll(ctx context.Context) error {
+	defer d.preloading.Store(false)
+	for _, i := range d.preloads {
+		ts := d.plan.targetsOf(i)
+		for logged := false; ; {
+			var waiting []string
+			for _, t := range ts {
+				if !t.Ready() {
+					waiting = append(waiting, t.Name())
+				}
+			}
+			if len(waiting) == 0 {
+				break
+			}
+			if !logged {
+				d.plan.log.Info("waiting for targets to answer before the preload",
+					zap.String("workload", d.plan.workloads[i].Name), zap.Strings("targets", waiting))
+				logged = true
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		if err := d.plan.preload(ctx, i, ts); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// startRunners starts every runner and the scenario with one time zero,
+// startDelay from now so that the first requests are not already late.
+func (d *Daemon) startRunners(ctx context.Context, runners *sync.WaitGroup) {
+	now := time.Now()
+	start := now.Add(startDelay)
+	for _, p := range d.pairs {
+		// Rates in the summaries are over the time the runners ran, not
+		// the preload's.
+		p.rec.StartAt(now)
+		runners.Go(func() { p.runner.RunAt(ctx, start) })
+	}
+	if d.scenario != nil {
+		runners.Go(func() {
+			if err := d.scenario.driver(start).Run(ctx); err != nil {
+				d.plan.log.Error("scenario stopped", zap.Error(err))
+			}
+		})
+	}
+	d.started.Store(true)
 }
 
 // waitTimeout waits for wg up to d and reports whether it finished.

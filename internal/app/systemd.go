@@ -33,7 +33,7 @@ func (s *systemd) notify(state string) {
 }
 
 func (s *systemd) ready() {
-	s.log.Info("ready: every target has answered")
+	s.log.Info("ready: every target has answered and the preloads are done")
 	s.notify(sdnotify.SdNotifyReady)
 }
 

@@ -168,8 +168,13 @@ func (r *Runner) TakeMaxLag() time.Duration {
 
 // Run drives the workload until ctx is done, then gives requests in flight
 // up to Config.Drain to finish and returns once every worker has exited.
-func (r *Runner) Run(ctx context.Context) {
-	start := r.cfg.Start
+// The schedule's time zero is Config.Start.
+func (r *Runner) Run(ctx context.Context) { r.RunAt(ctx, r.cfg.Start) }
+
+// RunAt is Run with the schedule's time zero at start (zero: now) rather
+// than Config.Start: for a time zero known only once the runners are built,
+// as the daemon's is after its preload.
+func (r *Runner) RunAt(ctx context.Context, start time.Time) {
 	if start.IsZero() {
 		start = time.Now()
 	}
