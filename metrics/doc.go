@@ -35,8 +35,12 @@
 //	ecbench_action_{requested,completed}_timestamp_seconds{action,phase},
 //	ecbench_actions_total{action,result}                         scenario (scenario.go)
 //	ecbench_cloudwatch_*                                         ElastiCache metrics (package cloudwatch)
+//	ecbench_server_*{target,engine,node}                         INFO of every node, per target (serverstats.go); node is an ordinal
+//	ecbench_server_info_last_success_timestamp_seconds{target,engine},
+//	ecbench_server_info_errors_total{target,engine}              the INFO poller's health
 //
 // Label values come only from fixed sets: target and workload names from the
-// configuration, op names from the workload, the detected engine, and the
-// outcome and error-class enums. Never a key, an address or an error message.
+// configuration, op names from the workload, the detected engine, the
+// outcome and error-class enums, node ordinals, and the commands ecbench
+// sends. Never a key, an address or an error message.
 package metrics

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
 	"github.com/ecbench/ecbench/internal/e2etest"
+	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/internal/servertest"
 )
 
@@ -22,17 +23,35 @@ func TestDaemonPreloads(t *testing.T) {
 	rs := servertest.Start(t, servertest.Redis)
 	vs := servertest.Start(t, servertest.Valkey)
 	const keys = 5000
-	_, log, stop := startDaemon(t, fmt.Sprintf(`
+	addr, log, stop := startDaemon(t, fmt.Sprintf(`
 summary_interval: 500ms
 targets:
-  - {name: redis, addrs: [%q]}
-  - {name: valkey, addrs: [%q]}
+  - {name: redis, addrs: [%q], info_interval: 200ms}
+  - {name: valkey, addrs: [%q], info_interval: 200ms}
 workloads:
   - {name: kv, preload: true, keys: {count: %d}, values: {size: 32}, ops: {get: 1}, rate: {type: constant, rate: 400}}
 `, rs.Addr, vs.Addr, keys))
 	e2etest.Eventually(t, 10*time.Second, "a summary after the preload", func() bool {
 		return strings.Contains(log.String(), `"msg":"summary"`)
 	})
+	// The servers' own view, from the INFO poller: the keys are there and
+	// the GETs hit (the availability probe's key is one more).
+	e2etest.Eventually(t, 10*time.Second, "the servers' hits in ecbench_server_*", func() bool {
+		mfs := metrictest.Scrape(t, addr)
+		for _, target := range []string{"redis", "valkey"} {
+			l := e2etest.Labels("target", target)
+			if metrictest.Sum(mfs, "ecbench_server_keys", l) < keys || metrictest.Sum(mfs, "ecbench_server_keyspace_hits_total", l) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	mfs := metrictest.Scrape(t, addr)
+	for _, target := range []string{"redis", "valkey"} {
+		if got := metrictest.Sum(mfs, "ecbench_server_keyspace_misses_total", e2etest.Labels("target", target)); got != 0 {
+			t.Errorf("%s: the server counted %v misses, want none: every key was preloaded", target, got)
+		}
+	}
 	stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

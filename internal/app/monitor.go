@@ -152,6 +152,9 @@ func NewMonitor(o MonitorOptions, log *zap.Logger) (*Monitor, error) {
 		return fail(err)
 	}
 	mm.AddTarget(targetState(m.target))
+	if err := watchServerStats(m.reg, m.target); err != nil {
+		return fail(err)
+	}
 	pm, err := metrics.NewProbes(m.reg)
 	if err != nil {
 		return fail(err)

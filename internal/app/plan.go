@@ -63,8 +63,22 @@ func NewPlan(cfg *config.Config, log *zap.Logger, version string) (*Plan, error)
 		p.targets = append(p.targets, t)
 		p.byName[tc.Name] = t
 		m.AddTarget(targetState(t))
+		if err := watchServerStats(p.reg, t); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("target %s: %w", tc.Name, err)
+		}
 	}
 	return p, nil
+}
+
+// watchServerStats exports what t's INFO poller reads of each of its nodes
+// (memory, CPU, commandstats, ...) as the ecbench_server_* series on reg.
+func watchServerStats(reg prometheus.Registerer, t *target.Target) error {
+	stats, err := metrics.NewServerStats(reg, t.Name())
+	if err != nil {
+		return err
+	}
+	return t.WatchInfo(stats.Observe, target.StatsSections...)
 }
 
 // Registry is the plan's Prometheus registry, for /metrics.

@@ -202,7 +202,7 @@ func (m *monitor) recover(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // shutting down: not the target's fault
 	}
-	m.deliver(polls)
+	m.deliver(polls, err)
 	if err != nil {
 		m.failed(err)
 		return
@@ -220,7 +220,7 @@ func (m *monitor) poll(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	m.deliver(polls)
+	m.deliver(polls, err)
 	if err != nil {
 		return err
 	}
@@ -230,9 +230,14 @@ func (m *monitor) poll(ctx context.Context) error {
 	return nil
 }
 
-// deliver hands every node's poll to the WatchInfo sinks.
-func (m *monitor) deliver(polls []InfoPoll) {
+// deliver hands every node's poll to the WatchInfo sinks. A poll that
+// reached no node (a cluster whose topology did not load) is delivered as
+// one failed InfoPoll without a Node, so that the sinks count the failure.
+func (m *monitor) deliver(polls []InfoPoll, err error) {
 	_, sinks := m.t.watch.watched()
+	if len(polls) == 0 && err != nil {
+		polls = []InfoPoll{{Target: m.t.Name(), At: time.Now(), Err: err}}
+	}
 	for _, p := range polls {
 		for _, s := range sinks {
 			s(p)

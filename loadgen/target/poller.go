@@ -41,7 +41,9 @@ func (p InfoPoll) Primary() bool {
 }
 
 // InfoSink takes each node's INFO as Monitor polls it, from Monitor's
-// goroutine, in order. It must not block for long.
+// goroutine, in order. A poll that reached no node at all (a cluster whose
+// topology could not be loaded) comes as one InfoPoll with Err set and no
+// Node. It must not block for long.
 type InfoSink func(InfoPoll)
 
 // infoWatch is what the poller reads beside the topology, and who gets it.
