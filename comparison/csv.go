@@ -24,7 +24,9 @@ import (
 //
 // decision is the op's kind (faster, no difference, …), verdict its text,
 // thresholds_crossed the thresholds the op crossed, as written, joined by
-// "; " (empty: none).
+// "; " (empty: none). The servers' figures and the cost are per workload,
+// not per op: they are in the JSON document (workloads[].efficiency,
+// workloads[].cost), not here.
 
 // csvQuantities are the per-engine quantities of the CSV, with their
 // column names.

@@ -13,4 +13,13 @@
 // compact table of one row per op, or with Options.Detail the table of one
 // row per quantity; as text, markdown, CSV (one row per op, base units) or
 // JSON (json.go documents the document).
+//
+// Of also builds, per workload, the servers' side (Efficiency): each
+// engine's figures from the INFO snapshots a bench took (memory per key
+// and per element, server CPU and network bytes per command, keyspace hit
+// ratio; results.Efficiency derives them) and its cost at the measured
+// throughput from the targets' prices (cost.go). They are measured once
+// per run: a ratio, never an interval or a verdict. Text and markdown show
+// them in a block after the table, JSON under each workload; the CSV,
+// one row per op, leaves them out.
 package comparison

@@ -11,7 +11,11 @@ import (
 
 // DocumentSchema is the version of the JSON document. Adding a field keeps
 // it; renaming, removing or changing the meaning of one bumps it.
-const DocumentSchema = 1
+//
+//	1  decisions, per-op values, ratios, thresholds
+//	2  workloads[].efficiency (the servers' INFO figures, measured once)
+//	   and workloads[].cost (the price per request); nothing of 1 changed
+const DocumentSchema = 2
 
 // Document is what `--format json` writes: the decisions as data. Values
 // are in base units: seconds, operations per second, fractions (0.001 is
@@ -83,6 +87,89 @@ type WorkloadDoc struct {
 	Workload string      `json:"workload"`
 	Decision DecisionDoc `json:"decision"`
 	Ops      []OpDoc     `json:"ops"`
+	// Efficiency is the servers' side from their INFO; null without server
+	// data (runs before schema 4, INFO unread). Cost is null when no
+	// target of the workload has a price.
+	Efficiency *EfficiencyDoc `json:"efficiency"`
+	Cost       *CostDoc       `json:"cost"`
+}
+
+// EfficiencyDoc is a workload's server-side figures, each measured once
+// per run: no interval, no verdict (results.Efficiency says how each is
+// derived). Bytes, seconds, fractions.
+type EfficiencyDoc struct {
+	MeasuredOnce bool `json:"measured_once"` // always true: say so to whoever reads the numbers
+	Runs         int  `json:"runs"`          // runs pooled (1: a single run)
+	// Engines are the baseline's figures, then the candidate's, for those
+	// with server data.
+	Engines []ServerDoc `json:"engines"`
+	// Ratios are candidate/baseline of each figure; null where either
+	// engine lacks it.
+	Ratios ServerRatiosDoc `json:"ratios"`
+	Notes  []string        `json:"notes"` // why figures are missing
+}
+
+// ServerDoc is one engine's server-side figures of a workload.
+type ServerDoc struct {
+	Target  string `json:"target"`
+	Engine  string `json:"engine"`
+	Version string `json:"version"`
+	Nodes   int    `json:"nodes"` // summed: the node, or a cluster's primaries
+	// The preload: what it wrote, and what the server gained.
+	PreloadKeys           uint64   `json:"preload_keys"`
+	PreloadElements       uint64   `json:"preload_elements"`
+	KeysAdded             *int64   `json:"keys_added"`
+	MemoryAddedBytes      *int64   `json:"memory_added_bytes"` // used_memory − mem_clients_normal
+	MemoryPerKeyBytes     *float64 `json:"memory_per_key_bytes"`
+	MemoryPerElementBytes *float64 `json:"memory_per_element_bytes"` // list, hash, set, zset
+	UsedMemoryBytes       *float64 `json:"used_memory_after_preload_bytes"`
+	RSSBytes              *float64 `json:"rss_after_preload_bytes"`
+	UsedMemoryOverRSS     *float64 `json:"used_memory_over_rss_after_preload"`
+	MeasuredSeconds       float64  `json:"measured_seconds"` // between the measured phase's snapshots
+	Commands              uint64   `json:"commands"`         // the workload's, as the server counted them
+	CommandsSource        string   `json:"commands_source"`  // "commandstats" or "total_commands_processed"
+	CPUSeconds            float64  `json:"cpu_seconds"`      // used_cpu_sys + used_cpu_user
+	CPUSecondsPerCommand  *float64 `json:"cpu_seconds_per_command"`
+	NetInputBytesPerCmd   *float64 `json:"net_input_bytes_per_command"`
+	NetOutputBytesPerCmd  *float64 `json:"net_output_bytes_per_command"`
+	KeyspaceHits          uint64   `json:"keyspace_hits"`
+	KeyspaceMisses        uint64   `json:"keyspace_misses"`
+	KeyspaceHitRatio      *float64 `json:"keyspace_hit_ratio"`
+}
+
+// ServerRatiosDoc is candidate/baseline of each server figure.
+type ServerRatiosDoc struct {
+	MemoryPerKey     *float64 `json:"memory_per_key"`
+	MemoryPerElement *float64 `json:"memory_per_element"`
+	UsedMemory       *float64 `json:"used_memory_after_preload"`
+	RSS              *float64 `json:"rss_after_preload"`
+	CPUPerCommand    *float64 `json:"cpu_per_command"`
+	NetInputPerCmd   *float64 `json:"net_input_per_command"`
+	NetOutputPerCmd  *float64 `json:"net_output_per_command"`
+	KeyspaceHitRatio *float64 `json:"keyspace_hit_ratio"`
+}
+
+// CostDoc is what a workload's requests cost on each priced engine, at
+// the throughput it measured.
+type CostDoc struct {
+	Engines []EngineCostDoc `json:"engines"` // the priced ones: baseline, then candidate
+	// Ratio is candidate/baseline of the cost per billion requests; null,
+	// with Note saying why, when the engines are not priced alike.
+	Ratio *float64 `json:"ratio"`
+	Note  string   `json:"note"`
+	// OpenLoopNote, for a workload both engines ran at one offered rate,
+	// says what the cost then means; "" for a closed loop.
+	OpenLoopNote string `json:"open_loop_note"`
+}
+
+// EngineCostDoc is one engine's cost.
+type EngineCostDoc struct {
+	Target                 string   `json:"target"`
+	PricePerHour           float64  `json:"price_per_hour"`
+	Currency               string   `json:"currency"`
+	RequestsPerSecond      float64  `json:"requests_per_second"` // answered, every op of the workload
+	CostPerBillionRequests *float64 `json:"cost_per_billion_requests"`
+	RequestsPerUnitOfCost  *float64 `json:"requests_per_unit_of_cost"`
 }
 
 // OpDoc is one op of a workload.
@@ -179,6 +266,11 @@ func DocumentOf(c Table, o Options) Document {
 		for i := range c.Ops {
 			if op := &c.Ops[i]; op.Workload == w.Workload {
 				wd.Ops = append(wd.Ops, c.opDoc(op))
+			}
+		}
+		for _, e := range c.Efficiency {
+			if e.Workload == w.Workload {
+				wd.Efficiency, wd.Cost = efficiencyDoc(e), costDoc(e)
 			}
 		}
 		d.Workloads = append(d.Workloads, wd)
@@ -285,4 +377,66 @@ func nonNil[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
+}
+
+func efficiencyDoc(e Efficiency) *EfficiencyDoc {
+	if !e.HasServer() {
+		return nil
+	}
+	d := &EfficiencyDoc{MeasuredOnce: true, Runs: e.Runs(), Engines: []ServerDoc{}, Notes: nonNil(e.Notes())}
+	for _, x := range e.Engines {
+		if x != nil {
+			d.Engines = append(d.Engines, serverDoc(x))
+		}
+	}
+	ratio := func(f func(*results.Efficiency) float64) *float64 {
+		a, b := e.Engines[0], e.Engines[1]
+		if a == nil || b == nil || f(a) == 0 {
+			return nil
+		}
+		return num(f(b) / f(a))
+	}
+	d.Ratios = ServerRatiosDoc{
+		MemoryPerKey:     ratio(func(x *results.Efficiency) float64 { return x.MemoryPerKey }),
+		MemoryPerElement: ratio(func(x *results.Efficiency) float64 { return x.MemoryPerElement }),
+		UsedMemory:       ratio(func(x *results.Efficiency) float64 { return x.UsedMemory }),
+		RSS:              ratio(func(x *results.Efficiency) float64 { return x.RSS }),
+		CPUPerCommand:    ratio(func(x *results.Efficiency) float64 { return x.CPUPerCommand }),
+		NetInputPerCmd:   ratio(func(x *results.Efficiency) float64 { return x.NetInPerCommand }),
+		NetOutputPerCmd:  ratio(func(x *results.Efficiency) float64 { return x.NetOutPerCommand }),
+		KeyspaceHitRatio: ratio(func(x *results.Efficiency) float64 { return x.HitRatio }),
+	}
+	return d
+}
+
+func serverDoc(x *results.Efficiency) ServerDoc {
+	d := ServerDoc{Target: x.Target, Engine: string(x.Engine), Version: x.Version, Nodes: x.Nodes,
+		PreloadKeys: x.PreloadKeys, PreloadElements: x.PreloadElements,
+		MemoryPerKeyBytes: num(x.MemoryPerKey), MemoryPerElementBytes: num(x.MemoryPerElement),
+		UsedMemoryBytes: num(x.UsedMemory), RSSBytes: num(x.RSS), UsedMemoryOverRSS: num(x.UsedOverRSS),
+		MeasuredSeconds: x.Seconds, Commands: x.Commands, CommandsSource: "total_commands_processed", CPUSeconds: x.CPUSeconds,
+		CPUSecondsPerCommand: num(x.CPUPerCommand), NetInputBytesPerCmd: num(x.NetInPerCommand), NetOutputBytesPerCmd: num(x.NetOutPerCommand),
+		KeyspaceHits: x.Hits, KeyspaceMisses: x.Misses, KeyspaceHitRatio: num(x.HitRatio)}
+	if x.CommandsFromStats {
+		d.CommandsSource = "commandstats"
+	}
+	if x.HasPreload() {
+		keys, mem := x.KeysAdded, x.MemoryAdded
+		d.KeysAdded, d.MemoryAddedBytes = &keys, &mem
+	}
+	return d
+}
+
+func costDoc(e Efficiency) *CostDoc {
+	if !e.HasCost() {
+		return nil
+	}
+	d := &CostDoc{Engines: []EngineCostDoc{}, Ratio: num(e.CostRatio), Note: e.CostNote, OpenLoopNote: e.OpenLoopNote}
+	for _, c := range e.Cost {
+		if c != nil {
+			d.Engines = append(d.Engines, EngineCostDoc{Target: c.Target, PricePerHour: c.PricePerHour, Currency: c.Currency,
+				RequestsPerSecond: c.Throughput, CostPerBillionRequests: num(c.PerBillion), RequestsPerUnitOfCost: num(c.PerUnit)})
+		}
+	}
+	return d
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,10 +103,11 @@ func TestFailingRowText(t *testing.T) {
 // key path and its JSON type) and its values are in base units.
 func TestJSONDocument(t *testing.T) {
 	t.Parallel()
-	c := Of(combine(
+	c := Of(withServers(combine(
 		synthetic{seconds: 10, workloads: kvOnly, shared: 0.1, own: 0.02, seed: 4,
 			engines: [2]syntheticEngine{{rate: 2000, latency: 0.0005}, {rate: 2000, latency: 0.0005, failing: "set"}}}.run(),
-		synthetic{seconds: 10, workloads: []syntheticWorkload{{"hash", []string{"hget"}}}, shared: 0.1, own: 0.02, seed: 1, engines: faster(1.2)}.run()))
+		synthetic{seconds: 10, workloads: []syntheticWorkload{{"hash", []string{"hget"}}}, shared: 0.1, own: 0.02, seed: 1, engines: faster(1.2)}.run()),
+		examplePrice, usd, serverSpecs))
 	// kv.get: identical engines, so its ratio interval straddles 1: undecided.
 	ths := []threshold.Threshold{mustParse("p99<1ms"), mustParse("ratio.p99<1.05"), mustParse("kv.get.ratio.p99<1")}
 	for i := range ths {
@@ -159,6 +161,16 @@ func TestJSONDocument(t *testing.T) {
 	}
 	if d.Schema != DocumentSchema || d.Ratio != "valkey/redis" || d.Results[0] != "results/x" {
 		t.Errorf("head %+v", d)
+	}
+	// The server side in base units: bytes, seconds; the cost per billion
+	// requests at the measured throughput.
+	eff, cost := d.Workloads[1].Efficiency, d.Workloads[1].Cost
+	if eff == nil || !eff.MeasuredOnce || len(eff.Engines) != 2 || *eff.Engines[0].MemoryPerKeyBytes != 100 ||
+		math.Abs(*eff.Engines[1].CPUSecondsPerCommand-3e-6) > 1e-12 || *eff.Ratios.MemoryPerKey != 0.8 || eff.Engines[0].CommandsSource != "commandstats" {
+		t.Errorf("efficiency %+v", eff)
+	}
+	if e := cost.Engines[0]; cost == nil || e.Currency != "USD" || math.Abs(*e.CostPerBillionRequests-e.PricePerHour/(e.RequestsPerSecond*3600)*1e9) > 1e-9 || cost.Ratio == nil {
+		t.Errorf("cost %+v", cost)
 	}
 }
 

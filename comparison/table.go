@@ -30,6 +30,9 @@ type Table struct {
 	// sums them up.
 	Workloads []Decision
 	Overall   Decision
+	// Efficiency has, per workload with server data or prices, each
+	// engine's figures from INFO and its cost, measured once (efficiency.go).
+	Efficiency []Efficiency
 	// Thresholds are the thresholds checked (Check), defaults included.
 	Thresholds []ThresholdResult
 	Warnings   []string        // why some rows are not trustworthy, and stalls
@@ -179,6 +182,7 @@ func Of(run *results.Run) Table {
 		c.Rows = append(c.Rows, c.rowsOf(&op)...)
 	}
 	c.decide()
+	c.Efficiency = c.efficiencies(run)
 	return c
 }
 

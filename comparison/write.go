@@ -72,6 +72,14 @@ func Write(w io.Writer, c Table, o Options) error {
 	if err != nil {
 		return err
 	}
+	if md {
+		err = writeEfficiencyMarkdown(w, c)
+	} else {
+		err = writeEfficiencyText(w, c)
+	}
+	if err != nil {
+		return err
+	}
 	note := c.Note(0)
 	if md {
 		note = c.Note(o.Merged)

@@ -1,6 +1,8 @@
 // Package report turns a results directory (see package results), or a
 // window of a Prometheus server that scraped ecbench, into one
-// self-contained HTML page: the side-by-side summary table, throughput,
+// self-contained HTML page: the side-by-side summary table, the servers'
+// side and the cost per engine (from a bench's INFO snapshots and the
+// targets' prices, measured once: a simple table after the summary), throughput,
 // latency percentiles, errors and dropped requests over time, a latency
 // spectrum per op, ElastiCache's CloudWatch metrics (from Prometheus), and
 // the run's metadata.

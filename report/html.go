@@ -90,6 +90,18 @@ nav a { margin-right: 1em; }
 {{else}}<p class="nodata">no results</p>
 {{end}}
 {{with .Note}}<p>{{.}}</p>{{end}}
+{{if .Efficiency}}
+<h3 id="efficiency">Server side and cost</h3>
+<p class="note">{{.EfficiencyTitle}}</p>
+<table>
+<thead><tr><th>workload</th><th>server</th><th>{{.Baseline}}</th><th>{{.Candidate}}</th><th>{{.Ratio}}</th></tr></thead>
+<tbody>
+{{range .Efficiency}}<tr><td>{{.Workload}}</td><td>{{.Quantity}}</td><td class="num">{{.Baseline}}</td><td class="num">{{.Candidate}}</td><td class="num">{{.Ratio}}</td></tr>
+{{end}}</tbody>
+</table>
+{{range .EfficiencyNotes}}<p class="note">note: {{.}}</p>
+{{end}}
+{{end}}
 {{end}}
 
 {{range .Workloads}}

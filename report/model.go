@@ -31,6 +31,22 @@ type Table struct {
 	Rows                []Row
 	Warnings            []string // why some rows are not trustworthy
 	Note                string   // how to read the table
+	// Efficiency is the server side and the cost, per workload: each
+	// engine's figure from INFO and the ratio, measured once (no interval,
+	// no verdict); empty when the run has neither server data nor prices.
+	// EfficiencyTitle says how to read it, EfficiencyNotes why figures
+	// are missing and what an open-loop cost means.
+	Efficiency      []EfficiencyRow
+	EfficiencyTitle string
+	EfficiencyNotes []string
+}
+
+// EfficiencyRow is one server-side or cost figure of a workload, formatted
+// for display.
+type EfficiencyRow struct {
+	Workload, Quantity  string
+	Baseline, Candidate string // "-" where there is none
+	Ratio               string // "" where there is none
 }
 
 // Row is one quantity of one op, formatted for display.

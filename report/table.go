@@ -18,6 +18,12 @@ func TableOf(run *results.Run, merged int) Table {
 		Warnings: c.Warnings,
 		Note:     c.Note(merged),
 	}
+	if len(c.Efficiency) > 0 {
+		t.EfficiencyTitle, t.EfficiencyNotes = c.EfficiencyTitle(), c.EfficiencyNotes()
+		for _, r := range c.EfficiencyRows() {
+			t.Efficiency = append(t.Efficiency, EfficiencyRow(r))
+		}
+	}
 	for _, r := range c.Rows {
 		t.Rows = append(t.Rows, Row{
 			Workload: r.Workload, Op: r.Op, Quantity: r.Quantity,

@@ -28,10 +28,10 @@
 // file had neither start_s, interval_s nor lower_bounds (nor had
 // summary.csv), and t was in seconds.
 //
-// # run.json, schema 3
+// # run.json, schema 4
 //
 //	{
-//	  "schema": 3,
+//	  "schema": 4,
 //	  "meta": {
 //	    "tool": "ecbench", "version": "…", "host": "…", "go_version": "go1.26.0",
 //	    "command": ["ecbench", "bench", "--config", "bench.yaml"],   // secrets removed
@@ -42,7 +42,8 @@
 //	    "config": {…},                      // the redacted configuration, if the caller gave one
 //	    "merged_starts": ["…", "…"]         // only in merged runs: the start of each original run
 //	  },
-//	  "targets": [{"name": "a", "engine": "redis", "version": "7.2.4", "mode": "standalone", "role": "master"}],
+//	  "targets": [{"name": "a", "engine": "redis", "version": "7.2.4", "mode": "standalone", "role": "master",
+//	               "price_per_hour": 0.2195, "currency": "USD"}],   // absent: no price given
 //	  "series": [{
 //	    "target": "a", "engine": "redis", "workload": "cache", "op": "get",
 //	    "ok": 59874, "miss": 120, "errors": 3, "dropped": 7,
@@ -62,6 +63,15 @@
 //	  }],
 //	  "generator": [                        // did the load generator keep up? absent if not reported
 //	    {"target": "a", "workload": "cache", "max_schedule_lag": "1.2ms", "dropped": 0, "max_inflight": 1000}
+//	  ],
+//	  "servers": [                          // INFO around each workload's phases, per target; absent before schema 4
+//	    {"target": "a", "workload": "cache", "kind": "kv", "preload_keys": 100000, "preload_elements": 100000,
+//	     "before_preload": {                // also after_preload, before_measure, after_measure; absent: unread
+//	       "at": "…", "nodes": 1, "engine": "redis", "version": "7.0.15", "run_ids": ["…"],
+//	       "used_memory": 914872, "used_memory_rss": 6561792, "used_memory_dataset": 38272, "mem_clients_normal": 0,
+//	       "keys": 0, "expires": 0, "total_commands_processed": 3, "keyspace_hits": 0, "keyspace_misses": 0,
+//	       "used_cpu_sys": 0.01, "used_cpu_user": 0.02, "total_net_input_bytes": 120, "total_net_output_bytes": 9000,
+//	       "calls": {"info": 8, "get": 0}}}  // INFO commandstats; absent when not reported
 //	  ]
 //	}
 //
@@ -115,6 +125,18 @@
 // and histogram; the series histograms always have it. Memory: see
 // MaxIntervals.
 //
+// # Server data
+//
+// Schema 4 adds what each target's server said (Server): INFO read on
+// every node before and after each workload's preload and before and
+// after its measured phase (in sequential mode around each target's own
+// phase), summed over the primaries in cluster mode. A snapshot is absent
+// when a node did not answer: a figure from it would be wrong, not zero.
+// Run.Efficiencies derives memory per key and per element, server CPU and
+// network bytes per command and the keyspace hit ratio (Efficiency says
+// how); each is measured once per run, with no interval. Merged runs keep
+// every run's records and Efficiencies pools them.
+//
 // # Compatibility
 //
 // Fields may be added within a schema version; renaming, removing or changing
@@ -132,5 +154,10 @@
 // (lower_bounds counting them). Files of schemas 1 and 2 read with their
 // 1-second rows and no row histograms: Series.IntervalHistograms is nil for
 // them and consumers fall back on the rows' quantile fields; their t·1 is
-// still seconds after time zero. Merge refuses to mix schemas.
+// still seconds after time zero. Merge refuses to mix schemas 1, 2 and 3.
+//
+// Schema 4 added servers and the targets' price_per_hour and currency, and
+// changed nothing else: a file of schema 1 to 3 reads with no server data
+// (Run.Servers empty, Efficiencies nil) and no prices. Runs of schemas 3
+// and 4 merge, into schema 4.
 package results

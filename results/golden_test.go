@@ -16,17 +16,18 @@ import (
 	"github.com/ecbench/ecbench/results"
 )
 
-// -update rewrites testdata/run-v3.json from goldenRunV3. Do it only to add
-// a field to schema 3 (old files must still Read); renaming, removing or
-// changing the meaning of a field needs SchemaVersion 4 and a new
-// testdata/run-v4.json beside these. Older goldens are never rewritten:
+// -update rewrites testdata/run-v4.json from goldenRunV4. Do it only to add
+// a field to schema 4 (old files must still Read); renaming, removing or
+// changing the meaning of a field needs SchemaVersion 5 and a new
+// testdata/run-v5.json beside these. Older goldens are never rewritten:
 // they are what earlier versions of ecbench wrote.
-var update = flag.Bool("update", false, "rewrite testdata/run-v3.json")
+var update = flag.Bool("update", false, "rewrite testdata/run-v4.json")
 
 const (
 	goldenV1 = "testdata/run-v1.json" // latency histograms include errors
 	goldenV2 = "testdata/run-v2.json" // latency of answered requests; error_latency beside it
 	goldenV3 = "testdata/run-v3.json" // adaptive rows with histograms; dropped requests' lower bounds
+	goldenV4 = "testdata/run-v4.json" // servers' INFO snapshots; targets' prices
 )
 
 // goldenRun is the content of testdata/run-v1.json, every field set.
@@ -118,6 +119,35 @@ func goldenRunV3() *results.Run {
 		goldenRow(27, results.Interval{OK: 2, Errors: 2, Dropped: 1, LowerBounds: 1}, 250*us, 900*us, 1500*time.Millisecond),
 	}
 	run.Series[1].IntervalSeconds = 0.2
+	return run
+}
+
+// goldenRunV4 is the content of testdata/run-v4.json, every field set: the
+// run of goldenRunV3 with prices and its servers' INFO around the preload
+// and the measured phase (target b's after_measure unread).
+func goldenRunV4() *results.Run {
+	run := goldenRunV3()
+	run.Schema = 4
+	run.Targets[0].PricePerHour, run.Targets[0].Currency = 0.2195, "USD"
+	at := run.Meta.Start
+	snap := func(d time.Duration, used, keys, cmds, hits uint64, cpu float64, calls map[string]uint64) *results.ServerSnapshot {
+		return &results.ServerSnapshot{At: at.Add(d), Nodes: 1, Engine: "redis", Version: "7.2.4", RunIDs: []string{"4f0c"},
+			UsedMemory: used, UsedMemoryRSS: 2 * used, UsedMemoryDataset: used / 2, ClientsMemory: 20480,
+			Keys: keys, Expires: keys / 10, CommandsProcessed: cmds, KeyspaceHits: hits, KeyspaceMisses: hits / 100,
+			CPUSys: cpu / 3, CPUUser: 2 * cpu / 3, NetInputBytes: 40 * cmds, NetOutputBytes: 30 * cmds, Calls: calls}
+	}
+	run.Servers = []results.Server{
+		{Target: "a", Workload: "cache", Kind: "kv", PreloadKeys: 1000, PreloadElements: 1000,
+			BeforePreload: snap(0, 1_000_000, 0, 10, 0, 0.5, map[string]uint64{"info": 8}),
+			AfterPreload:  snap(time.Second, 1_120_000, 1000, 1020, 0, 0.75, map[string]uint64{"info": 16, "set": 1000}),
+			BeforeMeasure: snap(5*time.Second, 1_120_000, 1000, 1030, 0, 0.875, map[string]uint64{"info": 24, "set": 1000}),
+			AfterMeasure:  snap(65*time.Second, 1_121_000, 1000, 1046, 5, 1, map[string]uint64{"info": 32, "set": 1000, "get": 8, "client|setinfo": 2}),
+		},
+		{Target: "b", Workload: "cache", Kind: "kv",
+			BeforeMeasure: &results.ServerSnapshot{At: at.Add(5 * time.Second), Nodes: 3, Engine: "valkey", Version: "8.0.1",
+				RunIDs: []string{"0a", "0b", "0c"}, UsedMemory: 3_000_000, UsedMemoryRSS: 9_000_000, CommandsProcessed: 30},
+		},
+	}
 	return run
 }
 
@@ -227,16 +257,10 @@ func TestGoldenV2(t *testing.T) {
 	}
 }
 
+// A schema-3 file, written before the servers' INFO was kept, still reads,
+// with no server data and no prices.
 func TestGoldenV3(t *testing.T) {
-	if *update {
-		dir := t.TempDir()
-		if err := results.Write(dir, goldenRunV3()); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(goldenV3, readFile(t, filepath.Join(dir, results.RunFile)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	t.Parallel()
 	golden := readFile(t, goldenV3)
 
 	t.Run("reads", func(t *testing.T) {
@@ -257,6 +281,9 @@ func TestGoldenV3(t *testing.T) {
 		}
 		if iv := s.Intervals[2]; iv.Max != 1.5 || iv.P99 > iv.Max || iv.P99 < 1.5*(1-1.0/256) {
 			t.Errorf("row t=27: p99 %v, max %v; want the lower bound 1.5 exactly as max, within 0.39%% as p99", iv.P99, iv.Max)
+		}
+		if got.Servers != nil || got.Efficiencies() == nil || len(got.Efficiencies()) != 0 || got.Targets[0].PricePerHour != 0 {
+			t.Errorf("schema 3: servers %v, efficiencies %v, price %v; want none", got.Servers, got.Efficiencies(), got.Targets[0].PricePerHour)
 		}
 	})
 
@@ -284,8 +311,68 @@ func TestGoldenV3(t *testing.T) {
 	})
 }
 
+func TestGoldenV4(t *testing.T) {
+	if *update {
+		dir := t.TempDir()
+		if err := results.Write(dir, goldenRunV4()); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(goldenV4, readFile(t, filepath.Join(dir, results.RunFile)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden := readFile(t, goldenV4)
+
+	t.Run("reads", func(t *testing.T) {
+		got := readGolden(t, golden)
+		if want := goldenRunV4(); !reflect.DeepEqual(got, want) {
+			t.Errorf("Read(%s) =\n%+v\nwant\n%+v", goldenV4, got, want)
+		}
+		es := got.Efficiencies()
+		if len(es) != 2 {
+			t.Fatalf("efficiencies %+v, want a and b", es)
+		}
+		// 120,000 bytes less 0 of client buffers (20,480 both times) for
+		// 1,000 keys; 8 gets over 60 s (info and client|setinfo are
+		// ecbench's own) in 0.125 s of CPU.
+		a := es[0]
+		if a.MemoryPerKey != 120 || a.Commands != 8 || !a.CommandsFromStats || math.Abs(a.CPUPerCommand-0.125/8) > 1e-12 || a.Seconds != 60 || a.HitRatio != 1 {
+			t.Errorf("a: %+v", a)
+		}
+		if b := es[1]; b.HasPreload() || b.HasMeasure() || len(b.Notes) != 2 || b.Nodes != 3 {
+			t.Errorf("b (no preload, after_measure unread): %+v", b)
+		}
+	})
+
+	// What Write produces now has exactly the fields of the golden file,
+	// and they are schema 3's and the server data.
+	t.Run("shape", func(t *testing.T) {
+		b, err := json.Marshal(goldenRunV4())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := jsonPaths(t, b), jsonPaths(t, golden)
+		if !slices.Equal(got, want) {
+			t.Errorf("run.json fields changed\n got %q\nwant %q", got, want)
+		}
+		added := slices.DeleteFunc(slices.Clone(want), func(p string) bool {
+			return !strings.HasPrefix(p, ".servers") && p != ".targets[].price_per_hour" && p != ".targets[].currency"
+		})
+		v3 := jsonPaths(t, readFile(t, goldenV3))
+		if rest := slices.DeleteFunc(slices.Clone(want), func(p string) bool { return slices.Contains(added, p) }); !slices.Equal(rest, v3) {
+			t.Errorf("schema 4 changed schema 3's fields\n got %q\nwant %q", rest, v3)
+		}
+		for _, p := range []string{".servers[].before_preload.used_memory", ".servers[].after_measure.calls", ".targets[].price_per_hour"} {
+			if !slices.Contains(added, p) {
+				t.Errorf("schema 4 lacks %s", p)
+			}
+		}
+	})
+}
+
 // jsonPaths lists the field paths of a JSON document, with array elements as
-// [] and the keys of the free-form objects (config, error_classes) left out.
+// [] and the keys of the free-form objects (config, error_classes, calls)
+// left out.
 func jsonPaths(t *testing.T, b []byte) []string {
 	t.Helper()
 	var v any
@@ -300,7 +387,7 @@ func jsonPaths(t *testing.T, b []byte) []string {
 			for k, c := range v {
 				p := prefix + "." + k
 				paths = append(paths, p)
-				if k != "config" && k != "error_classes" {
+				if k != "config" && k != "error_classes" && k != "calls" {
 					walk(p, c)
 				}
 			}

@@ -43,10 +43,17 @@ import (
 //   - Generator reports are merged by (target, workload): the longest
 //     schedule lag, the sum of drops, the largest in-flight bound.
 //
-// The runs must share one schema (a schema-1 run's latency includes
-// errors, a schema-3 run's the lower bounds of dropped requests, so each
-// merges with runs of its own schema only; the merged run keeps that
-// schema) and the same Config, compared as JSON values (the error names
+//   - Servers (schema 4) are every run's records, one per (target,
+//     workload) and run: Efficiencies pools them, each figure a sum of
+//     the runs' differences over a sum of their counts. A target's price
+//     is its first appearance's (prices are not part of Config: runs
+//     priced differently still merge).
+//
+// The runs must share one meaning of their series (a schema-1 run's
+// latency includes errors, a schema-3 run's the lower bounds of dropped
+// requests, so each merges with runs of its own schema only, and the
+// merged run keeps that schema; schemas 3 and 4 differ only by server data
+// and merge into 4) and the same Config, compared as JSON values (the error names
 // the first key that differs). The merged Config is a generic JSON copy.
 // The inputs are not modified; the result shares nothing with them but the
 // rows' histograms, which are immutable.
@@ -61,13 +68,17 @@ func Merge(runs ...*Run) (*Run, error) {
 	}
 	schema := runs[0].Schema
 	for i, r := range runs {
-		if r.Schema != schema || r.Schema < 1 || r.Schema > SchemaVersion {
+		if seriesSchema(r.Schema) != seriesSchema(runs[0].Schema) || r.Schema < 1 || r.Schema > SchemaVersion {
 			want := fmt.Sprintf("%d", SchemaVersion)
-			if schema >= 1 && schema <= SchemaVersion {
-				want = fmt.Sprintf("%d (run 1's)", schema)
+			if s := runs[0].Schema; s >= 1 && s <= SchemaVersion {
+				want = fmt.Sprintf("%d (run 1's)", s)
+				if seriesSchema(s) == seriesSchema(SchemaVersion) {
+					want = fmt.Sprintf("3 or %d (run 1's is %d)", SchemaVersion, s)
+				}
 			}
 			return nil, fmt.Errorf("%w: run %d has schema %d, not %s", ErrMismatch, i+1, r.Schema, want)
 		}
+		schema = max(schema, r.Schema)
 	}
 	cfg, err := genericJSON(runs[0].Meta.Config)
 	if err != nil {
@@ -92,7 +103,39 @@ func Merge(runs ...*Run) (*Run, error) {
 		return nil, err
 	}
 	mergeGenerators(out, runs)
+	for _, r := range runs {
+		out.Servers = append(out.Servers, cloneServers(r.Servers)...)
+	}
 	return out, nil
+}
+
+// seriesSchema is the schema whose series meaning a run's schema has:
+// schema 4 added server data and changed nothing of the series, so runs of
+// 3 and 4 merge (into 4; the schema-3 runs bring no server data).
+func seriesSchema(schema int) int {
+	if schema == 4 {
+		return 3
+	}
+	return schema
+}
+
+// cloneServers copies server records deep enough that the merged run
+// shares nothing with its inputs.
+func cloneServers(ss []Server) []Server {
+	out := make([]Server, len(ss))
+	for i, s := range ss {
+		for _, p := range []**ServerSnapshot{&s.BeforePreload, &s.AfterPreload, &s.BeforeMeasure, &s.AfterMeasure} {
+			if *p == nil {
+				continue
+			}
+			c := **p
+			c.RunIDs = slices.Clone(c.RunIDs)
+			c.Calls = maps.Clone(c.Calls)
+			*p = &c
+		}
+		out[i] = s
+	}
+	return out
 }
 
 func mergeMeta(runs []*Run) Meta {

@@ -269,19 +269,19 @@ func TestMergeErrors(t *testing.T) {
 			r := base()
 			r.Schema = 0
 			return []*results.Run{base(), r}
-		}, "runs cannot be merged: run 2 has schema 0, not 3 (run 1's)", results.ErrMismatch},
+		}, "runs cannot be merged: run 2 has schema 0, not 3 or 4 (run 1's is 4)", results.ErrMismatch},
 		// Schema 1's latency includes errors, schema 2's no lower bounds:
-		// merging either with schema 3's would mix two meanings.
+		// merging either with schema 3's or 4's would mix two meanings.
 		{"schema 1", func() []*results.Run {
 			r := base()
 			r.Schema = 1
 			return []*results.Run{base(), r}
-		}, "runs cannot be merged: run 2 has schema 1, not 3 (run 1's)", results.ErrMismatch},
+		}, "runs cannot be merged: run 2 has schema 1, not 3 or 4 (run 1's is 4)", results.ErrMismatch},
 		{"schema 2", func() []*results.Run {
 			r := base()
 			r.Schema = 2
 			return []*results.Run{r, base()}
-		}, "runs cannot be merged: run 2 has schema 3, not 2 (run 1's)", results.ErrMismatch},
+		}, "runs cannot be merged: run 2 has schema 4, not 2 (run 1's)", results.ErrMismatch},
 		{"config differs", func() []*results.Run {
 			r := base()
 			r.Meta.Config = map[string]any{"rate": 2000, "ops": []string{"get", "set"}}

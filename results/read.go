@@ -12,7 +12,7 @@ import (
 // Read reads the run in the results directory dir (its run.json). Errors name
 // the file: "results/x/run.json: no such file or directory" (wrapping
 // fs.ErrNotExist), "results/x/run.json: corrupt: …" (ErrCorrupt),
-// "results/x/run.json: schema 7 is newer than this ecbench supports (3)"
+// "results/x/run.json: schema 7 is newer than this ecbench supports (4)"
 // (ErrNewerSchema). It reads every schema from 1 to SchemaVersion; rows of
 // schemas 1 and 2 have no histograms (Interval.LatencyHist is empty and
 // Series.IntervalHistograms nil), so consumers fall back on their quantile

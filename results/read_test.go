@@ -26,7 +26,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty", " ", "%s: corrupt: unexpected end of JSON input", results.ErrCorrupt},
 		{"truncated", `{"schema": 1, "meta": {`, "%s: corrupt: unexpected end of JSON input", results.ErrCorrupt},
 		{"not json", `schema: 1`, "%s: corrupt: invalid character 's' looking for beginning of value", results.ErrCorrupt},
-		{"newer schema", `{"schema": 7, "runs": "a future shape"}`, "%s: schema 7 is newer than this ecbench supports (3)", results.ErrNewerSchema},
+		{"newer schema", `{"schema": 7, "runs": "a future shape"}`, "%s: schema 7 is newer than this ecbench supports (4)", results.ErrNewerSchema},
 		{"no schema", `{"meta": {}}`, "%s: no schema version (not an ecbench run file?)", results.ErrNoSchema},
 		{"bad duration", `{"schema": 1, "meta": {"warmup": "soon", "duration": "1m"}}`,
 			`%s: corrupt: meta.warmup: time: invalid duration "soon"`, results.ErrCorrupt},
@@ -87,7 +87,7 @@ func TestReadErrorNamesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := results.Read("results/x")
-	if want := "results/x/run.json: schema 7 is newer than this ecbench supports (3)"; err == nil || err.Error() != want {
+	if want := "results/x/run.json: schema 7 is newer than this ecbench supports (4)"; err == nil || err.Error() != want {
 		t.Errorf("Read: %v, want %s", err, want)
 	}
 }

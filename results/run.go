@@ -20,7 +20,10 @@ import (
 //	   counts rows of interval_seconds; each row carries its latency_hist;
 //	   latency and the rows' latency also hold dropped requests' lower bounds
 //	   (lower_bounds counts them)
-const SchemaVersion = 3
+//	4  servers: INFO snapshots of each target around each workload's
+//	   preload and measured phase (Server); targets' price_per_hour and
+//	   currency. Series mean what they meant in 3: runs of 3 and 4 merge.
+const SchemaVersion = 4
 
 // The files of a results directory.
 const (
@@ -38,6 +41,11 @@ type Run struct {
 	// Generator says, per (target, workload) runner, whether the load
 	// generator kept up; absent when the caller did not report it.
 	Generator []Generator `json:"generator,omitempty"`
+	// Servers holds, per (target, workload) and run, what the target's
+	// INFO said around the preload and the measured phase (schema 4;
+	// absent in older files, and for targets whose INFO was never read).
+	// Efficiencies derives the figures.
+	Servers []Server `json:"servers,omitempty"`
 }
 
 // Meta describes how a run was made.
@@ -119,6 +127,10 @@ type Target struct {
 	Version string        `json:"version"` // the server's version
 	Mode    string        `json:"mode"`    // "standalone" or "cluster"
 	Role    string        `json:"role"`    // "master" or "replica"
+	// PricePerHour is what the user said the target costs per hour, in
+	// Currency (free text, such as "USD"); 0: no price given (schema 4).
+	PricePerHour float64 `json:"price_per_hour,omitempty"`
+	Currency     string  `json:"currency,omitempty"`
 }
 
 // Series is what one op of one workload saw on one target after warm-up.

@@ -214,7 +214,7 @@ func TestWriteIndentedJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(b), "{\n  \"schema\": 3,\n  \"meta\": {\n") || !strings.HasSuffix(string(b), "}\n") {
+	if !strings.HasPrefix(string(b), "{\n  \"schema\": 4,\n  \"meta\": {\n") || !strings.HasSuffix(string(b), "}\n") {
 		t.Errorf("run.json is not indented JSON ending in a newline:\n%.200s", b)
 	}
 	for _, h := range []string{"latency", "service", "error_latency"} {

@@ -89,12 +89,24 @@ func Definition(cfg *config.Config) map[string]any {
 	for _, k := range []string{"listen", "log", "summary_interval", "shutdown_timeout", "bench"} {
 		delete(m, k)
 	}
+	// A target's price is recorded with the target (results.Target), and
+	// changes nothing that was measured.
+	ts, _ := m["targets"].([]any)
+	for _, t := range ts {
+		if t, ok := t.(map[string]any); ok {
+			delete(t, "price_per_hour")
+			delete(t, "currency")
+		}
+	}
 	return m
 }
 
 // Run detects every target, then runs each workload in turn (preload,
-// warm-up, measure, cleanup) and returns what was measured. An interrupted
-// run returns what it measured so far.
+// warm-up, measure, cleanup) and returns what was measured: the series,
+// the generators' reports and each target's INFO read before and after
+// the preload and the measured phase (results.Server; a snapshot a node
+// did not answer is logged and left out). An interrupted run returns what
+// it measured so far.
 func (b *Bench) Run(ctx context.Context) (*results.Run, error) {
 	cfg, log := b.plan.cfg, b.plan.log
 	host, _ := os.Hostname()
@@ -107,7 +119,7 @@ func (b *Bench) Run(ctx context.Context) (*results.Run, error) {
 			Config: Definition(cfg),
 		},
 	}
-	for _, t := range b.plan.targets {
+	for k, t := range b.plan.targets {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		info, err := t.Detect(dctx)
 		cancel()
@@ -115,36 +127,56 @@ func (b *Bench) Run(ctx context.Context) (*results.Run, error) {
 			return nil, fmt.Errorf("target %s cannot be reached: %w", t.Name(), err)
 		}
 		warnEngineMismatch(log, t.Name(), t.DeclaredEngine(), info.Engine)
-		run.Targets = append(run.Targets, results.Target{Name: t.Name(), Engine: info.Engine, Version: info.Version, Mode: info.Mode, Role: info.Role})
+		tc := cfg.Targets[k] // the plan's targets are in config order
+		run.Targets = append(run.Targets, results.Target{Name: t.Name(), Engine: info.Engine, Version: info.Version, Mode: info.Mode, Role: info.Role,
+			PricePerHour: tc.PricePerHour, Currency: tc.Currency})
 		log.Info("target", zap.String("target", t.Name()), zap.String("engine", string(info.Engine)), zap.String("version", info.Version),
 			zap.String("mode", info.Mode), zap.String("role", info.Role))
+	}
+	if err := b.watchServerStats(); err != nil {
+		return nil, err
 	}
 	for i := range cfg.Workloads {
 		if ctx.Err() != nil {
 			break
 		}
-		series, gen, err := b.workload(ctx, i)
+		wr, err := b.workload(ctx, i)
 		if err != nil {
 			return nil, err
 		}
-		run.Series = append(run.Series, series...)
-		run.Generator = append(run.Generator, gen...)
+		run.Series = append(run.Series, wr.series...)
+		run.Generator = append(run.Generator, wr.generators...)
+		run.Servers = append(run.Servers, wr.servers...)
 	}
 	run.Meta.End = time.Now()
 	return run, nil
 }
 
+// workloadResults are what one workload measured.
+type workloadResults struct {
+	series     []results.Series
+	generators []results.Generator
+	servers    []results.Server
+}
+
 // workload preloads, warms up and measures workload i on its targets, at
-// once or one target after the other, then deletes its keys.
-func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []results.Generator, error) {
+// once or one target after the other, then deletes its keys. The targets'
+// INFO is read around the preload and around each measured phase.
+func (b *Bench) workload(ctx context.Context, i int) (workloadResults, error) {
 	cfg := b.plan.cfg
 	wc, w := cfg.Workloads[i], b.plan.workloads[i]
 	ts := b.plan.targetsOf(i)
+	if len(ts) == 0 {
+		return workloadResults{}, nil
+	}
 	defer b.cleanup(i, ts)
+	servers := b.newServerRecords(i, ts)
 	if wc.Preload {
+		servers.take(ctx, b, ts, beforePreload)
 		if err := b.plan.preload(ctx, i, ts); err != nil {
-			return nil, nil, err
+			return workloadResults{}, err
 		}
+		servers.take(ctx, b, ts, afterPreload)
 	}
 	groups := [][]*target.Target{ts}
 	if cfg.Bench.Sequential {
@@ -161,16 +193,18 @@ func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []result
 		}
 		if cfg.Bench.Warmup > 0 {
 			if _, err := b.phase(ctx, i, g, PhaseWarmup, cfg.Bench.Warmup, 0, false); err != nil {
-				return nil, nil, err
+				return workloadResults{}, err
 			}
 		}
 		if ctx.Err() != nil {
 			break
 		}
+		servers.take(ctx, b, g, beforeMeasure)
 		ps, err := b.phase(ctx, i, g, PhaseMeasure, cfg.Bench.Duration, int64(cfg.Bench.Requests), true)
 		if err != nil {
-			return nil, nil, err
+			return workloadResults{}, err
 		}
+		servers.take(ctx, b, g, afterMeasure)
 		for _, p := range ps {
 			series = append(series, p.res.Series()...)
 			p50, p99, p999 := p.lag.Quantiles()
@@ -184,7 +218,7 @@ func (b *Bench) workload(ctx context.Context, i int) ([]results.Series, []result
 			})
 		}
 	}
-	return series, gens, nil
+	return workloadResults{series: series, generators: gens, servers: servers.list()}, nil
 }
 
 // cleanup deletes workload i's keys on its targets. It runs even after an

@@ -193,6 +193,14 @@ type Target struct {
 	// CloudWatch names the ElastiCache resource to poll when cloudwatch is
 	// enabled; a target without one is not polled.
 	CloudWatch TargetCloudWatch `mapstructure:"cloudwatch"`
+	// PricePerHour is what the target costs per hour, in Currency: the
+	// user's own figure (node prices differ by region and change). bench
+	// turns it into a cost per billion requests at the measured
+	// throughput; 0 is no price. Currency is free text shown beside the
+	// figures ("USD", "EUR", "JPY"); two targets priced in different
+	// currencies get no cost ratio.
+	PricePerHour float64 `mapstructure:"price_per_hour"`
+	Currency     string  `mapstructure:"currency"`
 }
 
 // TLS configures in-transit encryption to a target.

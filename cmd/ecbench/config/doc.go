@@ -48,6 +48,20 @@
 // the in-flight cap it derives. Sizes (Size) are written with a unit,
 // "512MiB", "1GiB", "64KB", or as a number of bytes.
 //
+// # Prices
+//
+// A target may carry its price, price_per_hour (a finite number >= 0; 0 or
+// absent: no price) in currency (free text of at most 8 characters, such
+// as "USD", "EUR" or "JPY"; only beside a price):
+//
+//	targets:
+//	  - {name: redis, addrs: [10.0.0.1:6379], price_per_hour: 0.2195, currency: USD}
+//
+// bench records them with the target and derives the cost per billion
+// requests at the measured throughput and the requests per unit of cost.
+// They are the user's figures (node prices differ by region and change)
+// and are not part of what was measured: runs priced differently merge.
+//
 // # Rates
 //
 // A workload's rate is one of the schedule types of loadgen/schedule, which

@@ -176,6 +176,7 @@ func (v validator) target(p string, t *Target) {
 	if v.positive(p+".info_interval", t.InfoInterval) && t.InfoInterval < minInfoInterval {
 		v.add(p+".info_interval", fmt.Sprintf("must be >= %v (each poll is a few INFO commands per node), got %s", minInfoInterval, describe(t.InfoInterval)))
 	}
+	v.price(p, t)
 }
 
 // element returns the i-th element of the list at key of the raw tree.
