@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -163,10 +162,7 @@ func sumPrimaries(polls []target.InfoPoll) (*results.ServerSnapshot, error) {
 		s.UsedMemory += n.UsedMemory
 		s.UsedMemoryRSS += n.UsedMemoryRSS
 		s.UsedMemoryDataset += n.UsedMemoryDataset
-		// NodeStats leaves out the client buffers: read them where INFO
-		// put them.
-		clients, _ := strconv.ParseUint(p.Sections["memory"]["mem_clients_normal"], 10, 64)
-		s.ClientsMemory += clients
+		s.ClientsMemory += n.ClientsMemory
 		s.Keys += n.Keys
 		s.Expires += n.Expires
 		s.CommandsProcessed += n.CommandsProcessed

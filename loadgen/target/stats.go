@@ -27,8 +27,10 @@ type NodeStats struct {
 	Uptime    time.Duration
 	IOThreads int // io_threads_active: 0 when the server's I/O threads are off (or it has none)
 
-	// memory, in bytes
+	// memory, in bytes; ClientsMemory is mem_clients_normal, the buffers of
+	// ordinary client connections (part of UsedMemory)
 	UsedMemory, UsedMemoryRSS, UsedMemoryDataset, MaxMemory uint64
+	ClientsMemory                                           uint64
 	FragmentationRatio                                      float64 // mem_fragmentation_ratio: RSS / used
 
 	// stats, cumulative
@@ -109,6 +111,7 @@ func ParseNodeStats(node string, at time.Time, sections map[string]InfoFields) N
 
 		UsedMemory: u("used_memory"), UsedMemoryRSS: u("used_memory_rss"), UsedMemoryDataset: u("used_memory_dataset"),
 		MaxMemory: u("maxmemory"), FragmentationRatio: fl("mem_fragmentation_ratio"),
+		ClientsMemory: u("mem_clients_normal"),
 
 		CommandsProcessed: u("total_commands_processed"),
 		KeyspaceHits:      u("keyspace_hits"), KeyspaceMiss: u("keyspace_misses"),
