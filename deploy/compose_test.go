@@ -117,10 +117,13 @@ func TestCompose(t *testing.T) {
 	if got := p.ServiceNames(); !slices.Equal(got, want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
-	images := map[string]string{"redis": "redis:7.", "valkey": "valkey/valkey:8."}
-	for name, prefix := range images {
-		if img := p.Services[name].Image; !strings.HasPrefix(img, prefix) {
-			t.Errorf("%s image %q, want %s*", name, img, prefix)
+	// Redis OSS 7.2 is the last BSD-licensed Redis (7.4 is RSALv2/SSPL, not
+	// what ElastiCache's Redis OSS engine runs); Valkey 8.1 is an ElastiCache
+	// Valkey version. Both tags exist on Docker Hub.
+	images := map[string]string{"redis": "redis:7.2", "valkey": "valkey/valkey:8.1"}
+	for name, want := range images {
+		if img := p.Services[name].Image; img != want {
+			t.Errorf("%s image %q, want %s", name, img, want)
 		}
 	}
 	for name, s := range p.Services {

@@ -16,15 +16,29 @@ type dashboard struct {
 	UID           string     `json:"uid"`
 	Title         string     `json:"title"`
 	SchemaVersion int        `json:"schemaVersion"`
+	Editable      bool       `json:"editable"`
 	Panels        []panel    `json:"panels"`
 	Templating    templating `json:"templating"`
 	Annotations   struct {
-		List []struct {
-			Datasource *dsRef `json:"datasource"`
-		} `json:"list"`
+		List []annotation `json:"list"`
 	} `json:"annotations"`
 
 	file string
+}
+
+// annotation is an annotation query: Grafana's own (builtIn), or a
+// Prometheus query whose series become events, at the series' value when
+// useValueForTime is set (a timestamp in milliseconds).
+type annotation struct {
+	Name            string `json:"name"`
+	BuiltIn         int    `json:"builtIn"`
+	Datasource      *dsRef `json:"datasource"`
+	Enable          bool   `json:"enable"`
+	Expr            string `json:"expr"`
+	TitleFormat     string `json:"titleFormat"`
+	TextFormat      string `json:"textFormat"`
+	TagKeys         string `json:"tagKeys"`
+	UseValueForTime bool   `json:"useValueForTime"`
 }
 
 type templating struct {
@@ -44,16 +58,42 @@ type gridPos struct {
 }
 
 type panel struct {
-	ID          int      `json:"id"`
-	Type        string   `json:"type"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"`
-	Datasource  *dsRef   `json:"datasource"`
-	GridPos     gridPos  `json:"gridPos"`
-	Repeat      string   `json:"repeat"`
-	Collapsed   bool     `json:"collapsed"`
-	Panels      []panel  `json:"panels"` // a collapsed row's panels
-	Targets     []target `json:"targets"`
+	ID          int         `json:"id"`
+	Type        string      `json:"type"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Datasource  *dsRef      `json:"datasource"`
+	GridPos     gridPos     `json:"gridPos"`
+	Repeat      string      `json:"repeat"`
+	Collapsed   bool        `json:"collapsed"`
+	Panels      []panel     `json:"panels"` // a collapsed row's panels
+	Targets     []target    `json:"targets"`
+	FieldConfig fieldConfig `json:"fieldConfig"`
+	Options     struct {
+		YAxis struct {
+			Unit string `json:"unit"`
+		} `json:"yAxis"` // a heatmap's
+	} `json:"options"`
+}
+
+// fieldConfig is a panel's field options: defaults and overrides by matcher.
+type fieldConfig struct {
+	Defaults struct {
+		Unit     string          `json:"unit"`
+		Mappings json.RawMessage `json:"mappings"`
+	} `json:"defaults"`
+	Overrides []fieldOverride `json:"overrides"`
+}
+
+type fieldOverride struct {
+	Matcher struct {
+		ID      string `json:"id"`
+		Options any    `json:"options"`
+	} `json:"matcher"`
+	Properties []struct {
+		ID    string `json:"id"`
+		Value any    `json:"value"`
+	} `json:"properties"`
 }
 
 type target struct {
@@ -104,6 +144,9 @@ func (q cloudWatchQuery) dimensionValues(name string) ([]string, error) {
 type variable struct {
 	Type       string          `json:"type"`
 	Name       string          `json:"name"`
+	Label      string          `json:"label"`
+	Refresh    int             `json:"refresh"`
+	Current    json.RawMessage `json:"current"`
 	Datasource *dsRef          `json:"datasource"`
 	RawQuery   json.RawMessage `json:"query"`
 	Definition string          `json:"definition"`
@@ -125,6 +168,26 @@ func (v variable) Query() string {
 	}
 	_ = json.Unmarshal(v.RawQuery, &o)
 	return o.Query
+}
+
+// currentValue is the variable's default: its current value as the
+// dashboard is saved (a datasource variable's: a datasource uid).
+func (v variable) currentValue() string {
+	var c struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if json.Unmarshal(v.Current, &c) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(c.Value, &s) == nil {
+		return s
+	}
+	var ss []string
+	if json.Unmarshal(c.Value, &ss) == nil && len(ss) == 1 {
+		return ss[0]
+	}
+	return ""
 }
 
 // datasourceType returns the type of the datasource every query of the panel
@@ -154,6 +217,18 @@ func (d *dashboard) allPanels() []panel {
 	for _, p := range d.Panels {
 		out = append(out, p)
 		out = append(out, p.Panels...)
+	}
+	return out
+}
+
+// grids returns the panels that share a grid: the dashboard's own (rows
+// included), and the panels of each collapsed row.
+func (d *dashboard) grids() [][]panel {
+	out := [][]panel{d.Panels}
+	for _, p := range d.Panels {
+		if p.Type == "row" && p.Collapsed {
+			out = append(out, p.Panels)
+		}
 	}
 	return out
 }

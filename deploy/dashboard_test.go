@@ -49,31 +49,64 @@ func lintDashboard(t *testing.T, d *dashboard, datasources map[string]string, ex
 	if d.SchemaVersion == 0 || d.SchemaVersion > maxSchemaVersion {
 		t.Errorf("schemaVersion %d, want 1..%d", d.SchemaVersion, maxSchemaVersion)
 	}
+	// A datasource is named by a datasource variable, whose default is a
+	// provisioned datasource of the same type (TestDashboardConventions
+	// requires the variable; a fixed uid is accepted here too).
+	used := map[string]bool{}
 	checkDS := func(where string, ref *dsRef) {
 		if ref == nil {
-			t.Errorf("%s: no datasource; name one by uid so that Grafana's default datasource does not matter", where)
+			t.Errorf("%s: no datasource; name one so that Grafana's default datasource does not matter", where)
 			return
 		}
-		if typ, ok := datasources[ref.UID]; !ok {
-			t.Errorf("%s: datasource uid %q is not provisioned (have %v)", where, ref.UID, datasources)
+		uid := ref.UID
+		if refs := varRefs(uid); len(refs) == 1 {
+			used[refs[0]] = true
+			v, ok := d.variable(refs[0])
+			if !ok || v.Type != "datasource" {
+				t.Errorf("%s: datasource %q is not a datasource variable", where, uid)
+				return
+			}
+			if v.Query() != ref.Type {
+				t.Errorf("%s: datasource %q of type %q, but $%s lists datasources of type %q", where, uid, ref.Type, v.Name, v.Query())
+			}
+			uid = v.currentValue()
+		}
+		if typ, ok := datasources[uid]; !ok {
+			t.Errorf("%s: datasource uid %q is not provisioned (have %v)", where, uid, datasources)
 		} else if ref.Type != typ {
-			t.Errorf("%s: datasource %q has type %q, provisioned as %q", where, ref.UID, ref.Type, typ)
+			t.Errorf("%s: datasource %q has type %q, provisioned as %q", where, uid, ref.Type, typ)
 		}
 	}
 	for i, a := range d.Annotations.List {
-		if a.Datasource != nil && a.Datasource.UID != "grafana" {
-			checkDS(fmt.Sprintf("annotation %d", i), a.Datasource)
+		where := fmt.Sprintf("annotation %d %q", i, a.Name)
+		if a.BuiltIn == 1 || (a.Datasource != nil && a.Datasource.Type == "grafana") {
+			continue
 		}
+		checkDS(where, a.Datasource)
+		if strings.TrimSpace(a.Expr) == "" {
+			t.Errorf("%s: no expr", where)
+		}
+		for _, ref := range varRefs(a.Expr) {
+			used[ref] = true
+		}
+		lintExpr(t, where, a.Expr, d, expo)
 	}
 
-	// Template variables: label_values queries on Prometheus, each using only
-	// the variables defined before it.
-	used := map[string]bool{}
+	// Template variables: datasource variables of a provisioned type, and
+	// label_values queries on Prometheus, each using only the variables
+	// defined before it.
 	defined := map[string]bool{}
 	for _, v := range d.Templating.List {
 		where := "variable " + v.Name
 		if defined[v.Name] {
 			t.Errorf("%s: defined twice", where)
+		}
+		if v.Type == "datasource" {
+			if typ, ok := datasources[v.currentValue()]; !ok || typ != v.Query() {
+				t.Errorf("%s: lists datasources of type %q with default %q, want a provisioned one of that type (have %v)", where, v.Query(), v.currentValue(), datasources)
+			}
+			defined[v.Name] = true
+			continue
 		}
 		checkDS(where, v.Datasource)
 		q := v.Query()
@@ -89,14 +122,26 @@ func lintDashboard(t *testing.T, d *dashboard, datasources map[string]string, ex
 				t.Errorf("%s: query uses $%s, which is not defined before it", where, ref)
 			}
 		}
-		lintExpr(t, where, q, d, expo)
+		if m := labelValuesQuery.FindStringSubmatch(q); m != nil {
+			lintExpr(t, where, m[1], d, expo) // the selector; label_values is Grafana's, not PromQL
+		}
 		defined[v.Name] = true
 	}
 
-	// Panels.
+	// Panels. A collapsed row's panels are out of the grid until it is
+	// expanded: they may not overlap each other, but may overlap what
+	// follows the row.
 	collapsed := d.inCollapsedRow()
 	ids := map[int]string{}
-	var placed []panel
+	for _, grid := range d.grids() {
+		for i, p := range grid {
+			for _, q := range grid[:i] {
+				if overlap(p.GridPos, q.GridPos) {
+					t.Errorf("panel %d %q: gridPos %+v overlaps panel %d %q %+v", p.ID, p.Title, p.GridPos, q.ID, q.Title, q.GridPos)
+				}
+			}
+		}
+	}
 	for _, p := range d.allPanels() {
 		where := fmt.Sprintf("panel %d %q", p.ID, p.Title)
 		if p.ID <= 0 {
@@ -112,12 +157,6 @@ func lintDashboard(t *testing.T, d *dashboard, datasources map[string]string, ex
 		if g.W < 1 || g.H < 1 || g.X < 0 || g.Y < 0 || g.X+g.W > 24 {
 			t.Errorf("%s: gridPos %+v outside the 24-column grid", where, g)
 		}
-		for _, q := range placed {
-			if overlap(p.GridPos, q.GridPos) {
-				t.Errorf("%s: gridPos %+v overlaps panel %d %q %+v", where, g, q.ID, q.Title, q.GridPos)
-			}
-		}
-		placed = append(placed, p)
 		for _, ref := range varRefs(p.Title) {
 			used[ref] = true
 			if _, ok := d.variable(ref); !ok {
@@ -208,6 +247,17 @@ func lintExpr(t *testing.T, where, expr string, d *dashboard, expo map[string]fa
 			t.Errorf("%s: metric %s is not in ecbench's exposition", where, name)
 		}
 	}
+	// Every other series too: ecbench's Go and process collectors', or
+	// one that Prometheus writes itself.
+	sels, err := promSelectors(expr)
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+	}
+	for _, s := range sels {
+		if _, ok := expo[s.metric]; !ok && s.metric != "" && !prometheusOwnSeries[s.metric] && !strings.Contains(s.metric, ":") && !strings.HasPrefix(s.metric, "ecbench_") {
+			t.Errorf("%s: series %s is neither in ecbench's exposition nor one Prometheus writes (%v)", where, s.metric, slices.Sorted(maps.Keys(prometheusOwnSeries)))
+		}
+	}
 	for _, m := range labelMatchers(expr) {
 		if f, ok := expo[m.metric]; ok && !f.labels[m.label] {
 			t.Errorf("%s: %s has no label %q", where, m.metric, m.label)
@@ -233,6 +283,14 @@ func lintExpr(t *testing.T, where, expr string, d *dashboard, expo map[string]fa
 			}
 		}
 	}
+}
+
+// prometheusOwnSeries are the series Prometheus writes for every target it
+// scrapes and for its alerts.
+var prometheusOwnSeries = map[string]bool{
+	"up": true, "scrape_duration_seconds": true, "scrape_samples_scraped": true,
+	"scrape_samples_post_metric_relabeling": true, "scrape_series_added": true,
+	"ALERTS": true, "ALERTS_FOR_STATE": true,
 }
 
 func overlap(a, b gridPos) bool {

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -54,6 +55,9 @@ func scopes(t *testing.T, ctx context.Context, papi promAPI, d *dashboard, start
 	t.Helper()
 	out := []scope{{vals: map[string]string{}, options: map[string][]string{}}}
 	for _, v := range d.Templating.List {
+		if v.Type == "datasource" {
+			continue // its default is the provisioned datasource, which is the test's Prometheus
+		}
 		var next []scope
 		for _, s := range out {
 			q, missing := interpolate(v.Query(), s.vals)
@@ -162,8 +166,27 @@ func checkDashboardQueries(t *testing.T, ctx context.Context, papi promAPI, d *d
 	var queries []promQuery
 	seen := map[string]bool{}
 	evaluated := map[int]bool{} // panel ids with queries run
-	panels, exprs := 0, 0
+	panels, exprs, annotations := 0, 0, 0
 	for _, s := range scopes(t, ctx, papi, d, start, end) {
+		// Annotations: Grafana runs them as range queries over the
+		// dashboard's time range.
+		for _, a := range d.Annotations.List {
+			if a.BuiltIn == 1 || a.Datasource == nil || a.Datasource.Type != "prometheus" || !a.Enable {
+				continue
+			}
+			vals := maps.Clone(builtins)
+			maps.Copy(vals, s.vals)
+			expr, missing := interpolate(a.Expr, vals)
+			if len(missing) > 0 {
+				t.Errorf("%s annotation %q: no value for %v", d.file, a.Name, missing)
+				continue
+			}
+			if key := "annotation|" + expr; !seen[key] {
+				seen[key] = true
+				annotations++
+				queries = append(queries, promQuery{where: fmt.Sprintf("%s annotation %q [%s]", d.file, a.Name, s.desc), expr: expr})
+			}
+		}
 		for _, p := range promPanels {
 			repeats := []scope{s}
 			if p.Repeat != "" {
@@ -231,8 +254,8 @@ func checkDashboardQueries(t *testing.T, ctx context.Context, papi promAPI, d *d
 	if failures > 40 {
 		t.Errorf("... and %d more failing queries", failures-40)
 	}
-	t.Logf("%s: %d panels (%d run, %d CloudWatch skipped), %d expressions, %d distinct queries after substitution, %d failed",
-		d.file, panels, len(promPanels), len(skipped), exprs, len(queries), failures)
+	t.Logf("%s: %d panels (%d run, %d CloudWatch skipped), %d expressions, %d annotation queries, %d distinct queries after substitution, %d failed",
+		d.file, panels, len(promPanels), len(skipped), exprs, annotations, len(queries), failures)
 }
 
 // runQuery runs one query (instant at end, or range over [start, end]) and

@@ -12,7 +12,9 @@ import (
 	"github.com/ecbench/ecbench/internal/awsfake"
 	"github.com/ecbench/ecbench/internal/metrictest"
 	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loadgen/probe"
 	"github.com/ecbench/ecbench/loadgen/result"
+	"github.com/ecbench/ecbench/loadgen/scenario"
 	"github.com/ecbench/ecbench/metrics"
 	"github.com/ecbench/ecbench/metrics/cloudwatch"
 )
@@ -25,8 +27,9 @@ type family struct {
 }
 
 // exposition returns every series name ecbench exposes, from the metrics
-// package the daemon registers and the CloudWatch poller (after a round
-// against a fake AWS endpoint), with every kind of series present. Histogram
+// package the daemon registers (runners, targets, probes, scenario, Go and
+// process collectors) and the CloudWatch poller (after a round against a
+// fake AWS endpoint), with every kind of series present. Histogram
 // families appear as their _bucket, _sum and _count series. A dashboard may
 // name only these.
 func exposition(t testing.TB) map[string]family {
@@ -41,6 +44,21 @@ func exposition(t testing.TB) map[string]family {
 	r.Record(result.Result{Op: 0, Outcome: result.OK, Intended: now, Sent: now, Done: now.Add(time.Millisecond)})
 	m.AddRunner("redis", "kv", runnerStats{})
 	m.LagRecorder("redis", "kv").RecordLag(time.Millisecond)
+	m.StallRecorder("redis", "kv").RecordStall(200 * time.Millisecond)
+	probes, err := metrics.NewProbes(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisEngine := func() engine.Engine { return engine.Redis }
+	probes.Availability("redis", redisEngine).Probe(true, result.ClassNone, time.Millisecond)
+	probes.Integrity("redis", redisEngine).Checked(probe.Check{Result: probe.Verified, N: 1})
+	sc, err := metrics.NewScenario(reg, scenario.Timeline{Phases: []scenario.Phase{
+		{Name: "steady", Duration: time.Minute, Multiplier: 1, Actions: []scenario.Action{namedAction("failover")}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.PhaseStarted(0, "steady", now) // ecbench_phase_start_timestamp_seconds exists from the first phase on
 	m.AddTarget(func() metrics.TargetState {
 		return metrics.TargetState{Name: "redis", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "primary",
 			Known: true, Up: true, Pool: &redis.PoolStats{}}
@@ -80,13 +98,26 @@ func exposition(t testing.TB) map[string]family {
 	return out
 }
 
-// runnerStats is a runner at rest, for the exposition.
+// runnerStats is an open-loop runner at rest, for the exposition.
 type runnerStats struct{}
 
 func (runnerStats) OfferedRate() float64       { return 100 }
 func (runnerStats) InFlight() int64            { return 0 }
 func (runnerStats) MaxInFlight() int64         { return 256 }
 func (runnerStats) ScheduleLag() time.Duration { return 0 }
+func (runnerStats) ReplyGap() time.Duration    { return 0 }
+func (runnerStats) StallDrops() uint64         { return 0 }
+
+var _ metrics.StallStats = runnerStats{}
+
+// namedAction is a scenario action that only has a name: NewScenario creates
+// its series at zero, which is all the exposition needs.
+type namedAction string
+
+func (a namedAction) Name() string { return string(a) }
+func (namedAction) Run(context.Context, func(time.Time)) (scenario.ActionResult, error) {
+	return scenario.ActionResult{}, nil
+}
 
 // pollCloudWatch registers a CloudWatch poller with reg, as the daemon does
 // when cloudwatch.enabled is set, and runs it against a fake AWS endpoint

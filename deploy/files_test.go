@@ -78,9 +78,10 @@ func readDatasources(t testing.TB) datasourcesFile {
 type providersFile struct {
 	APIVersion int `yaml:"apiVersion"`
 	Providers  []struct {
-		Name    string `yaml:"name"`
-		Type    string `yaml:"type"`
-		Options struct {
+		Name           string `yaml:"name"`
+		Type           string `yaml:"type"`
+		AllowUIUpdates bool   `yaml:"allowUiUpdates"`
+		Options        struct {
 			Path string `yaml:"path"`
 		} `yaml:"options"`
 	} `yaml:"providers"`
