@@ -138,6 +138,9 @@ func TestMonitorRestart(t *testing.T) {
 	restarted := time.Now()
 	e2etest.Eventually(t, 10*time.Second, "the outage's end:\n"+logs.String(), func() bool { return m.outagesSoFar() > 0 })
 	e2etest.Eventually(t, 10*time.Second, "lost writes reported:\n"+logs.String(), func() bool { return m.lostSoFar() > 0 })
+	// The poller sees the new run_id at its next poll (due at once after
+	// the outage, at most minRecheckGap after its previous one).
+	e2etest.Eventually(t, 10*time.Second, "the restart seen by INFO", func() bool { return strings.Contains(logs.String(), "endpoint restarted") })
 	mfs := metrictest.Scrape(t, m.Addr())
 	if n := metrictest.Sum(mfs, "ecbench_outages_total", nil); n != 1 {
 		t.Errorf("ecbench_outages_total %v, want 1", n)

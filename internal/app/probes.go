@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -29,6 +31,31 @@ func (ps probeSet) sweep(target, reason string) {
 	if i := ps.integrity[target]; i != nil {
 		i.Sweep(reason)
 	}
+}
+
+// probeInstance names this generator in its probes' keys: the host name,
+// cut to the characters and length a key part should have. Generators
+// that drive the same targets (CloudFormation's GeneratorCount, several
+// compose stacks) must not read each other's probe keys: the availability
+// probe would see another generator's value and call it an outage, and the
+// integrity probe would judge another's records stale. A restarted
+// generator keeps its name, so its integrity state still matches its keys.
+func probeInstance() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "local"
+	}
+	h = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, h)
+	if len(h) > 63 {
+		h = h[:63]
+	}
+	return h
 }
 
 // probes builds the availability and integrity probes of every target
@@ -59,7 +86,7 @@ func (p *Plan) probes() (probeSet, error) {
 		if pc.Availability.Enabled {
 			a, err := probe.NewAvailability(t.Client(), probe.AvailabilityOptions{
 				Interval: pc.Availability.Interval, Timeout: pc.Availability.Timeout,
-				Key: probe.DefaultAvailabilityKey + ":" + t.Name(),
+				Key: probe.DefaultAvailabilityKey + ":" + t.Name() + ":" + probeInstance(),
 			}, append(probe.AvailabilitySinks{pm.Availability(t.Name(), t.Engine), outageEvents{log: p.log, t: t}}, sinks...))
 			if err != nil {
 				return ps, err
@@ -76,7 +103,7 @@ func (p *Plan) probes() (probeSet, error) {
 func (p *Plan) integrityProbe(pm *metrics.Probes, t *target.Target) (*probe.Integrity, probeRun, error) {
 	ic := p.cfg.Probes.Integrity
 	o := probe.IntegrityOptions{
-		Prefix: "ecbench:integrity:" + t.Name() + ":", Keys: ic.Keys, Interval: ic.Interval, Timeout: ic.Timeout,
+		Prefix: "ecbench:integrity:" + t.Name() + ":" + probeInstance() + ":", Keys: ic.Keys, Interval: ic.Interval, Timeout: ic.Timeout,
 		ValueSize: ic.ValueSize, VerifyDelay: ic.VerifyDelay, SweepRate: ic.SweepRate, Sample: ic.Sample,
 	}
 	if ic.StateDir != "" {
