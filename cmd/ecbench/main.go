@@ -8,6 +8,7 @@
 //	ecbench report RESULT_DIR... -o report.html [--format png|svg --charts-dir DIR]
 //	ecbench report --prometheus URL --from T --to T -o report.html [--step D]
 //	ecbench monitor (-c CLUSTER_ID [-r REGION] | --host H [--port P]) [-o DIR] [-t PROBE_INTERVAL] [-m CLOUDWATCH_INTERVAL]
+//	ecbench profile (--host H [--port P] [--tls] [--cluster] | --config FILE --target NAME) [--duration D] [--sample N] [--max-rate R] [-o FILE]
 //	ecbench version
 package main
 
@@ -57,6 +58,7 @@ func commands() []command {
 		{"compare", "print the side-by-side table of saved results (one run, or several merged)", runCompare},
 		{"report", "write saved results, or a Prometheus window, as one self-contained HTML page with charts", runReport},
 		{"monitor", "watch one endpoint through a migration or failover: outages, lost writes, engine changes, CloudWatch", runMonitor},
+		{"profile", "measure a live server read-only and write its workload as a config that run and bench accept", runProfile},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -78,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, report, monitor, version\n\n", args[0])
+	fmt.Fprintf(stderr, "ecbench: unknown command %q; allowed: run, check, bench, compare, report, monitor, version, profile\n\n", args[0])
 	usage(stderr)
 	return exitUsage
 }

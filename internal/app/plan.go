@@ -278,8 +278,17 @@ func newWorkload(w config.Workload) (*workload.Workload, error) {
 	if w.Values.Ranged() {
 		out.Values = workload.Values{Min: w.Values.MinSize, Max: w.Values.MaxSize}
 	}
+	values, err := w.Values.Sizes.Table()
+	if err != nil {
+		return nil, fmt.Errorf("workload %s: values.sizes: %w", w.Name, err)
+	}
+	out.Values.Sizes = values
 	if w.Type != workload.KindKV {
-		out.Structure = workload.Structure{Kind: kind, Elements: w.Elements.Count, ElementSize: w.Elements.Size, RangeLen: w.Range}
+		elements, err := w.Elements.Sizes.Table()
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: elements.sizes: %w", w.Name, err)
+		}
+		out.Structure = workload.Structure{Kind: kind, Elements: w.Elements.Count, ElementSize: w.Elements.Size, ElementSizes: elements, RangeLen: w.Range}
 	}
 	params := workload.OpParams{TTL: w.TTL, MGetBatch: w.MGetBatch, Structure: out.Structure}
 	for _, ow := range w.Ops.Weights(w.Type) {

@@ -38,7 +38,8 @@ func PayloadOf(name string) Payload {
 }
 
 // Sizes are what a command's payload depends on: a kv workload's largest
-// value and MGET batch, or a structure's.
+// value (Values.Largest) and MGET batch, or a structure's (its largest
+// element when it has ElementSizes).
 type Sizes struct {
 	MaxValue  int // the largest kv value, in bytes
 	MGetBatch int // keys per mget; below 1 means 1
@@ -60,13 +61,13 @@ type Sizes struct {
 func (p Payload) Items(s Sizes) (n, each int64) {
 	st := s.Structure.normalized()
 	element := int64(ItemOverhead)
-	switch st.Kind {
+	switch size := st.largestElement(); st.Kind {
 	case KindList:
-		element += int64(st.ElementSize)
+		element += int64(size)
 	case KindHash:
-		element += int64(nameSize("f:", st.Elements, 0) + st.ElementSize)
+		element += int64(nameSize("f:", st.Elements, 0) + size)
 	case KindSet, KindZSet:
-		element += int64(nameSize("m:", st.Elements, st.ElementSize))
+		element += int64(nameSize("m:", st.Elements, size))
 	}
 	value := int64(max(s.MaxValue, 0)) + ItemOverhead
 	switch p {
@@ -98,7 +99,7 @@ func CommandBytes(name string, s Sizes) int64 {
 // (CommandBytes of its largest op), for the in-flight budget: a request
 // holds Pipeline of them.
 func (w *Workload) MaxCommandBytes() int64 {
-	s := Sizes{MaxValue: w.Values.Max, Structure: w.Structure}
+	s := Sizes{MaxValue: w.Values.Largest(), Structure: w.Structure}
 	var most int64
 	for _, o := range w.Ops {
 		if m, ok := o.Op.(MGet); ok {
@@ -111,28 +112,32 @@ func (w *Workload) MaxCommandBytes() int64 {
 
 // StreamMemory returns the bytes a Stream of a workload of sizes s holds
 // for as long as it lives, besides its requests: the buffer its values are
-// cut from (the largest value, or one element) and the tables of its
-// element names (at most maxNameTable each).
+// cut from (the largest value, or the largest element) and the tables of
+// its element names (at most maxNameTable each, and the offsets of names
+// of several sizes).
 func StreamMemory(s Sizes) int64 {
 	st := s.Structure.normalized()
 	if st.Kind == KindKV {
 		return int64(max(s.MaxValue, 0))
 	}
-	table := func(prefix string, minSize int) int {
+	table := func(prefix string, minSize int, sized bool) int {
 		size := nameSize(prefix, st.Elements, minSize)
 		if st.Elements > maxNameTable/size {
 			return 0 // names are built as drawn
+		}
+		if sized {
+			return st.Elements * (size + nameOffsetBytes)
 		}
 		return st.Elements * size
 	}
 	tables := 0
 	switch st.Kind {
 	case KindSet, KindZSet:
-		tables = table("m:", st.ElementSize)
+		tables = table("m:", st.largestElement(), st.ElementSizes != nil)
 	case KindHash:
-		tables = table("f:", 0) + table("n:", 0)
+		tables = table("f:", 0, false) + table("n:", 0, false)
 	}
-	return int64(st.ElementSize + tables)
+	return int64(st.largestElement() + tables)
 }
 
 // PreloadMemory returns the most bytes a Preload of a workload of sizes s

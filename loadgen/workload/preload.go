@@ -60,7 +60,7 @@ func (w *Workload) Preload(ctx context.Context, c redis.UniversalClient, progres
 	}
 	members, fields, _ := universes(s)
 	p := &preloader{pipe: c.Pipeline(), total: int64(w.Keys.Count), progress: progress}
-	elemBytes := s.ElementSize
+	elemBytes := s.largestElement()
 	if members != nil {
 		elemBytes = members.size
 	} else if fields != nil {

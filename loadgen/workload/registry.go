@@ -198,7 +198,7 @@ func checkOp(op Op, s Structure) error {
 		return fmt.Errorf("op %s is a %s op, but the workload's keys hold %s", op.Name(), spec.kind, s.Kind)
 	}
 	if so, ok := op.(*structureOp); ok && so.s != s {
-		return fmt.Errorf("op %s: built for structure %+v, but the workload's is %+v", op.Name(), so.s, s)
+		return fmt.Errorf("op %s: built for structure %s, but the workload's is %s", op.Name(), so.s.describe(), s.describe())
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ecbench/ecbench/loadgen/keyspace"
 )
 
 // Kind is the type of value a workload's keys hold.
@@ -40,8 +42,9 @@ const DefaultRangeLen = 10
 //
 // <i> is the index zero-padded to the width of Elements-1, so every name of
 // a universe has the same length and names sort as their indexes.
-// List items and hash field values are ElementSize fixed bytes derived from
-// the seed; Workload.Values is not used by these kinds.
+// List items and hash field values are ElementSize bytes (or of sizes drawn
+// from ElementSizes) derived from the seed; Workload.Values is not used by
+// these kinds.
 //
 // Sorted-set scores are meaningful: member i is preloaded and added with
 // score i, so ZRANGEBYSCORE lo lo+RangeLen-1 returns RangeLen members.
@@ -61,6 +64,32 @@ type Structure struct {
 	// RangeLen is how many items lrange, zrange, zrangebyscore and zrevrange
 	// ask for, and how many fields hmget names; 0 means DefaultRangeLen.
 	RangeLen int
+	// ElementSizes, when set, replaces ElementSize (which must then be 0)
+	// by an empirical distribution: list items and hash field values are
+	// drawn from it as they are written; set and zset member i is padded
+	// to a size given once for all by i (memberSize), so that a member's
+	// name never changes. It is read, never changed, and compared by
+	// identity: ops and their workload share one table.
+	ElementSizes *keyspace.SizeTable
+}
+
+// describe writes s for an error: its fields as %+v would, and its size
+// table (by its identity, as it is compared) only when it has one.
+func (s Structure) describe() string {
+	d := fmt.Sprintf("{Kind:%s Elements:%d ElementSize:%d RangeLen:%d", s.Kind, s.Elements, s.ElementSize, s.RangeLen)
+	if s.ElementSizes != nil {
+		d += fmt.Sprintf(" ElementSizes:%p (%d sizes up to %d)", s.ElementSizes, s.ElementSizes.Len(), s.ElementSizes.Largest())
+	}
+	return d + "}"
+}
+
+// largestElement returns the largest ElementSize, of the table when there
+// is one: what the in-flight and preload budgets charge an element.
+func (s Structure) largestElement() int {
+	if s.ElementSizes != nil {
+		return s.ElementSizes.Largest()
+	}
+	return s.ElementSize
 }
 
 // normalized returns s with its defaults filled in: the kind "" is kv, a
@@ -90,6 +119,8 @@ func (s Structure) validate() error {
 		return fmt.Errorf("%s structure: element size must be >= 0, got %d", s.Kind, s.ElementSize)
 	case s.RangeLen < 0:
 		return fmt.Errorf("%s structure: range length must be >= 0, got %d", s.Kind, s.RangeLen)
+	case s.ElementSizes != nil && s.ElementSize != 0:
+		return fmt.Errorf("%s structure: element size %d and an element size table are exclusive: set one", s.Kind, s.ElementSize)
 	}
 	return nil
 }
@@ -108,27 +139,49 @@ func unknownKind(k Kind) error {
 const maxNameTable = 1 << 20
 
 // names encodes the element names of one universe: prefix, the index
-// zero-padded to digits, then '.' up to size.
+// zero-padded to digits, then '.' up to size, or with sizes up to that
+// index's own size (memberSize).
 //
-//	newNames("m:", 1000, 8).name(42) == "m:042..."
+//	newNames("m:", 1000, 8, nil).name(42) == "m:042..."
 type names struct {
 	prefix string
-	digits int    // width of the largest index
-	size   int    // length of every name
-	table  string // every name back to back, when it fits in maxNameTable
-	buf    []byte
+	digits int                 // width of the largest index
+	size   int                 // length of every name; with sizes, the longest
+	sizes  *keyspace.SizeTable // when set, each name's own padded size
+	table  string              // every name back to back, when it fits in maxNameTable
+	// offsets, with sizes, start each name in table: name i is
+	// table[offsets[i]:offsets[i+1]].
+	offsets []uint32
+	buf     []byte
 }
 
-func newNames(prefix string, count, minSize int) *names {
+// nameOffsetBytes is what the offsets of names of several sizes add per
+// name to their table.
+const nameOffsetBytes = 4
+
+func newNames(prefix string, count, minSize int, sizes *keyspace.SizeTable) *names {
 	digits := len(strconv.Itoa(max(count-1, 0)))
-	n := &names{prefix: prefix, digits: digits, size: nameSize(prefix, count, minSize)}
+	if sizes != nil {
+		minSize = sizes.Largest()
+	}
+	n := &names{prefix: prefix, digits: digits, size: nameSize(prefix, count, minSize), sizes: sizes}
+	// The bound is on the longest name, as StreamMemory charges it.
 	if count <= maxNameTable/n.size {
 		var b strings.Builder
 		b.Grow(count * n.size)
 		buf := make([]byte, 0, n.size)
+		if sizes != nil {
+			n.offsets = make([]uint32, 0, count+1)
+		}
 		for i := range count {
+			if sizes != nil {
+				n.offsets = append(n.offsets, uint32(b.Len()))
+			}
 			buf = n.append(buf[:0], i)
 			b.Write(buf)
+		}
+		if sizes != nil {
+			n.offsets = append(n.offsets, uint32(b.Len()))
 		}
 		n.table = b.String()
 	}
@@ -145,7 +198,11 @@ func (n *names) append(dst []byte, i int) []byte {
 		dst = append(dst, '0')
 	}
 	dst = append(dst, digits...)
-	for len(dst)-start < n.size {
+	size := n.size
+	if n.sizes != nil {
+		size = memberSize(n.sizes, i)
+	}
+	for len(dst)-start < size {
 		dst = append(dst, '.')
 	}
 	return dst
@@ -153,11 +210,28 @@ func (n *names) append(dst []byte, i int) []byte {
 
 // name returns the name of index i, which must be in [0, count).
 func (n *names) name(i int) string {
-	if n.table != "" {
-		return n.table[i*n.size : (i+1)*n.size]
+	switch {
+	case n.table == "":
+		n.buf = n.append(n.buf[:0], i)
+		return string(n.buf)
+	case n.offsets != nil:
+		return n.table[n.offsets[i]:n.offsets[i+1]]
 	}
-	n.buf = n.append(n.buf[:0], i)
-	return string(n.buf)
+	return n.table[i*n.size : (i+1)*n.size]
+}
+
+// memberSize is the size of the name of index i: the same for the same
+// table and index in every stream, preload and engine, as a member's name
+// must be. The sizes follow the table's shares in every universe, within
+// a member or two even of a few members: index i takes the table's
+// quantile at the i-th point of the golden-ratio (Weyl) sequence, which
+// spreads any run of consecutive indexes evenly over [0, 1), where random
+// draws would leave a universe of 50 members 36% small instead of 50%. A
+// name is never shorter than its prefix and digits whatever its size.
+func memberSize(sizes *keyspace.SizeTable, i int) int {
+	// frac(½ + i/φ) in 53-bit fixed point: 2^64/φ is 0x9e3779b97f4a7c15.
+	u := uint64(i)*0x9e3779b97f4a7c15 + 1<<63
+	return sizes.Quantile(float64(u>>11) / (1 << 53))
 }
 
 // universes returns the name universes kind s.Kind draws from; the others
@@ -165,10 +239,10 @@ func (n *names) name(i int) string {
 func universes(s Structure) (members, fields, counters *names) {
 	switch s.Kind {
 	case KindSet, KindZSet:
-		members = newNames("m:", s.Elements, s.ElementSize)
+		members = newNames("m:", s.Elements, s.ElementSize, s.ElementSizes)
 	case KindHash:
-		fields = newNames("f:", s.Elements, 0)
-		counters = newNames("n:", s.Elements, 0)
+		fields = newNames("f:", s.Elements, 0, nil)
+		counters = newNames("n:", s.Elements, 0, nil)
 	}
 	return members, fields, counters
 }

@@ -30,9 +30,22 @@ type Keys struct {
 	ZipfExponent float64
 }
 
-// Values sizes the values a workload writes: fixed when Min == Max.
+// Values sizes the values a workload writes: drawn from Sizes when it is
+// set, else uniform in [Min, Max] (fixed when Min == Max).
 type Values struct {
 	Min, Max int
+	// Sizes is an empirical distribution of value sizes; Min and Max are
+	// then not used. It is read, never changed: runners may share it.
+	Sizes *keyspace.SizeTable
+}
+
+// Largest returns the largest value size: what the in-flight and preload
+// budgets charge a value.
+func (v Values) Largest() int {
+	if v.Sizes != nil {
+		return v.Sizes.Largest()
+	}
+	return v.Max
 }
 
 // Weighted is an op and its share of the mix.
@@ -49,7 +62,7 @@ type Workload struct {
 	Ops  []Weighted
 	Keys Keys
 	// Values sizes what kv ops write; the other kinds size their elements
-	// with Structure.ElementSize.
+	// with Structure.ElementSize or Structure.ElementSizes.
 	Values Values
 	// Structure is what each key holds; the zero Structure is kv.
 	Structure Structure
@@ -123,11 +136,17 @@ func (w *Workload) NewStream() (*Stream, error) {
 	}, nil
 }
 
-// newValues returns the value generator of w: Values for kv, fixed
-// ElementSize bytes for the other kinds.
+// newValues returns the value generator of w: Values for kv; for the
+// other kinds ElementSizes, or else fixed ElementSize bytes.
 func newValues(w *Workload, s Structure) (keyspace.Values, error) {
 	if s.Kind != KindKV {
+		if s.ElementSizes != nil {
+			return keyspace.NewEmpirical(s.ElementSizes, w.Seed^seedValues), nil
+		}
 		return keyspace.NewFixed(s.ElementSize, w.Seed^seedValues), nil
+	}
+	if w.Values.Sizes != nil {
+		return keyspace.NewEmpirical(w.Values.Sizes, w.Seed^seedValues), nil
 	}
 	// keyspace panics on these; a Stream reports them like every other bad
 	// parameter.

@@ -245,11 +245,13 @@ type Keys struct {
 }
 
 // Values sizes the values written. Either Size is set, or MinSize and MaxSize
-// are, for sizes drawn uniformly from [MinSize, MaxSize].
+// are, for sizes drawn uniformly from [MinSize, MaxSize], or Sizes is, for
+// sizes drawn from a table (size_table.go).
 type Values struct {
-	Size    int `mapstructure:"size"`
-	MinSize int `mapstructure:"min_size"`
-	MaxSize int `mapstructure:"max_size"`
+	Size    int         `mapstructure:"size"`
+	MinSize int         `mapstructure:"min_size"`
+	MaxSize int         `mapstructure:"max_size"`
+	Sizes   SizeWeights `mapstructure:"sizes"`
 }
 
 // Ranged reports whether sizes come from [MinSize, MaxSize] rather than Size.
@@ -281,8 +283,9 @@ func (o Ops) Weights(kind workload.Kind) []OpWeight {
 
 // Elements sizes the structures of a list, hash, set or zset workload.
 type Elements struct {
-	Count int `mapstructure:"count"` // elements per structure
-	Size  int `mapstructure:"size"`  // bytes per element, field or member
+	Count int         `mapstructure:"count"` // elements per structure
+	Size  int         `mapstructure:"size"`  // bytes per element, field or member
+	Sizes SizeWeights `mapstructure:"sizes"` // or: a table of sizes (size_table.go)
 }
 
 // Rate is the arrival schedule of a workload, in requests per second (each

@@ -107,7 +107,7 @@ func fillWorkload(w *Workload, raw map[string]any) {
 		if !has(raw, "elements", "count") {
 			w.Elements.Count = 100
 		}
-		if !has(raw, "elements", "size") {
+		if !has(raw, "elements", "size") && len(w.Elements.Sizes) == 0 {
 			w.Elements.Size = 32
 		}
 		if !has(raw, "range") {
@@ -123,7 +123,7 @@ func fillWorkload(w *Workload, raw map[string]any) {
 	if w.Keys.Distribution == workload.Zipfian && !has(raw, "keys", "zipf_exponent") {
 		w.Keys.ZipfExponent = 0.99 // YCSB's
 	}
-	if !has(raw, "values", "size") && !w.Values.Ranged() {
+	if !has(raw, "values", "size") && !w.Values.Ranged() && len(w.Values.Sizes) == 0 {
 		w.Values.Size = 32
 	}
 }

@@ -68,6 +68,20 @@
 // says everything about each type: its keys, defaults, checks and how it is
 // built. This package only places a rate in the configuration (rate.go).
 //
+// # Size tables
+//
+// Values and elements may take their sizes from a table, size in bytes →
+// weight, instead of size (or min_size and max_size), as `ecbench
+// profile` writes them:
+//
+//	values:   {sizes: {32: 70, 1024: 25, 65536: 5}}
+//	elements: {count: 100, sizes: {16: 1, 256: 1}}
+//
+// Sizes are whole numbers of bytes (0 to 512 MiB for values, to 1 MiB
+// for elements), weights numbers > 0 (at most 10^12) divided by their
+// sum, at most 256 sizes a table (size_table.go). The memory budget
+// charges each value or element the table's largest size.
+//
 // # Libraries
 //
 // yaml.v3 reads the file, mapstructure decodes the checked tree. The checks

@@ -15,11 +15,20 @@ import (
 // sizes are the sizes that bound w's commands (workload.CommandBytes).
 func (w *Workload) sizes() workload.Sizes {
 	s := workload.Sizes{MaxValue: w.Values.Size, MGetBatch: w.MGetBatch}
-	if w.Values.Ranged() {
+	switch {
+	case len(w.Values.Sizes) > 0:
+		s.MaxValue = w.Values.Sizes.Largest()
+	case w.Values.Ranged():
 		s.MaxValue = w.Values.MaxSize
 	}
 	if w.Type != workload.KindKV {
 		s.Structure = workload.Structure{Kind: w.Type, Elements: w.Elements.Count, ElementSize: w.Elements.Size, RangeLen: w.Range}
+		// The table's largest element, and a set's names of several
+		// sizes, as the plan's workload holds them. An invalid table
+		// (reported by validation) leaves ElementSize.
+		if table, err := w.Elements.Sizes.Table(); err == nil && table != nil {
+			s.Structure.ElementSizes = table
+		}
 	}
 	return s
 }

@@ -92,7 +92,7 @@ func TestLoadValid(t *testing.T) {
 			if w.Keys != (Keys{Prefix: "bench/", Count: 10, Distribution: workload.Sequential}) {
 				t.Errorf("keys: %+v", w.Keys)
 			}
-			if w.Values != (Values{MinSize: 1, MaxSize: 512 << 20}) {
+			if !reflect.DeepEqual(w.Values, Values{MinSize: 1, MaxSize: 512 << 20}) {
 				t.Errorf("values: %+v", w.Values)
 			}
 			if !reflect.DeepEqual(w.Ops, Ops{"get": 1, "set_ttl": 1, "incr": 1, "del": 1}) {

@@ -27,11 +27,26 @@ func (c *Config) Redacted() map[string]any {
 			delete(wm["keys"].(map[string]any), "zipf_exponent")
 		}
 		values := wm["values"].(map[string]any)
-		if w.Values.Ranged() {
+		switch {
+		case len(w.Values.Sizes) > 0:
 			delete(values, "size")
-		} else {
 			delete(values, "min_size")
 			delete(values, "max_size")
+		case w.Values.Ranged():
+			delete(values, "size")
+		default:
+			delete(values, "min_size")
+			delete(values, "max_size")
+		}
+		if len(w.Values.Sizes) == 0 {
+			delete(values, "sizes")
+		}
+		if elements, ok := wm["elements"].(map[string]any); ok {
+			if len(w.Elements.Sizes) > 0 {
+				delete(elements, "size")
+			} else {
+				delete(elements, "sizes")
+			}
 		}
 	}
 	return m

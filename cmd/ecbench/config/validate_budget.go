@@ -253,10 +253,16 @@ func (c *Config) payloadFactors(w *Workload) string {
 		return ""
 	}
 	value := "values.size " + formatSizeField(w.Values.Size)
-	if w.Values.Ranged() {
+	switch {
+	case len(w.Values.Sizes) > 0:
+		value = "values.sizes up to " + formatSizeField(w.Values.Sizes.Largest())
+	case w.Values.Ranged():
 		value = "values.max_size " + formatSizeField(w.Values.MaxSize)
 	}
 	element := "elements.size " + formatSizeField(w.Elements.Size)
+	if len(w.Elements.Sizes) > 0 {
+		element = "elements.sizes up to " + formatSizeField(w.Elements.Sizes.Largest())
+	}
 	var f []string
 	switch workload.PayloadOf(op) {
 	case workload.PayloadValue:
@@ -320,6 +326,8 @@ func (c *Config) largestBuffer() string {
 	switch {
 	case w.Type != workload.KindKV:
 		field = "elements"
+	case len(w.Values.Sizes) > 0:
+		field = "values.sizes"
 	case w.Values.Ranged():
 		field = "values.max_size"
 	}

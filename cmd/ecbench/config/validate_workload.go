@@ -105,7 +105,7 @@ func (v validator) structure(p string, w *Workload) {
 		// Zero values are what a written-out effective config holds.
 		structures := slices.DeleteFunc(workload.Kinds(), func(k workload.Kind) bool { return k == workload.KindKV })
 		unused := fmt.Sprintf("not used by type %s; used by %s", workload.KindKV, strings.Join(strs(structures), ", "))
-		if w.Elements != (Elements{}) {
+		if w.Elements.Count != 0 || w.Elements.Size != 0 || len(w.Elements.Sizes) > 0 {
 			v.add(p+".elements", unused)
 		}
 		if w.Range != 0 {
@@ -114,11 +114,27 @@ func (v validator) structure(p string, w *Workload) {
 		return
 	}
 	v.between(p+".elements.count", w.Elements.Count, 1, maxElements)
-	v.between(p+".elements.size", w.Elements.Size, 1, maxElementSize)
+	switch {
+	case len(w.Elements.Sizes) == 0:
+		v.between(p+".elements.size", w.Elements.Size, 1, maxElementSize)
+	case w.Elements.Size != 0:
+		v.add(p+".elements.size", "cannot be combined with elements.sizes; set either size or sizes")
+	default:
+		v.sizeTable(p+".elements.sizes", w.Elements.Sizes, maxElementSize)
+	}
 	v.between(p+".range", w.Range, 1, maxRange)
 }
 
 func (v validator) values(p string, vs Values, raw map[string]any) {
+	if len(vs.Sizes) > 0 {
+		v.sizeTable(p+".sizes", vs.Sizes, maxValueSize)
+		for _, k := range []string{"size", "min_size", "max_size"} {
+			if has(raw, "values", k) {
+				v.add(p+"."+k, "cannot be combined with sizes; set either sizes, size, or both min_size and max_size")
+			}
+		}
+		return
+	}
 	if !vs.Ranged() {
 		v.between(p+".size", vs.Size, 1, maxValueSize)
 		return
