@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/metrics"
@@ -250,11 +251,51 @@ func (d *Daemon) preloadAll(ctx context.Context) error {
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		if err := d.plan.preload(ctx, i, ts); err != nil {
+		if err := d.preloadRetrying(ctx, i, ts); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Preload retries: a daemon soaks for hours, and a preload cut short by a
+// server that restarted, failed over or froze for a moment is tried again
+// (it is idempotent: the same values, each structure emptied first). What
+// a retry cannot fix — OOM, NOPERM, WRONGTYPE, a bad reply — stops the
+// daemon at once.
+const (
+	preloadAttempts   = 5
+	preloadRetryPause = 2 * time.Second
+)
+
+// preloadRetrying runs workload i's preload, again after a transient failure.
+func (d *Daemon) preloadRetrying(ctx context.Context, i int, ts []*target.Target) error {
+	for attempt := 1; ; attempt++ {
+		err := d.plan.preload(ctx, i, ts)
+		if err == nil || ctx.Err() != nil || attempt == preloadAttempts || !transient(result.Classify(err)) {
+			return err
+		}
+		d.plan.log.Warn("preload failed; trying again", zap.String("workload", d.plan.workloads[i].Name),
+			zap.Int("attempt", attempt), zap.Int("attempts", preloadAttempts), zap.Duration("pause", preloadRetryPause), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(preloadRetryPause):
+		}
+	}
+}
+
+// transient reports whether a failure of class c may pass by itself: the
+// connection, not the request, failed, or the server was busy changing
+// state.
+func transient(c result.Class) bool {
+	switch c {
+	case result.ClassTimeout, result.ClassConnRefused, result.ClassConnReset, result.ClassPoolTimeout, result.ClassBackoff,
+		result.ClassLoading, result.ClassReadonly, result.ClassMasterDown, result.ClassClusterDown, result.ClassTryAgain,
+		result.ClassMoved, result.ClassBusy:
+		return true
+	}
+	return false
 }
 
 // startRunners starts every runner and the scenario with one time zero,

@@ -31,9 +31,11 @@ targets:
 workloads:
   - {name: kv, preload: true, keys: {count: %d}, values: {size: 32}, ops: {get: 1}, rate: {type: constant, rate: 400}}
 `, rs.Addr, vs.Addr, keys))
-	e2etest.Eventually(t, 10*time.Second, "a summary after the preload", func() bool {
-		return strings.Contains(log.String(), `"msg":"summary"`)
-	})
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(log.String(), `"msg":"summary"`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no summary after the preload within 20s:\n%s", log.String())
+		}
+	}
 	// The servers' own view, from the INFO poller: the keys are there and
 	// the GETs hit (the availability probe's key is one more).
 	e2etest.Eventually(t, 10*time.Second, "the servers' hits in ecbench_server_*", func() bool {
@@ -130,5 +132,33 @@ workloads:
 	}
 	if strings.Contains(log.String(), `"msg":"final summary"`) {
 		t.Errorf("final summaries of runners that never ran:\n%s", log.String())
+	}
+}
+
+// TestDaemonPreloadRetries: a preload cut short by a server that stopped
+// answering for a moment (CLIENT PAUSE of writes: the SETs time out) is
+// tried again, and the daemon goes on to measure.
+func TestDaemonPreloadRetries(t *testing.T) {
+	t.Parallel()
+	vs := servertest.Start(t, servertest.Valkey)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := vs.Client().Do(ctx, "CLIENT", "PAUSE", "1500", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, log, stop := startDaemon(t, fmt.Sprintf(`
+summary_interval: 500ms
+targets: [{name: valkey, addrs: [%q], read_timeout: 300ms}]
+workloads:
+  - {name: kv, preload: true, keys: {count: 1000}, ops: {get: 1}, rate: {type: constant, rate: 100}}
+`, vs.Addr))
+	e2etest.Eventually(t, 15*time.Second, "a summary after the retried preload", func() bool {
+		return strings.Contains(log.String(), `"msg":"summary"`)
+	})
+	stop()
+	text := log.String()
+	retried, preloaded := strings.Index(text, `"msg":"preload failed; trying again"`), strings.Index(text, `"msg":"preloaded"`)
+	if retried < 0 || preloaded < retried || !strings.Contains(text[retried:preloaded], `"attempt":1`) {
+		t.Errorf("want a failed attempt, then the preload done:\n%s", text)
 	}
 }
