@@ -294,7 +294,8 @@ func checkEngineColours(t *testing.T, where string, p panel) {
 
 // dashboardRows are rows that issue 17 asked for, by dashboard and title
 // prefix, and the series their panels must read between them (a histogram
-// by its _bucket, _sum or _count series).
+// by its _bucket, _sum or _count series; a name ending in * stands for every
+// series of ecbench's exposition with its prefix).
 var dashboardRows = map[string][]struct {
 	title  string
 	series []string
@@ -306,15 +307,20 @@ var dashboardRows = map[string][]struct {
 		{"Scenario", []string{
 			"ecbench_phase_info", "ecbench_actions_total",
 			"ecbench_action_requested_timestamp_seconds", "ecbench_action_completed_timestamp_seconds"}},
-		// The Server side row: a collapsed row waiting for its panels, which
-		// read the ecbench_server_* series (see deliberatelyUnused).
-		{"Server side", nil},
+		// The servers' own view, from INFO: every series of it.
+		{"Server side", []string{"ecbench_server_*"}},
 		{"Generator", []string{
 			"process_cpu_seconds_total", "process_resident_memory_bytes", "go_goroutines", "go_gc_duration_seconds",
 			"scrape_duration_seconds", "ecbench_stall_drops_total", "ecbench_ops_total"}},
 	},
 	"elasticache.json": {
-		{"Server side", nil}, // beside CloudWatch's view, as on the other dashboard
+		// The core of the other dashboard's row, beside CloudWatch's figures.
+		{"Server side", []string{
+			"ecbench_server_main_thread_cpu_seconds_total", "ecbench_server_cpu_seconds_total", "ecbench_server_commands_processed_total",
+			"ecbench_server_memory_used_bytes", "ecbench_server_memory_max_bytes", "ecbench_server_command_calls_total",
+			"ecbench_server_keyspace_hits_total", "ecbench_server_keyspace_misses_total", "ecbench_server_evicted_keys_total",
+			"ecbench_server_expired_keys_total", "ecbench_server_connected_clients",
+			"ecbench_server_net_input_bytes_total", "ecbench_server_net_output_bytes_total", "ecbench_cloudwatch_value"}},
 	},
 }
 
@@ -323,6 +329,7 @@ var dashboardRows = map[string][]struct {
 // requested and completed.
 func TestDashboardRows(t *testing.T) {
 	t.Parallel()
+	expo := exposition(t)
 	for _, d := range loadDashboards(t) {
 		t.Run(d.file, func(t *testing.T) {
 			t.Parallel()
@@ -353,7 +360,7 @@ func TestDashboardRows(t *testing.T) {
 						}
 					}
 				}
-				for _, s := range want.series {
+				for _, s := range expandSeries(t, want.series, expo) {
 					if !read[s] && !read[s+"_bucket"] && !read[s+"_sum"] && !read[s+"_count"] {
 						t.Errorf("row %q: no panel reads %s", titles[i], s)
 					}
@@ -373,4 +380,31 @@ func TestDashboardRows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expandSeries replaces each name ending in * with every series of the
+// exposition that has its prefix, sorted; a prefix that matches nothing is
+// an error.
+func expandSeries(t *testing.T, names []string, expo map[string]family) []string {
+	t.Helper()
+	var out []string
+	for _, name := range names {
+		prefix, ok := strings.CutSuffix(name, "*")
+		if !ok {
+			out = append(out, name)
+			continue
+		}
+		var matched []string
+		for e := range expo {
+			if strings.HasPrefix(e, prefix) {
+				matched = append(matched, e)
+			}
+		}
+		if len(matched) == 0 {
+			t.Errorf("%s matches no series of ecbench's exposition", name)
+		}
+		slices.Sort(matched)
+		out = append(out, matched...)
+	}
+	return out
 }

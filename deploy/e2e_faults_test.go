@@ -18,8 +18,9 @@ import (
 // What the end-to-end test does to the stack beyond running it, so that the
 // durability and scenario panels, the annotations and the durability alerts
 // have something to show: a scenario with a failover action against the
-// fake ElastiCache endpoint, and, during the data window, a stall of each
-// engine, a kill -9 and restart of one, and a role change of the other.
+// fake ElastiCache endpoint, and, during the data window, a failed command
+// on each engine, a stall of each, a kill -9 and restart of one, and a role
+// change of the other.
 
 // writeE2EConfig writes the stack's ecbench config with a scenario added:
 // two short phases, repeated, the second failing over the fake's
@@ -70,6 +71,7 @@ func restrictKeys(t *testing.T, s *servertest.Server) {
 
 // provokeFaults runs the faults, in about 12s from now:
 //
+//	both    an INCR that fails inside the server (failACall)
 //	valkey  frozen 700ms (SIGSTOP: a stall, and an outage of the probe)
 //	redis   frozen 700ms, then killed (SIGKILL: every write of the
 //	        integrity probe's ring lost, no persistence), restarted 1.5s
@@ -81,6 +83,9 @@ func restrictKeys(t *testing.T, s *servertest.Server) {
 func provokeFaults(t *testing.T, ctx context.Context, papi promAPI, engines map[string]*servertest.Server) {
 	t.Helper()
 	redis, valkey := engines["redis"], engines["valkey"]
+	for _, s := range engines {
+		failACall(t, ctx, s)
+	}
 	time.Sleep(2 * time.Second)
 	valkey.FreezeFor(700 * time.Millisecond)
 	time.Sleep(500 * time.Millisecond)
@@ -101,6 +106,22 @@ func provokeFaults(t *testing.T, ctx context.Context, papi promAPI, engines map[
 		t.Fatalf("REPLICAOF NO ONE on valkey: %v", err)
 	}
 	waitRole(t, ctx, papi, "valkey", "primary")
+}
+
+// failACall makes each server run an INCR that fails (the value is not a
+// number), for the Server side panel of failed calls by command: ecbench's
+// own commands fail before running (restrictKeys' NOPERM, a rejected call)
+// but never inside one.
+func failACall(t *testing.T, ctx context.Context, s *servertest.Server) {
+	t.Helper()
+	c := s.Client()
+	const key = "ecbench-e2e:not-a-number"
+	if err := c.Set(ctx, key, "text", 0).Err(); err != nil {
+		t.Fatalf("SET on %s: %v", s.Engine, err)
+	}
+	if err := c.Incr(ctx, key).Err(); err == nil {
+		t.Fatalf("INCR of a value that is not a number succeeded on %s", s.Engine)
+	}
 }
 
 // waitRole waits until Prometheus has scraped role for target from every

@@ -32,7 +32,8 @@ const (
 	generators = 2
 )
 
-// TestEndToEnd runs the stack for real: redis-server and valkey-server,
+// TestEndToEnd runs the stack for real: redis-server and valkey-server
+// (each with a maxmemory, as ElastiCache's nodes have),
 // two ecbench generators running the Compose stack's ecbench.yaml against
 // both (addresses and rates overridden, a scenario with a failover phase
 // added: writeE2EConfig) and polling a fake CloudWatch and ElastiCache
@@ -59,9 +60,12 @@ func TestEndToEnd(t *testing.T) {
 	t.Cleanup(transport.CloseIdleConnections)
 	httpc := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 
+	// A memory limit far above what the test writes, as every ElastiCache
+	// node has one: the panels of used memory as a share of maxmemory need
+	// it. The directive outlives the restart of provokeFaults.
 	engines := map[string]*servertest.Server{
-		"redis":  servertest.Start(t, servertest.Redis),
-		"valkey": servertest.Start(t, servertest.Valkey),
+		"redis":  servertest.Start(t, servertest.Redis, "maxmemory", "8gb"),
+		"valkey": servertest.Start(t, servertest.Valkey, "maxmemory", "8gb"),
 	}
 
 	stackConfig := repoPath(t, "deploy", "compose", "ecbench.yaml")
@@ -175,7 +179,8 @@ func ecbenchEnv(t *testing.T, cfgFile string, engines map[string]*servertest.Ser
 		}
 		env = append(env, fmt.Sprintf("ECBENCH_TARGETS_%d_ADDRS=%s", i, s.Addr),
 			fmt.Sprintf("ECBENCH_TARGETS_%d_CLOUDWATCH_REPLICATION_GROUP=%s", i, replicationGroup(tg.Name)),
-			// INFO every second: a role change shows within the data window.
+			// INFO every second: a role change, and the Server side
+			// panels' rates, show within the data window.
 			fmt.Sprintf("ECBENCH_TARGETS_%d_INFO_INTERVAL=1s", i))
 		targets[tg.Name] = tg.Engine
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/ecbench/ecbench/loadgen/probe"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/scenario"
+	// The package has a target type of its own (a dashboard query).
+	loadtarget "github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/metrics"
 	"github.com/ecbench/ecbench/metrics/cloudwatch"
 )
@@ -27,11 +29,11 @@ type family struct {
 }
 
 // exposition returns every series name ecbench exposes, from the metrics
-// package the daemon registers (runners, targets, probes, scenario, Go and
-// process collectors) and the CloudWatch poller (after a round against a
-// fake AWS endpoint), with every kind of series present. Histogram
-// families appear as their _bucket, _sum and _count series. A dashboard may
-// name only these.
+// package the daemon registers (runners, targets, probes, scenario, each
+// target's server stats, Go and process collectors) and the CloudWatch
+// poller (after a round against a fake AWS endpoint), with every kind of
+// series present. Histogram families appear as their _bucket, _sum and
+// _count series. A dashboard may name only these.
 func exposition(t testing.TB) map[string]family {
 	t.Helper()
 	reg := metrics.NewRegistry()
@@ -63,6 +65,11 @@ func exposition(t testing.TB) map[string]family {
 		return metrics.TargetState{Name: "redis", Engine: "redis", Version: "7.0.15", Mode: "standalone", Role: "primary",
 			Known: true, Up: true, Pool: &redis.PoolStats{}}
 	})
+	stats, err := metrics.NewServerStats(reg, "redis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats.Observe(primaryPoll(now))
 	pollCloudWatch(t, reg)
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -96,6 +103,30 @@ func exposition(t testing.TB) map[string]family {
 		}
 	}
 	return out
+}
+
+// primaryPoll is one INFO poll of a Redis 7.0 primary with a replica, as the
+// target's poller hands it to ServerStats: every section ecbench reads, with
+// a db, commands ecbench sends and one it does not, and the main thread's
+// CPU, so that every ecbench_server_* series exists with all its labels.
+func primaryPoll(at time.Time) loadtarget.InfoPoll {
+	sections := map[string]string{
+		"server":      "redis_version:7.0.15\r\nredis_mode:standalone\r\nrun_id:0123456789abcdef\r\nuptime_in_seconds:60\r\nio_threads_active:0\r\n",
+		"replication": "role:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=900,lag=0\r\nmaster_repl_offset:1000\r\n",
+		"memory":      "used_memory:1000000\r\nused_memory_rss:2000000\r\nused_memory_dataset:600000\r\nmaxmemory:0\r\nmem_fragmentation_ratio:2.00\r\n",
+		"stats": "total_commands_processed:100\r\nkeyspace_hits:60\r\nkeyspace_misses:40\r\nevicted_keys:0\r\nexpired_keys:1\r\n" +
+			"rejected_connections:0\r\ntotal_net_input_bytes:5000\r\ntotal_net_output_bytes:7000\r\n",
+		"cpu":      "used_cpu_sys:0.5\r\nused_cpu_user:0.25\r\nused_cpu_sys_main_thread:0.4\r\nused_cpu_user_main_thread:0.2\r\n",
+		"clients":  "connected_clients:3\r\nblocked_clients:0\r\n",
+		"keyspace": "db0:keys=10,expires=2,avg_ttl=1000\r\n",
+		"commandstats": "cmdstat_get:calls=60,usec=120,usec_per_call=2.00,rejected_calls=1,failed_calls=0\r\n" +
+			"cmdstat_info:calls=5,usec=50,usec_per_call=10.00,rejected_calls=0,failed_calls=0\r\n",
+	}
+	p := loadtarget.InfoPoll{Target: "redis", Node: "127.0.0.1:6379", At: at, Sections: map[string]loadtarget.InfoFields{}}
+	for name, text := range sections {
+		p.Sections[name] = loadtarget.ParseInfoFields(text)
+	}
+	return p
 }
 
 // runnerStats is an open-loop runner at rest, for the exposition.

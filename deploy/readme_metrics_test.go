@@ -16,47 +16,8 @@ import (
 // variable, annotation or rule reads, each with the reason. Everything else
 // the README's metrics table lists, and everything ecbench exposes, must be
 // read somewhere: a series nobody can see is a promise the dashboards do not
-// keep.
-var deliberatelyUnused = map[string]string{
-	// The Server side row (issue 17, point 2) goes where the dashboards'
-	// collapsed "Server side" rows are; until it is built, nothing reads
-	// these. Take each name off this list as a panel starts reading it.
-	"ecbench_server_blocked_clients":                     serverSideRowPending,
-	"ecbench_server_command_calls_total":                 serverSideRowPending,
-	"ecbench_server_command_failed_calls_total":          serverSideRowPending,
-	"ecbench_server_command_rejected_calls_total":        serverSideRowPending,
-	"ecbench_server_command_seconds_total":               serverSideRowPending,
-	"ecbench_server_commands_processed_total":            serverSideRowPending,
-	"ecbench_server_connected_clients":                   serverSideRowPending,
-	"ecbench_server_connected_replicas":                  serverSideRowPending,
-	"ecbench_server_cpu_seconds_total":                   serverSideRowPending,
-	"ecbench_server_db_expiring_keys":                    serverSideRowPending,
-	"ecbench_server_db_keys":                             serverSideRowPending,
-	"ecbench_server_evicted_keys_total":                  serverSideRowPending,
-	"ecbench_server_expired_keys_total":                  serverSideRowPending,
-	"ecbench_server_expiring_keys":                       serverSideRowPending,
-	"ecbench_server_info_errors_total":                   serverSideRowPending,
-	"ecbench_server_info_last_success_timestamp_seconds": serverSideRowPending,
-	"ecbench_server_io_threads_active":                   serverSideRowPending,
-	"ecbench_server_keys":                                serverSideRowPending,
-	"ecbench_server_keyspace_hits_total":                 serverSideRowPending,
-	"ecbench_server_keyspace_misses_total":               serverSideRowPending,
-	"ecbench_server_main_thread_cpu_seconds_total":       serverSideRowPending,
-	"ecbench_server_memory_dataset_bytes":                serverSideRowPending,
-	"ecbench_server_memory_fragmentation_ratio":          serverSideRowPending,
-	"ecbench_server_memory_max_bytes":                    serverSideRowPending,
-	"ecbench_server_memory_rss_bytes":                    serverSideRowPending,
-	"ecbench_server_memory_used_bytes":                   serverSideRowPending,
-	"ecbench_server_net_input_bytes_total":               serverSideRowPending,
-	"ecbench_server_net_output_bytes_total":              serverSideRowPending,
-	"ecbench_server_node_info":                           serverSideRowPending,
-	"ecbench_server_rejected_connections_total":          serverSideRowPending,
-	"ecbench_server_replication_lag_bytes":               serverSideRowPending,
-	"ecbench_server_replication_offset_bytes":            serverSideRowPending,
-	"ecbench_server_uptime_seconds":                      serverSideRowPending,
-}
-
-const serverSideRowPending = "the Server side row of both dashboards is not built yet (issue 17, point 2): the rows are in place, collapsed, with no panels"
+// keep. None is excused today.
+var deliberatelyUnused = map[string]string{}
 
 // TestEverySeriesShown requires every ecbench series named in the README's
 // metrics table (a `name_*` row stands for every exposed series it matches)
