@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -10,29 +9,56 @@ import (
 
 	"github.com/ecbench/ecbench/loadgen/engine"
 	"github.com/ecbench/ecbench/results"
+	"github.com/ecbench/ecbench/threshold"
 )
 
 // Build computes the page's model from a run (a results directory, or
-// opts.Merged runs merged), its summary table the same comparison that
-// `ecbench compare` prints.
-func Build(run *results.Run, opts Options) Model {
-	return build(run, TableOf(run, opts.Merged), opts)
+// opts.Merged runs merged), its table the same comparison that `ecbench
+// compare` prints (TableOf, which says why it may fail).
+func Build(run *results.Run, opts Options) (Model, error) {
+	t, err := TableOf(run, opts)
+	if err != nil {
+		return Model{}, err
+	}
+	return build(run, t, opts), nil
 }
 
-// build is Build with the summary table given.
+// build is Build with the table given.
 func build(run *results.Run, table Table, opts Options) Model {
-	v := view{xlabel: "time since run start (s)", spectrum: "whole run"}
+	v := view{xlabel: "time since run start", spectrum: "whole run", paired: !run.Meta.Sequential}
 	if len(run.Meta.MergedStarts) > 0 {
-		v.xlabel = "time, merged runs one after another (s)"
+		v.xlabel = "time, merged runs one after another"
 	}
-	b := newBuilder(run)
+	b := newBuilder(run, table)
 	m := b.build(table, opts, v)
 	m.Title = "ecbench report"
 	if !run.Meta.Start.IsZero() {
 		m.Title += " — " + run.Meta.Start.UTC().Format(time.RFC3339)
 	}
+	m.Subtitle = b.subtitle(runShape(run))
 	m.Meta = buildMeta(run)
 	return m
+}
+
+// runShape says how a results directory's run was made, for the subtitle.
+func runShape(run *results.Run) string {
+	var parts []string
+	if d := run.Meta.Duration; d > 0 {
+		s := d.String() + " measured per workload"
+		if w := run.Meta.Warmup; w > 0 {
+			s += " after " + w.String() + " of warm-up"
+		}
+		parts = append(parts, s)
+	}
+	if n := len(run.Meta.MergedStarts); n > 1 {
+		parts = append(parts, fmt.Sprintf("%d runs merged", n))
+	}
+	if run.Meta.Sequential {
+		parts = append(parts, "engines one after the other (unpaired)")
+	} else {
+		parts = append(parts, "both engines at once (paired)")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // view is how a source's charts read. A results directory counts seconds
@@ -45,6 +71,10 @@ type view struct {
 	xmin, xmax float64   // xmax > xmin: every time chart spans this
 	spans      []Span
 	spectrum   string // what the spectrum covers, for its title: "whole run"
+	resolution string // how exact the spectrum is, said under it; "" when exact enough
+	// paired: the engines ran at the same time, so that their ratio
+	// interval by interval means something.
+	paired bool
 }
 
 // timeChart returns a time chart with v's axis.
@@ -53,21 +83,33 @@ func (v view) timeChart(id, title, ylabel string, logY bool) Chart {
 		XMin: v.xmin, XMax: v.xmax, Clock: v.clock, Spans: v.spans}
 }
 
-// builder assigns each target its color, in the order of run.Targets.
+// builder assigns each target its colour, the baseline's first and the
+// candidate's second, then the rest in the order of run.Targets, so that
+// an engine has one colour across the page.
 type builder struct {
-	run    *results.Run
-	colors map[string]int
-	engine map[string]engine.Engine
+	run      *results.Run
+	table    Table
+	colors   map[string]int
+	engine   map[string]engine.Engine
+	versions map[string]string
 }
 
-func newBuilder(run *results.Run) *builder {
-	b := &builder{run: run, colors: map[string]int{}, engine: map[string]engine.Engine{}}
-	for i, t := range run.Targets {
-		b.colors[t.Name] = i
+func newBuilder(run *results.Run, table Table) *builder {
+	b := &builder{run: run, table: table, colors: map[string]int{}, engine: map[string]engine.Engine{}, versions: map[string]string{}}
+	for _, t := range []string{table.BaselineTarget, table.CandidateTarget} {
+		if t != "" {
+			b.color(t)
+		}
+	}
+	for _, t := range run.Targets {
+		b.color(t.Name)
 		b.engine[t.Name] = t.Engine
+		b.versions[t.Name] = t.Version
 	}
 	for _, s := range run.Series {
-		b.engine[s.Target] = s.Engine
+		if _, ok := b.engine[s.Target]; !ok {
+			b.engine[s.Target] = s.Engine
+		}
 	}
 	return b
 }
@@ -80,59 +122,61 @@ func (b *builder) color(target string) int {
 	return b.colors[target]
 }
 
-// name labels a target's lines: "redis (redis)".
+// name labels a target's lines: "redis 7.0.15" (see targetLabel).
 func (b *builder) name(target string) string {
-	return fmt.Sprintf("%s (%s)", target, b.engine[target])
+	return targetLabel(target, string(b.engine[target]), b.versions[target])
+}
+
+// subtitle says what was compared, and how (shape).
+func (b *builder) subtitle(shape string) string {
+	var parts []string
+	if t := b.table; t.BaselineTarget != "" && t.CandidateTarget != "" {
+		parts = append(parts, t.Baseline+" vs "+t.Candidate)
+	}
+	wls := workloads(b.run)
+	nops := 0
+	for _, w := range wls {
+		nops += len(ops(b.run, w))
+	}
+	if len(wls) > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s, %d %s", len(wls), plural(len(wls), "workload", "workloads"), nops, plural(nops, "op", "ops")))
+	}
+	if shape != "" {
+		parts = append(parts, shape)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (b *builder) build(table Table, opts Options, v view) Model {
 	run := b.run
-	m := Model{Table: table}
+	m := Model{Table: table, Forest: b.forest(table)}
+	decisions := map[string]string{}
+	for _, d := range table.Decisions {
+		decisions[d.Workload] = d.Text
+	}
 	for _, wl := range workloads(run) {
-		w := Workload{Name: wl}
 		slug := slugify(wl)
-		w.Throughput = v.timeChart("throughput-"+slug, "Throughput: "+wl+" (all ops)", "answered requests (ok + miss) per second", false)
-		w.Errors = v.timeChart("errors-"+slug, "Errors and dropped requests: "+wl+" (all ops)", "requests per second", false)
-		for _, target := range targets(run, wl) {
-			ok, errs, drop := sumIntervals(run, target, wl)
-			w.Throughput.Lines = appendLine(w.Throughput.Lines, Line{Label: b.name(target), Color: b.color(target), Points: ok})
-			w.Errors.Lines = appendLine(w.Errors.Lines, Line{Label: b.name(target) + " errors", Color: b.color(target), Points: errs})
-			w.Errors.Lines = appendLine(w.Errors.Lines, Line{Label: b.name(target) + " dropped", Color: b.color(target), Dash: 1, Points: drop})
-		}
+		w := Workload{ID: "workload-" + slug, Name: wl, Decision: decisions[wl]}
+		w.Throughput = b.throughput(wl, slug, v)
+		w.Errors, w.NoErrors = b.errors(wl, slug, v)
 		kept, omitted := busiest(run, wl, opts.MaxOps)
 		w.OmittedOps = omitted
 		for _, op := range kept {
-			o := Op{Name: op}
 			oslug := slug + "-" + slugify(op)
-			o.Latency = v.timeChart("latency-"+oslug, "Latency over time: "+wl+" / "+op, "latency from intended start (ms)", true)
+			o := Op{Name: op, Latency: b.latency(wl, op, oslug, v)}
 			o.Spectrum = Chart{ID: "spectrum-" + oslug, Title: "Latency by percentile: " + wl + " / " + op + " (" + v.spectrum + ")",
-				XLabel: "percentile", YLabel: "latency from intended start (ms)", LogY: true, Nines: true}
-			for i := range run.Series {
-				s := &run.Series[i]
-				if s.Workload != wl || s.Op != op {
-					continue
+				XLabel: "percentile", YLabel: "latency (ms)", LogY: true, Nines: true, Small: true, Note: v.resolution}
+			for _, target := range targets(run, wl) {
+				if s := findSeries(run, target, wl, op); s != nil {
+					o.Spectrum.Lines = appendLine(o.Spectrum.Lines, Line{Label: b.name(target), Color: b.color(target), Points: spectrum(s.Latency)})
 				}
-				for d, q := range []struct {
-					name  string
-					value func(results.Interval) float64
-				}{
-					{"p50", func(iv results.Interval) float64 { return iv.P50 }},
-					{"p99", func(iv results.Interval) float64 { return iv.P99 }},
-					{"p99.9", func(iv results.Interval) float64 { return iv.P999 }},
-				} {
-					l := newLineOf(s.IntervalSeconds)
-					for _, iv := range s.Intervals {
-						// x is the row's start in seconds: T counts rows
-						// of IntervalSeconds (0.1 s and up).
-						if iv.Max == 0 { // nothing completed: no latency to show
-							l.gap(s.IntervalStart(iv.T))
-							continue
-						}
-						l.add(s.IntervalStart(iv.T), round(q.value(iv)*1000))
-					}
-					o.Latency.Lines = appendLine(o.Latency.Lines, Line{Label: b.name(s.Target) + " " + q.name, Color: b.color(s.Target), Dash: d, Points: l.points()})
-				}
-				o.Spectrum.Lines = appendLine(o.Spectrum.Lines, Line{Label: b.name(s.Target), Color: b.color(s.Target), Points: spectrum(s.Latency)})
 			}
 			w.Ops = append(w.Ops, o)
 		}
@@ -141,204 +185,176 @@ func (b *builder) build(table Table, opts Options, v view) Model {
 	return m
 }
 
-// appendLine appends l unless it has no points.
-func appendLine(ls []Line, l Line) []Line {
-	if len(l.Points) == 0 {
-		return ls
+// pair returns the baseline's and the candidate's targets of workload
+// when both ran it at the same time: then their ratio interval by interval
+// is what the run compared.
+func (b *builder) pair(workload string, v view) (base, cand string, ok bool) {
+	base, cand = b.table.BaselineTarget, b.table.CandidateTarget
+	if !v.paired || base == "" || cand == "" {
+		return "", "", false
 	}
-	return append(ls, l)
+	ts := targets(b.run, workload)
+	return base, cand, slices.Contains(ts, base) && slices.Contains(ts, cand)
 }
 
-// lineOf collects a line's points at a regular interval, breaking it where
-// an interval is missing or marked as a gap.
-type lineOf struct {
-	step float64
-	pts  []Point
-}
+// coincide is how close, as a share of the chart's height, two lines'
+// means may be before they read as one line: then their ratio is drawn.
+const coincide = 0.05
 
-func newLineOf(intervalSeconds float64) *lineOf {
-	if intervalSeconds <= 0 {
-		intervalSeconds = 1
+// throughput is the workload's throughput chart: one line per target; or,
+// when the baseline's and the candidate's would lie on top of each other,
+// their ratio over time with the whole run's interval as its band.
+func (b *builder) throughput(wl, slug string, v view) Chart {
+	title := "Throughput: " + wl + " (all ops)"
+	c := v.timeChart("throughput-"+slug, title, "answered requests (ok + miss) per second", false)
+	rows := map[string][]rowSum{}
+	means := map[string]float64{}
+	top := 0.0
+	for _, target := range targets(b.run, wl) {
+		rs, step := sumIntervals(b.run, target, wl)
+		rows[target] = rs
+		var sum float64
+		for _, r := range rs {
+			sum += r.ok
+		}
+		if len(rs) > 0 {
+			means[target] = sum / float64(len(rs))
+		}
+		binned, width := binRows(rs, step)
+		for _, r := range binned {
+			top = max(top, r.ok)
+		}
+		c.YLabel = "answered requests/s" + meanOver(width, step)
+		c.Lines = appendLine(c.Lines, Line{Label: b.name(target), Color: b.color(target), Points: linePoints(binned, func(r rowSum) float64 { return r.ok })})
 	}
-	return &lineOf{step: intervalSeconds}
-}
-
-// add appends (x, y), after a break if x is more than one interval after
-// the last point.
-func (l *lineOf) add(x, y float64) {
-	if n := len(l.pts); n > 0 && !l.pts[n-1].IsBreak() && x-l.pts[n-1].X > l.step*1.5 {
-		l.pts = append(l.pts, Break(l.pts[n-1].X+l.step))
+	base, cand, ok := b.pair(wl, v)
+	if !ok || top == 0 || math.Abs(means[cand]-means[base]) > coincide*top {
+		return c
 	}
-	l.pts = append(l.pts, Point{x, y})
-}
-
-// gap breaks the line at x: no value there.
-func (l *lineOf) gap(x float64) {
-	if n := len(l.pts); n > 0 && !l.pts[n-1].IsBreak() {
-		l.pts = append(l.pts, Break(x))
+	_, step := sumIntervals(b.run, base, wl)
+	ratio, bin := throughputRatio(rows[base], rows[cand], step)
+	if len(ratio) == 0 {
+		return c
 	}
+	r := v.timeChart("throughput-"+slug, title+": "+b.table.Ratio, "throughput "+b.table.Ratio, false)
+	r.Ratio = true
+	r.Lines = []Line{{Label: b.table.Ratio + " per " + secondsText(bin), Color: Neutral, Points: ratio}}
+	r.Band = bandOf(throughputBand(rows[base], rows[cand], step))
+	r.Note = fmt.Sprintf("The two engines' lines would coincide (%s %s, %s %s answered requests per second on average): their ratio instead.",
+		b.name(base), rateText(means[base]), b.name(cand), rateText(means[cand]))
+	return r
 }
 
-// points returns the line without a trailing break.
-func (l *lineOf) points() []Point {
-	for len(l.pts) > 0 && l.pts[len(l.pts)-1].IsBreak() {
-		l.pts = l.pts[:len(l.pts)-1]
-	}
-	return l.pts
-}
-
-// sumIntervals sums a target's series of one workload interval by
-// interval: answered, errors and dropped per second, at each row's start in
-// seconds (rows count in units of IntervalSeconds, which the series of one
-// workload share). An interval that no series has breaks the lines.
-func sumIntervals(run *results.Run, target, workload string) (ok, errs, dropped []Point) {
-	type sums struct{ ok, errs, dropped float64 }
-	byStart := map[float64]*sums{}
-	step := 0.0
-	for _, s := range run.Series {
-		if s.Target != target || s.Workload != workload {
+// errors are the workload's error and drop charts, one per quantity with
+// a non-zero value, each line a target's that is not all zero; and in
+// words what is all zero.
+func (b *builder) errors(wl, slug string, v view) ([]Chart, string) {
+	var charts []Chart
+	var none []string
+	for _, q := range []struct {
+		id, title, ylabel, zero string
+		value                   func(rowSum) float64
+	}{
+		{"errors-", "Errors: ", "errors/s", "no errors", func(r rowSum) float64 { return r.errs }},
+		{"dropped-", "Dropped requests: ", "dropped requests/s", "no dropped requests", func(r rowSum) float64 { return r.dropped }},
+	} {
+		c := v.timeChart(q.id+slug, q.title+wl+" (all ops)", q.ylabel, false)
+		var quiet []string
+		for _, target := range targets(b.run, wl) {
+			rs, step := sumIntervals(b.run, target, wl)
+			if !slices.ContainsFunc(rs, func(r rowSum) bool { return q.value(r) > 0 }) {
+				quiet = append(quiet, b.name(target))
+				continue
+			}
+			binned, width := binRows(rs, step)
+			c.YLabel = q.ylabel + meanOver(width, step)
+			c.Lines = appendLine(c.Lines, Line{Label: b.name(target), Color: b.color(target), Points: linePoints(binned, q.value)})
+		}
+		if len(c.Lines) == 0 {
+			none = append(none, q.zero)
 			continue
 		}
-		secs := s.IntervalLength()
-		step = secs
-		for _, iv := range s.Intervals {
-			x := s.IntervalStart(iv.T)
-			sum := byStart[x]
-			if sum == nil {
-				sum = &sums{}
-				byStart[x] = sum
+		if len(quiet) > 0 {
+			c.Note = strings.Join(quiet, ", ") + ": " + q.zero + "."
+		}
+		charts = append(charts, c)
+	}
+	switch len(none) {
+	case 0:
+		return charts, ""
+	case 2:
+		return charts, "No errors and no dropped requests on either engine."
+	}
+	return charts, upperFirst(none[0]) + " on either engine."
+}
+
+// latency is an op's latency over time: the p99 ratio with the whole
+// run's interval as its band when the engines ran at once, else each
+// engine's p99.
+func (b *builder) latency(wl, op, oslug string, v view) Chart {
+	title := "p99 over time: " + wl + " / " + op
+	if base, cand, ok := b.pair(wl, v); ok {
+		sa, sb := findSeries(b.run, base, wl, op), findSeries(b.run, cand, wl, op)
+		if sa != nil && sb != nil {
+			if pts, bin := p99Ratio(sa, sb); len(pts) > 0 {
+				c := v.timeChart("latency-"+oslug, title+": "+b.table.Ratio, "p99 "+b.table.Ratio, false)
+				c.Ratio, c.Small = true, true
+				c.Lines = []Line{{Label: b.table.Ratio + " per " + secondsText(bin), Color: Neutral, Points: pts}}
+				if i := slices.IndexFunc(b.table.Ops, func(r OpResult) bool { return r.Workload == wl && r.Op == op }); i >= 0 {
+					if e, ok := b.table.Ops[i].Estimate(threshold.P99); ok && e.HasCI {
+						c.Band = bandOf(e.Ratio, e.Low, e.High)
+					}
+				}
+				return c
 			}
-			sum.ok += float64(iv.OK+iv.Miss) / secs
-			sum.errs += float64(iv.Errors) / secs
-			sum.dropped += float64(iv.Dropped) / secs
 		}
 	}
-	xs := make([]float64, 0, len(byStart))
-	for x := range byStart {
-		xs = append(xs, x)
+	c := v.timeChart("latency-"+oslug, title, "p99 (ms)", true)
+	c.Small = true
+	for _, target := range targets(b.run, wl) {
+		s := findSeries(b.run, target, wl, op)
+		if s == nil {
+			continue
+		}
+		l := newLineOf(s.IntervalSeconds)
+		for _, iv := range s.Intervals {
+			// x is the row's start in seconds: T counts rows of
+			// IntervalSeconds (0.1 s and up).
+			if iv.Max == 0 { // nothing completed: no latency to show
+				l.gap(s.IntervalStart(iv.T))
+				continue
+			}
+			l.add(s.IntervalStart(iv.T), round(iv.P99*1000))
+		}
+		c.Lines = appendLine(c.Lines, Line{Label: b.name(target), Color: b.color(target), Points: l.points()})
 	}
-	slices.Sort(xs)
-	lok, lerrs, ldrop := newLineOf(step), newLineOf(step), newLineOf(step)
-	for _, x := range xs {
-		sum := byStart[x]
-		lok.add(x, round(sum.ok))
-		lerrs.add(x, round(sum.errs))
-		ldrop.add(x, round(sum.dropped))
-	}
-	return lok.points(), lerrs.points(), ldrop.points()
+	return c
 }
 
-// busiest splits a workload's ops into the limit with the most requests (in
-// their order of appearance) and the rest (most requests first). limit 0
-// keeps every op.
-func busiest(run *results.Run, workload string, limit int) (kept, omitted []string) {
-	all := ops(run, workload)
-	if limit <= 0 || len(all) <= limit {
-		return all, nil
-	}
-	requests := map[string]uint64{}
-	for _, s := range run.Series {
-		if s.Workload == workload {
-			requests[s.Op] += s.OK + s.Miss + s.Errors + s.Dropped
-		}
-	}
-	byLoad := slices.Clone(all)
-	slices.SortStableFunc(byLoad, func(a, b string) int { return cmp.Compare(requests[b], requests[a]) })
-	keep := map[string]bool{}
-	for _, op := range byLoad[:limit] {
-		keep[op] = true
-	}
-	for _, op := range all {
-		if keep[op] {
-			kept = append(kept, op)
-		}
-	}
-	return kept, byLoad[limit:]
-}
-
-// spectrum samples a latency histogram at evenly spaced nines, up to what
-// its sample count resolves (beyond 1 - 1/count every percentile is the
-// maximum) and at most 99.999%. Latency in ms.
-func spectrum(h results.Histogram) []Point {
-	n := h.Count()
-	if n == 0 {
+// bandOf is the band of a whole-run ratio and its interval; nil without
+// an interval.
+func bandOf(ratio, low, high float64) *Band {
+	if !(low > 0) || !(high >= low) || math.IsNaN(ratio) {
 		return nil
 	}
-	top := min(spectrumNines, math.Log10(float64(n)))
-	var pts []Point
-	const steps = 20 // per nine
-	for i := 0; float64(i) <= top*steps+1e-9; i++ {
-		x := float64(i) / steps
-		q := 1 - math.Pow(10, -x)
-		pts = append(pts, Point{round(x), round(h.Quantile(q) * 1000)})
-	}
-	return pts
+	return &Band{Ratio: round(ratio), Low: round(low), High: round(high),
+		Label: fmt.Sprintf("whole run %.3f, 95%% CI [%.3f, %.3f]", ratio, low, high)}
 }
 
-// round keeps 9 significant digits, so golden files do not depend on the
-// last bits of floating point.
-func round(v float64) float64 {
-	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-		return v
+// secondsText writes a bin's length: "0.4 s", "2 s", "1 min".
+func secondsText(s float64) string {
+	if s >= 60 && math.Mod(s, 60) == 0 {
+		return fmt.Sprintf("%g min", s/60)
 	}
-	mag := math.Pow(10, 8-math.Floor(math.Log10(math.Abs(v))))
-	return math.Round(v*mag) / mag
+	return fmt.Sprintf("%g s", round(s))
 }
 
-func workloads(run *results.Run) []string {
-	var out []string
-	for _, s := range run.Series {
-		if !slices.Contains(out, s.Workload) {
-			out = append(out, s.Workload)
-		}
-	}
-	return out
-}
+// rateText writes a mean throughput as the table does: whole ops/s.
+func rateText(x float64) string { return fmt.Sprintf("%.0f", x) }
 
-func ops(run *results.Run, workload string) []string {
-	var out []string
-	for _, s := range run.Series {
-		if s.Workload == workload && !slices.Contains(out, s.Op) {
-			out = append(out, s.Op)
-		}
+func upperFirst(s string) string {
+	if s == "" {
+		return s
 	}
-	return out
-}
-
-// targets returns the targets of a workload, in the order of run.Targets,
-// then any others in series order.
-func targets(run *results.Run, workload string) []string {
-	var out []string
-	for _, s := range run.Series {
-		if s.Workload == workload && !slices.Contains(out, s.Target) {
-			out = append(out, s.Target)
-		}
-	}
-	rank := func(name string) int {
-		for i, t := range run.Targets {
-			if t.Name == name {
-				return i
-			}
-		}
-		return len(run.Targets)
-	}
-	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
-	return out
-}
-
-// slugify makes a name safe for an element id and a file name.
-func slugify(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	if b.Len() == 0 {
-		return "_"
-	}
-	return b.String()
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -27,7 +27,7 @@ func TestReportEfficiency(t *testing.T) {
 			BeforePreload: snap(0, 1<<20, 0, 0), AfterPreload: snap(1, 1<<20+uint64(100_000/(i+1)), 1000, 0),
 			BeforeMeasure: snap(2, 1<<20, 1000, 0), AfterMeasure: snap(8, 1<<20, 1000, 12_000)})
 	}
-	m := Build(run, Options{})
+	m := mustBuild(t, run, Options{})
 	if len(m.Table.Efficiency) == 0 || !strings.Contains(m.Table.EfficiencyTitle, "measured once") {
 		t.Fatalf("table %+v", m.Table)
 	}
@@ -36,7 +36,7 @@ func TestReportEfficiency(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	for _, want := range []string{`<h3 id="efficiency">Server side and cost</h3>`, "<td>memory per key (B)</td>", `<td class="num">100.0</td><td class="num">50.0</td><td class="num">0.500</td>`,
+	for _, want := range []string{`<section id="efficiency">`, "<h2>Server side and cost</h2>", "<td>memory per key (B)</td>", `<td class="num">100.0</td><td class="num">50.0</td><td class="num">0.500</td>`,
 		"<td>cost per billion requests (USD)</td>", "<td>server CPU per command (µs)</td>", "measured once (no interval, no verdict)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -44,7 +44,7 @@ func TestReportEfficiency(t *testing.T) {
 	}
 	checkNesting(t, svgElem.ReplaceAllString(page, "<svg></svg>"))
 
-	plain := Build(testRun(t), Options{})
+	plain := mustBuild(t, testRun(t), Options{})
 	b.Reset()
 	_ = HTML(&b, &plain)
 	if strings.Contains(b.String(), "Server side and cost") {

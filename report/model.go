@@ -5,17 +5,25 @@ import (
 	"time"
 
 	"github.com/ecbench/ecbench/results"
+	"github.com/ecbench/ecbench/threshold"
 )
 
 // Model is everything the page shows, as plain data: what HTML and
-// WriteCharts draw, and what the golden tests pin down.
+// WriteCharts draw, and what the golden tests pin down. The page shows it
+// in this order: the decision (Table.Decisions, thresholds, warnings), the
+// forest plot, the servers' side and cost, each workload's details, the
+// servers' CloudWatch charts, the full table, the run's metadata.
 type Model struct {
-	Title     string
-	Warnings  []string // about the source: Prometheus' warnings, estimates made
-	Table     Table
+	Title    string
+	Subtitle string   // what was compared, how and when: "redis 7.0.15 vs valkey 8.0.1 · 5 workloads · …"
+	Warnings []string // about the source: Prometheus' warnings, estimates made
+	Table    Table
+	// Forest is the one chart of every workload, op and quantity: each
+	// ratio with its 95% interval (no rows: nothing was compared).
+	Forest    Forest
 	Workloads []Workload
-	// Servers holds one chart per CloudWatch metric of the targets' nodes
-	// (Prometheus reports only); none: the section is left out.
+	// Servers holds the charts of the CloudWatch metrics of the targets'
+	// nodes (Prometheus reports only); none: the section is left out.
 	Servers []Chart
 	// Phases are the scenario's phases in time order (Prometheus reports
 	// only); every time chart shades them (Chart.Spans).
@@ -23,14 +31,28 @@ type Model struct {
 	Meta   Meta
 }
 
-// Table is the side-by-side summary, computed by the caller (the same rows
-// as `ecbench compare`).
+// Table is the comparison, computed by the caller (TableOf: the same
+// decisions and rows as `ecbench compare`), formatted for display, with
+// the numbers the forest plot draws.
 type Table struct {
-	Baseline, Candidate string // column titles, e.g. "redis (redis 7.2.4)"
-	Ratio               string // the ratio's column title, e.g. "valkey/redis"
-	Rows                []Row
-	Warnings            []string // why some rows are not trustworthy
-	Note                string   // how to read the table
+	// Baseline and Candidate title the engines' columns: "redis 7.0.15";
+	// BaselineTarget and CandidateTarget are their target names (the
+	// colours of the page follow them).
+	Baseline, Candidate             string
+	BaselineTarget, CandidateTarget string
+	Ratio                           string // the ratio's column title, e.g. "valkey/redis"
+	// Decisions are the decision lines: one per workload, then the
+	// overall one (Workload "").
+	Decisions []Decision
+	// Thresholds are the thresholds checked, as written with their source
+	// ("error_rate<=1% (default)"); ThresholdLines the crossed and
+	// undecided ones, as `ecbench compare` prints them.
+	Thresholds     []string
+	ThresholdLines []string
+	Ops            []OpResult // per op, in the run's order: what the forest plot draws
+	Rows           []Row
+	Warnings       []string // why some rows are not trustworthy
+	Note           string   // how to read the table
 	// Efficiency is the server side and the cost, per workload: each
 	// engine's figure from INFO and the ratio, measured once (no interval,
 	// no verdict); empty when the run has neither server data nor prices.
@@ -39,6 +61,55 @@ type Table struct {
 	Efficiency      []EfficiencyRow
 	EfficiencyTitle string
 	EfficiencyNotes []string
+}
+
+// Decision is one decision line: a workload's, or (Workload "") the
+// whole run's.
+type Decision struct {
+	Workload string
+	Kind     string // as comparison.Kind: "faster", "no difference", "inconclusive", …
+	Faster   string // the faster target, for Kind "faster"
+	Text     string // "valkey faster: get throughput +8.2% [+5.1, +11.4]"
+}
+
+// Line is the decision as `ecbench compare` prints it: "kv: valkey faster".
+func (d Decision) Line() string {
+	name := d.Workload
+	if name == "" {
+		name = "overall"
+	}
+	return name + ": " + d.Text
+}
+
+// OpResult is the comparison of one op, as numbers.
+type OpResult struct {
+	Workload, Op string
+	// Failure says which engine failed more than 1% of the op's requests
+	// ("redis: 100% of set failed (oom)"), OneEngine that only one ran it;
+	// either replaces the op's ratios.
+	Failure, OneEngine string
+	Trusted            bool // false: the load generator was the bottleneck
+	OpenLoop           bool // both followed one rate schedule: no throughput ratio
+	Quantities         []Estimate
+}
+
+// Estimate is one quantity's ratio candidate/baseline and its 95%
+// interval.
+type Estimate struct {
+	Quantity         threshold.Quantity
+	Ratio, Low, High float64 // NaN without one
+	HasRatio, HasCI  bool
+	Better           string // the target significantly better, or ""
+}
+
+// Estimate returns op's estimate of q, and false when it has none.
+func (op *OpResult) Estimate(q threshold.Quantity) (Estimate, bool) {
+	for _, e := range op.Quantities {
+		if e.Quantity == q {
+			return e, true
+		}
+	}
+	return Estimate{Quantity: q, Ratio: math.NaN(), Low: math.NaN(), High: math.NaN()}, false
 }
 
 // EfficiencyRow is one server-side or cost figure of a workload, formatted
@@ -57,12 +128,20 @@ type Row struct {
 	Trusted                bool   // false: the load generator was the bottleneck
 }
 
-// Workload holds the charts of one workload.
+// Workload holds the details of one workload.
 type Workload struct {
-	Name       string
-	Throughput Chart // (ok+miss)/s per target, all ops summed
-	Errors     Chart // errors/s and dropped/s per target, all ops summed
-	Ops        []Op
+	ID       string // the section's element id: "workload-kv"
+	Name     string
+	Decision string // the workload's decision, without its name
+	// Throughput is (ok+miss)/s per target, all ops summed; or, when the
+	// two lines would lie on top of each other, their ratio over time.
+	Throughput Chart
+	// Errors has the charts of errors/s and dropped/s per target, all ops
+	// summed, for the series that are not all zero; NoErrors says in words
+	// what is all zero ("no errors, no dropped requests").
+	Errors   []Chart
+	NoErrors string
+	Ops      []Op
 	// OmittedOps are the ops whose charts were left out (Options.MaxOps),
 	// fewest requests last; the table still has them.
 	OmittedOps []string
@@ -70,8 +149,10 @@ type Workload struct {
 
 // Op holds the charts of one op of a workload.
 type Op struct {
-	Name     string
-	Latency  Chart // p50, p99, p99.9 per interval, per target
+	Name string
+	// Latency is the p99 ratio over time with the whole run's interval as
+	// its band (both engines at once), or each engine's p99 over time.
+	Latency  Chart
 	Spectrum Chart // latency by percentile over the whole run, per target
 }
 
@@ -81,9 +162,19 @@ type Chart struct {
 	Title  string
 	XLabel string
 	YLabel string
-	LogY   bool   // latency: a logarithmic y axis
-	Nines  bool   // x is in "nines" (see Nines); label the ticks as percentiles
-	Lines  []Line // none: no data
+	LogY   bool // latency: a logarithmic y axis
+	// Ratio makes y a ratio: a logarithmic axis labelled as ratios, with
+	// 1 (no difference) marked.
+	Ratio bool
+	Nines bool   // x is in "nines" (see Nines); label the ticks as percentiles
+	Small bool   // drawn half width, two side by side
+	Lines []Line // none: no data
+	// Band is a shaded stretch of y across the chart: the whole run's
+	// ratio and its 95% interval, under a ratio over time.
+	Band *Band
+	// Note says, under the chart, what it leaves out or why it shows what
+	// it shows ("the two lines coincide: their ratio").
+	Note string
 	// XMin and XMax fix the x axis when XMax > XMin (a Prometheus report's
 	// time charts all span its whole window); otherwise it fits the data.
 	XMin, XMax float64
@@ -94,15 +185,25 @@ type Chart struct {
 	Spans []Span
 }
 
+// Band is the whole run's ratio and its 95% interval, drawn across a
+// ratio chart.
+type Band struct {
+	Ratio, Low, High float64
+	Label            string // its legend entry: "whole run ×1.037 [0.888, 1.213]"
+}
+
 // Line is one line of a chart. A point whose Y is NaN (see Break) breaks
 // the line: nothing was measured there, and the line must not pretend
 // otherwise by joining its neighbours.
 type Line struct {
-	Label  string // names the target and engine, and the quantity if several
-	Color  int    // index of the target: one color per target across charts
+	Label  string // names the target and its engine ("redis 7.0.15"), and the quantity if several
+	Color  int    // index of the target: one color per target across the page; Neutral for neither
 	Dash   int    // index of the quantity: solid, dashed, dotted
 	Points []Point
 }
+
+// Neutral colours a line that belongs to no engine: a ratio of the two.
+const Neutral = -1
 
 // Point is a point of a line.
 type Point struct{ X, Y float64 }
@@ -145,6 +246,9 @@ type Options struct {
 	// Merged is how many results directories were merged into the run (0
 	// or 1: a single run), said in the summary table's note.
 	Merged int
+	// Thresholds are checked besides the defaults
+	// (comparison.DefaultThresholds), as `ecbench compare --threshold`.
+	Thresholds []threshold.Threshold
 }
 
 // DefaultMaxOps is the --max-ops default: a dozen ops of two charts each
@@ -162,12 +266,16 @@ const spectrumNines = 5
 //	p:   0    90    99   99.9  99.99  99.999
 func Nines(p float64) float64 { return -math.Log10(1 - p/100) }
 
-// Charts returns every chart of the model in page order.
+// Charts returns every line chart of the model in page order (the forest
+// plot is not one: see Figures).
 func (m *Model) Charts() []*Chart {
 	var cs []*Chart
 	for i := range m.Workloads {
 		w := &m.Workloads[i]
-		cs = append(cs, &w.Throughput, &w.Errors)
+		cs = append(cs, &w.Throughput)
+		for j := range w.Errors {
+			cs = append(cs, &w.Errors[j])
+		}
 		for j := range w.Ops {
 			cs = append(cs, &w.Ops[j].Latency, &w.Ops[j].Spectrum)
 		}

@@ -11,35 +11,43 @@ import (
 )
 
 // Build computes the page's model from what QueryPrometheus read and the
-// summary table computed from p.Run. Time charts span the whole window
-// with clock times, shade the scenario's phases and break where ecbench
-// had no samples; a Servers section holds the CloudWatch metrics.
-func (p *Prometheus) Build(opts Options) Model {
-	t := TableOf(p.Run, 0)
+// comparison of p.Run (TableOf, which says why it may fail). Time charts
+// span the whole window with clock times, shade the scenario's phases and
+// break where ecbench had no samples; a Servers section holds the
+// CloudWatch metrics.
+func (p *Prometheus) Build(opts Options) (Model, error) {
+	opts.Merged = 0
+	t, err := TableOf(p.Run, opts)
+	if err != nil {
+		return Model{}, err
+	}
 	if t.Ratio != "" {
 		t.Note = fmt.Sprintf("From Prometheus: latency is from each request's intended start, at the classic buckets' resolution "+
 			"(interpolated within a bucket, like histogram_quantile; max is the upper bound of the highest bucket with requests). "+
 			"Throughput is the mean over the %v steps with data. Ratios are %s; verdicts use 95%% confidence intervals from those steps.",
 			p.Query.Step, t.Ratio)
 	}
-	return p.build(t, opts)
+	return p.build(t, opts), nil
 }
 
-// build is Build with the summary table given.
+// build is Build with the table given.
 func (p *Prometheus) build(table Table, opts Options) Model {
 	from, to := p.Query.From.UTC(), p.Query.To.UTC()
 	v := view{
-		xlabel:   clockLabel(from, to),
-		clock:    from,
-		xmax:     to.Sub(from).Seconds(),
-		spectrum: "whole window, at the classic buckets' resolution",
+		xlabel:     clockLabel(from, to),
+		clock:      from,
+		xmax:       to.Sub(from).Seconds(),
+		spectrum:   "whole window",
+		resolution: "At the classic buckets' resolution: interpolated within a bucket, like histogram_quantile.",
+		paired:     true, // one window: every engine was scraped at the same steps
 	}
 	for _, ph := range p.Phases {
 		v.spans = append(v.spans, Span{From: ph.From.Sub(from).Seconds(), To: ph.To.Sub(from).Seconds(), Label: ph.Name, Shade: ph.Shade})
 	}
-	b := newBuilder(p.Run)
+	b := newBuilder(p.Run, table)
 	m := b.build(table, opts, v)
 	m.Title = fmt.Sprintf("ecbench report — Prometheus, %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	m.Subtitle = b.subtitle(fmt.Sprintf("a %v window in steps of %v", to.Sub(from), p.Query.Step))
 	m.Warnings = slices.Clone(p.Warnings)
 	m.Phases = slices.Clone(p.Phases)
 	m.Servers = p.serverCharts(b, v)
@@ -63,8 +71,14 @@ var cloudWatchOrder = []string{
 	"CurrConnections", "NewConnections", "NetworkBytesIn", "NetworkBytesOut",
 }
 
-// serverCharts makes one chart per CloudWatch metric, one line per
-// (target, node, statistic), colored by target like every other chart.
+// maxLines is the most lines a chart has: beyond three, lines of one
+// colour can no longer be told apart by their dashes.
+const maxLines = 3
+
+// serverCharts makes the charts of the CloudWatch metrics, one line per
+// (target, node, statistic), coloured by target like every other chart
+// and dashed apart within it: one chart per metric when it has at most
+// maxLines lines, else one per target, in groups of maxLines lines.
 func (p *Prometheus) serverCharts(bld *builder, v view) []Chart {
 	byMetric := map[string]model.Matrix{}
 	for _, s := range p.cloudwatch {
@@ -84,29 +98,59 @@ func (p *Prometheus) serverCharts(bld *builder, v view) []Chart {
 	slices.SortFunc(metrics, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
 
 	step := p.Query.Step.Seconds()
+	label := func(s *model.SampleStream) string {
+		m := s.Metric
+		return fmt.Sprintf("%s node %s %s", bld.name(string(m["target"])), m["node"], m["stat"])
+	}
+	color := func(s *model.SampleStream) int { return bld.color(string(s.Metric["target"])) }
+	line := func(s *model.SampleStream, dash int) Line {
+		l := newLineOf(step)
+		for _, sp := range s.Values {
+			l.add(float64(p.x(sp.Timestamp)), round(float64(sp.Value)))
+		}
+		return Line{Label: label(s), Color: color(s), Dash: dash, Points: l.points()}
+	}
 	var charts []Chart
 	for _, metric := range metrics {
 		ss := byMetric[metric]
-		label := func(s *model.SampleStream) string {
-			m := s.Metric
-			return fmt.Sprintf("%s (%s) %s %s", m["target"], m["engine"], m["node"], m["stat"])
-		}
-		color := func(s *model.SampleStream) int { return bld.color(string(s.Metric["target"])) }
 		slices.SortFunc(ss, func(a, b *model.SampleStream) int {
 			return cmp.Or(cmp.Compare(color(a), color(b)), cmp.Compare(label(a), label(b)))
 		})
-		c := v.timeChart("cloudwatch-"+slugify(metric), "CloudWatch: "+metric, cloudWatchUnit(metric), false)
-		dash := map[string]int{} // per target: its nodes and statistics dashed apart
-		for _, s := range ss {
-			target := string(s.Metric["target"])
-			l := newLineOf(step)
-			for _, sp := range s.Values {
-				l.add(float64(p.x(sp.Timestamp)), round(float64(sp.Value)))
+		id, title := "cloudwatch-"+slugify(metric), "CloudWatch: "+metric
+		if len(ss) <= maxLines {
+			c := v.timeChart(id, title, cloudWatchUnit(metric), false)
+			dash := map[string]int{} // per target: its nodes and statistics dashed apart
+			for _, s := range ss {
+				target := string(s.Metric["target"])
+				c.Lines = appendLine(c.Lines, line(s, dash[target]))
+				dash[target]++
 			}
-			c.Lines = appendLine(c.Lines, Line{Label: label(s), Color: bld.color(target), Dash: dash[target], Points: l.points()})
-			dash[target]++
+			charts = append(charts, c)
+			continue
 		}
-		charts = append(charts, c)
+		var byTarget [][]*model.SampleStream
+		for _, s := range ss {
+			if n := len(byTarget); n == 0 || byTarget[n-1][0].Metric["target"] != s.Metric["target"] {
+				byTarget = append(byTarget, nil)
+			}
+			byTarget[len(byTarget)-1] = append(byTarget[len(byTarget)-1], s)
+		}
+		for _, ts := range byTarget {
+			target := string(ts[0].Metric["target"])
+			for part := 0; part*maxLines < len(ts); part++ {
+				group := ts[part*maxLines : min(len(ts), (part+1)*maxLines)]
+				cid, ctitle := id+"-"+slugify(target), title+" — "+bld.name(target)
+				if len(ts) > maxLines {
+					cid += fmt.Sprintf("-%d", part+1)
+					ctitle += fmt.Sprintf(" (%d of %d)", part+1, (len(ts)+maxLines-1)/maxLines)
+				}
+				c := v.timeChart(cid, ctitle, cloudWatchUnit(metric), false)
+				for d, s := range group {
+					c.Lines = appendLine(c.Lines, line(s, d))
+				}
+				charts = append(charts, c)
+			}
+		}
 	}
 	return charts
 }

@@ -99,10 +99,25 @@ func testRun(t testing.TB) *results.Run {
 	}
 }
 
-// testTable stands in for the rows cmd/ecbench computes.
+// testTable stands in for the comparison TableOf computes.
 func testTable() Table {
 	return Table{
-		Baseline: "redis (redis 7.2.4)", Candidate: "valkey (valkey 8.0.1)", Ratio: "valkey/redis",
+		Baseline: "redis 7.2.4", Candidate: "valkey 8.0.1", Ratio: "valkey/redis",
+		BaselineTarget: "redis", CandidateTarget: "valkey",
+		Decisions: []Decision{
+			{Workload: "kv", Kind: "faster", Faster: "valkey", Text: "valkey faster: get throughput +10.0% [+5.0, +15.0]"},
+			{Kind: "faster", Faster: "valkey", Text: "valkey faster in 1 of 1 workload"},
+		},
+		Thresholds: []string{"error_rate<=1% (default)", "dropped<=0.1% (default)"},
+		Ops: []OpResult{
+			{Workload: "kv", Op: "get", Trusted: true, Quantities: []Estimate{
+				{Quantity: "throughput", Ratio: 1.1, Low: 1.05, High: 1.15, HasRatio: true, HasCI: true, Better: "valkey"},
+				{Quantity: "p99", Ratio: 0.9, Low: 0.85, High: 1.02, HasRatio: true, HasCI: true},
+				{Quantity: "p99.9", Ratio: 0.5, Low: 0.1, High: 9, HasRatio: true, HasCI: true}, // past the axis both ways
+				{Quantity: "p50", Ratio: 0.95, HasRatio: true},                                  // no interval
+			}},
+			{Workload: "kv", Op: "set", Failure: "redis: 100% of set failed (oom)"},
+		},
 		Rows: []Row{
 			{Workload: "kv", Op: "get", Quantity: "throughput (ops/s)", Baseline: "1005", Candidate: "1106", Ratio: "1.100", CI: "[1.05, 1.15]", Verdict: "valkey faster", Trusted: true},
 			{Workload: "kv", Op: "get", Quantity: "p99", Baseline: "0.600ms", Candidate: "0.540ms", Ratio: "0.900", Verdict: "<script>alert(1)</script>", Trusted: false},
@@ -110,6 +125,16 @@ func testTable() Table {
 		Warnings: []string{"kv on valkey: generator-bound"},
 		Note:     "Latency is from each request's intended start.",
 	}
+}
+
+// mustBuild is Build, failing the test on an error.
+func mustBuild(t testing.TB, run *results.Run, opts Options) Model {
+	t.Helper()
+	m, err := Build(run, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // readTestRun reads testdata/run, rewriting it first with -update.
@@ -132,8 +157,27 @@ func readTestRun(t *testing.T) *results.Run {
 // its points as x,y.
 func dump(m *Model) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "title %q\nsubtitle %q\n", m.Title, m.Subtitle)
+	f := m.Forest
+	fmt.Fprintf(&b, "forest %s %q engines %+v panels %v\n", f.ID, f.Title, f.Engines, f.Panels)
+	for _, r := range f.Rows {
+		fmt.Fprintf(&b, "  row %s/%s note=%q untrusted=%v:", r.Workload, r.Op, r.Note, r.Untrusted)
+		for _, c := range r.Cells {
+			fmt.Fprintf(&b, " %v [%v, %v] ratio=%v ci=%v better=%d note=%q;", c.Ratio, c.Low, c.High, c.HasRatio, c.HasCI, c.Better, c.Note)
+		}
+		b.WriteByte('\n')
+	}
+	for _, w := range m.Workloads {
+		fmt.Fprintf(&b, "workload %s %s decision=%q noerrors=%q\n", w.ID, w.Name, w.Decision, w.NoErrors)
+	}
 	for _, c := range m.Charts() {
-		fmt.Fprintf(&b, "chart %s %q x=%q y=%q logy=%v nines=%v\n", c.ID, c.Title, c.XLabel, c.YLabel, c.LogY, c.Nines)
+		fmt.Fprintf(&b, "chart %s %q x=%q y=%q logy=%v ratio=%v nines=%v small=%v\n", c.ID, c.Title, c.XLabel, c.YLabel, c.LogY, c.Ratio, c.Nines, c.Small)
+		if c.Band != nil {
+			fmt.Fprintf(&b, "  band %+v\n", *c.Band)
+		}
+		if c.Note != "" {
+			fmt.Fprintf(&b, "  note %q\n", c.Note)
+		}
 		if c.XMax > c.XMin || !c.Clock.IsZero() {
 			fmt.Fprintf(&b, "  x from %v to %v, clock %s\n", c.XMin, c.XMax, c.Clock.Format(time.RFC3339))
 		}
@@ -220,7 +264,7 @@ func TestReportModelMerged(t *testing.T) {
 	if points != 12 || breaks != 1 {
 		t.Errorf("merged throughput has %d points and %d breaks, want 12 (two runs of 6 s) and 1 (the second run's warm-up)", points, breaks)
 	}
-	if tp.XLabel != "time, merged runs one after another (s)" {
+	if tp.XLabel != "time, merged runs one after another" {
 		t.Errorf("x label %q", tp.XLabel)
 	}
 	// Twice the samples: the spectrum reaches one step further.
@@ -250,7 +294,7 @@ func TestReportNines(t *testing.T) {
 var (
 	svgElem  = regexp.MustCompile(`(?s)<svg\b.*?</svg>`)
 	preElem  = regexp.MustCompile(`(?s)<pre>.*?</pre>`)
-	metaRows = regexp.MustCompile(`(?s)<h2 id="metadata">.*`)
+	metaRows = regexp.MustCompile(`(?s)<section id="metadata">.*`)
 )
 
 func TestReportHTML(t *testing.T) {
@@ -292,19 +336,23 @@ func TestReportHTML(t *testing.T) {
 	}
 
 	svgs := svgElem.FindAllString(page, -1)
-	if want := len(m.Charts()); len(svgs) != want {
-		t.Errorf("%d <svg> elements, want one per chart (%d)", len(svgs), want)
+	if want := len(m.figures()); len(svgs) != want || want != len(m.Charts())+1 {
+		t.Errorf("%d <svg> elements, want one per chart and the forest plot (%d)", len(svgs), want)
 	}
 	for i, s := range svgs {
 		if !strings.Contains(s, "<path") {
 			t.Errorf("svg %d has no <path>", i)
 		}
+		if strings.Contains(s, "Serif") || !strings.Contains(s, svgFonts) {
+			t.Errorf("svg %d is not in the sans-serif fonts %s", i, svgFonts)
+		}
 	}
 	// Each figure holds its chart's svg.
-	for _, c := range m.Charts() {
-		i := strings.Index(page, `<figure id="`+c.ID+`">`)
-		if i < 0 || !strings.HasPrefix(strings.TrimSpace(page[i+len(`<figure id="`+c.ID+`">`):]), "<svg") {
-			t.Errorf("chart %s: no figure with an svg", c.ID)
+	for _, f := range m.figures() {
+		open := regexp.MustCompile(`<figure id="` + regexp.QuoteMeta(f.figureID()) + `"[^>]*>`)
+		loc := open.FindStringIndex(page)
+		if loc == nil || !strings.HasPrefix(strings.TrimSpace(page[loc[1]:]), "<svg") {
+			t.Errorf("chart %s: no figure with an svg", f.figureID())
 		}
 	}
 	// Valid-ish: every element opened is closed, in order (void elements aside).
@@ -359,8 +407,8 @@ func TestReportWriteCharts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(files) != len(m.Charts()) {
-				t.Errorf("%d files, want %d", len(files), len(m.Charts()))
+			if len(files) != len(m.Charts())+1 || filepath.Base(files[0]) != "forest."+tt.format {
+				t.Errorf("%d files (%v), want the forest plot and every chart (%d)", len(files), files, len(m.Charts())+1)
 			}
 			for _, f := range files {
 				b, err := os.ReadFile(f)
@@ -390,25 +438,36 @@ func TestReportGaps(t *testing.T) {
 			s.Intervals = slices.DeleteFunc(s.Intervals, func(iv results.Interval) bool { return iv.T == 4 || iv.T == 5 })
 		}
 	}
-	m := build(run, Table{}, Options{})
 	want := map[string]string{
-		"throughput-kv valkey (valkey)":      "2,1656 3,1658 4,NaN 6,1664 7,1666",
-		"latency-kv-get valkey (valkey) p50": "2,0.18 3,0.18 4,NaN 6,0.18 7,0.18",
-		"latency-kv-get redis (redis) p50":   "2,0.2 3,0.2 4,NaN 5,0.2 6,0.2 7,0.2",
+		// Without a comparison: each engine's p99.
+		"Table{}: throughput-kv valkey 8.0.1":  "2,1656 3,1658 4,NaN 6,1664 7,1666",
+		"Table{}: latency-kv-get valkey 8.0.1": "2,0.56 3,0.57 4,NaN 6,0.6 7,0.61",
+		"Table{}: latency-kv-get redis 7.2.4":  "2,0.62 3,0.63 4,NaN 5,0.65 6,0.66 7,0.67",
+		// With one: their ratio, broken where either has no p99 (redis
+		// stalled in second 4, valkey lost 4 and 5).
+		"testTable(): latency-kv-get valkey/redis per 1 s": "2,0.903225806 3,0.904761905 4,NaN 6,0.909090909 7,0.910447761",
 	}
-	for _, c := range m.Charts() {
-		for _, l := range c.Lines {
-			w, ok := want[c.ID+" "+l.Label]
-			if !ok {
-				continue
-			}
-			delete(want, c.ID+" "+l.Label)
-			var got []string
-			for _, p := range l.Points {
-				got = append(got, strconv.FormatFloat(p.X, 'g', -1, 64)+","+strconv.FormatFloat(p.Y, 'g', -1, 64))
-			}
-			if strings.Join(got, " ") != w {
-				t.Errorf("%s %s: %s, want %s", c.ID, l.Label, strings.Join(got, " "), w)
+	var m Model
+	for _, table := range []struct {
+		name string
+		t    Table
+	}{{"testTable()", testTable()}, {"Table{}", Table{}}} {
+		m = build(run, table.t, Options{})
+		for _, c := range m.Charts() {
+			for _, l := range c.Lines {
+				key := table.name + ": " + c.ID + " " + l.Label
+				w, ok := want[key]
+				if !ok {
+					continue
+				}
+				delete(want, key)
+				var got []string
+				for _, p := range l.Points {
+					got = append(got, strconv.FormatFloat(p.X, 'g', -1, 64)+","+strconv.FormatFloat(p.Y, 'g', -1, 64))
+				}
+				if strings.Join(got, " ") != w {
+					t.Errorf("%s: %s, want %s", key, strings.Join(got, " "), w)
+				}
 			}
 		}
 	}
@@ -453,7 +512,7 @@ func TestReportMaxOps(t *testing.T) {
 		if err := HTML(&b, &m); err != nil {
 			t.Fatal(err)
 		}
-		if note := "No charts for set: fewer requests than the ops above (--max-ops); the summary table has every op."; strings.Contains(b.String(), note) != (tt.omitted != nil) {
+		if note := "No charts for set: fewer requests than the ops above (--max-ops); the full table has every op."; strings.Contains(b.String(), note) != (tt.omitted != nil) {
 			t.Errorf("max %d: note %q shown: %v", tt.max, note, !(tt.omitted != nil))
 		}
 	}

@@ -1,8 +1,11 @@
 package report
 
 import (
+	"fmt"
 	"image/color"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -95,4 +98,71 @@ func (t clockTicks) Ticks(lo, hi float64) []plot.Tick {
 		ts = append(ts, plot.Tick{Value: float64(v-zero) / 1e9, Label: label})
 	}
 	return ts
+}
+
+// secondsTicks labels an axis of seconds since the run's start at round
+// steps (1, 2, 5, 10, 15, 30 s, 1, 2, 5 min, …), the finest that keeps
+// the labels at most labels (10 if 0), with unlabelled ticks between: on
+// a small chart a 20 s run gets a label every 5 s, an hour one every 10
+// min.
+type secondsTicks struct{ labels int }
+
+// secondSpacings are the steps secondsTicks may label, in seconds.
+var secondSpacings = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800}
+
+func (t secondsTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return nil
+	}
+	labels := t.labels
+	if labels <= 0 {
+		labels = 10
+	}
+	step := secondSpacings[len(secondSpacings)-1]
+	for _, s := range secondSpacings {
+		if math.Floor(hi/s)-math.Ceil(lo/s)+1 <= float64(labels) {
+			step = s
+			break
+		}
+	}
+	minor := step / 5 // 15 s, 15 min: thirds
+	if step == 15 || step == 900 || step == 10800 {
+		minor = step / 3
+	}
+	var ts []plot.Tick
+	for i := math.Ceil(lo / minor); i*minor <= hi+1e-9; i++ {
+		v := round(i * minor)
+		t := plot.Tick{Value: v}
+		if r := v / step; math.Abs(r-math.Round(r)) < 1e-6 {
+			t.Label = secondsLabel(v)
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// secondsLabel writes seconds as a short duration: 0, 5s, 1m30s, 2h, 1d6h.
+func secondsLabel(s float64) string {
+	if s == 0 {
+		return "0"
+	}
+	if s < 60 {
+		return strconv.FormatFloat(round(s), 'f', -1, 64) + "s"
+	}
+	d := time.Duration(math.Round(s)) * time.Second
+	var b strings.Builder
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	return b.String()
 }

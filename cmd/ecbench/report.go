@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,13 +10,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ecbench/ecbench/comparison"
 	"github.com/ecbench/ecbench/report"
 	"github.com/ecbench/ecbench/results"
+	"github.com/ecbench/ecbench/threshold"
 )
 
-const reportSynopsis = `report RESULT_DIR... -o FILE.html [--max-ops N] [--format png|svg --charts-dir DIR]
+const reportSynopsis = `report RESULT_DIR... -o FILE.html [--max-ops N] [--threshold T]... [--format png|svg --charts-dir DIR]
        ecbench report --prometheus URL --from T --to T -o FILE.html [--step D] [--prometheus-password-env NAME]
-                      [--timeout D] [--max-ops N] [--format png|svg --charts-dir DIR]`
+                      [--timeout D] [--max-ops N] [--threshold T]... [--format png|svg --charts-dir DIR]`
 
 // promFlags are the flags of the Prometheus source.
 type promFlags struct {
@@ -29,6 +32,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "", "also write every chart as an image file: png or svg (needs --charts-dir)")
 	chartsDir := fs.String("charts-dir", "", "the directory for the chart images (needs --format)")
 	maxOps := fs.Int("max-ops", report.DefaultMaxOps, "per workload, draw the charts of only the N ops with the most requests, and name the others (0: every op); the table has every op")
+	thresholdFlags := fs.StringArray("threshold", nil, "a pass/fail criterion shown with the decision, repeatable, e.g. p99<2ms, ratio.p99<1.05 "+
+		"(besides the defaults error_rate<=1%, dropped<=0.1%; as for compare, but the report always exits 0 when written)")
 	pf := promFlags{
 		url: fs.String("prometheus", "", "read the window --from..--to from this Prometheus (http://host:9090) instead of results directories; "+
 			"a user may be named in the URL (http://USER@host:9090), its password given with --prometheus-password-env"),
@@ -76,6 +81,16 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if *maxOps < 0 {
 		problems = append(problems, fmt.Sprintf("--max-ops: must be 0 (every op) or more; got %d", *maxOps))
 	}
+	var thresholds []threshold.Threshold
+	for _, text := range *thresholdFlags {
+		t, err := threshold.Parse(text)
+		if err != nil {
+			problems = append(problems, "--threshold: "+thresholdError(err))
+			continue
+		}
+		t.Source = "--threshold"
+		thresholds = append(thresholds, t)
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(stderr, "ecbench report:", p)
@@ -84,7 +99,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	opts := report.Options{MaxOps: *maxOps}
+	opts := report.Options{MaxOps: *maxOps, Thresholds: thresholds}
 	var m report.Model
 	if src != nil {
 		if src.passwordInURL {
@@ -95,6 +110,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		var err error
 		if m, err = src.model(ctx, opts); err != nil {
 			fmt.Fprintf(stderr, "ecbench report: %v\n", err)
+			if errors.Is(err, comparison.ErrThreshold) { // names what the window lacks
+				return exitUsage
+			}
 			return exitFailed
 		}
 	} else {
@@ -104,7 +122,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		opts.Merged = merged
-		m = report.Build(run, opts)
+		if m, err = report.Build(run, opts); err != nil { // a threshold names what the run lacks
+			fmt.Fprintf(stderr, "ecbench report: %v\n", err)
+			return exitUsage
+		}
 	}
 	if err := report.WriteFile(*out, &m); err != nil {
 		fmt.Fprintf(stderr, "ecbench report: %v\n", err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,9 +30,9 @@ import (
 // valkey-server, an ecbench daemon (the test binary as a process) driving
 // both through a scenario of two phases, a Prometheus scraping it every
 // second behind a proxy that demands basic auth, and then `ecbench report
-// --prometheus` as a process: the page has both engines' charts, the two
-// phases shaded, the summary table with verdicts, and the password appears
-// nowhere. With the wrong password the report fails and writes nothing.
+// --prometheus` as a process: the page leads with the decision and the
+// forest plot, has both engines' charts, the two phases shaded, the table
+// with verdicts, and the password appears nowhere. With the wrong password the report fails and writes nothing.
 func TestReportPrometheusEndToEnd(t *testing.T) {
 	t.Parallel()
 	rs := servertest.Start(t, servertest.Redis)
@@ -162,11 +163,21 @@ scenario:
 		}
 		mustContain(t, "page", page,
 			"ecbench report — Prometheus",
-			`<figure id="throughput-kv">`, `<figure id="latency-kv-get">`, `<figure id="spectrum-kv-set">`,
-			"redis (redis)", "valkey (valkey)", "valkey/redis", // both engines' lines and the table's ratio
+			`<section id="decision">`, `<li class="overall">`, `<figure id="forest" class="forest">`, // the answer first
+			`<figure id="throughput-kv">`, `<figure id="latency-kv-get" class="small">`, `<figure id="spectrum-kv-set" class="small">`,
+			"valkey/redis",                // the table's ratio
 			"phase steady", "phase burst", // the phases, shaded and in the legend
 			"Prometheus "+auth.URL, "<td>standalone</td>",
-			"whole window, at the classic buckets")
+			"whole window", "classic buckets")
+		// Both engines' lines, named by engine and version.
+		for _, engine := range []string{"redis", "valkey"} {
+			if !regexp.MustCompile(`>` + engine + ` [0-9]+\.[0-9]+\.[0-9]+</text>`).MatchString(page) {
+				t.Errorf("no chart legend names %s and its version", engine)
+			}
+			if strings.Contains(page, engine+" ("+engine+")") {
+				t.Errorf("the page names %s twice: %q", engine, engine+" ("+engine+")")
+			}
+		}
 		if strings.Contains(page, "Servers (CloudWatch)") {
 			t.Errorf("a Servers (CloudWatch) section without CloudWatch series")
 		}
@@ -177,7 +188,15 @@ scenario:
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, "throughput-kv.svg", string(svg), "phase steady", "phase burst", "redis (redis)", "valkey (valkey)")
+		mustContain(t, "throughput-kv.svg", string(svg), "phase steady", "phase burst")
+		svg, err = os.ReadFile(filepath.Join(charts, "spectrum-kv-get.svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, "spectrum-kv-get.svg", string(svg), ">redis ", ">valkey ")
+		if _, err := os.Stat(filepath.Join(charts, "forest.svg")); err != nil {
+			t.Errorf("no forest plot among the chart files: %v", err)
+		}
 	})
 }
 

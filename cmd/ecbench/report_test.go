@@ -32,12 +32,17 @@ func TestReportCommand(t *testing.T) {
 		charts int      // image files written
 	}{
 		{"one run", func(out, _ string) []string { return []string{"report", one, "-o", out} },
-			[]string{"valkey faster", "valkey (valkey 8.0.1)", "<svg", "Throughput: kv (all ops)"}, 0},
+			[]string{"<b>kv</b>: valkey faster", "<th>valkey 8.0.1</th>", "<svg", "Throughput: kv (all ops)", `<figure id="forest" class="forest">`,
+				"thresholds: none crossed (error_rate&lt;=1% (default), dropped&lt;=0.1% (default))"}, 0},
 		{"merged", func(out, _ string) []string { return []string{"report", one, two, "--output", out} },
-			[]string{"2 runs merged", "time, merged runs one after another (s)"}, 0},
+			[]string{"2 runs merged", "time, merged runs one after another"}, 0},
+		{"threshold", func(out, _ string) []string {
+			return []string{"report", one, "-o", out, "--threshold", "valkey.throughput>2000"}
+		},
+			[]string{`<li class="crossed">threshold crossed: valkey.throughput&gt;2000 (--threshold): kv/get valkey `}, 0},
 		{"png charts", func(out, charts string) []string {
 			return []string{"report", one, "-o", out, "--format", "png", "--charts-dir", charts}
-		}, nil, 3}, // throughput, errors, latency; no histograms: no spectrum
+		}, nil, 3}, // the forest plot, throughput, p99 ratio; no errors: in words; no histograms: no spectrum
 		{"svg charts", func(out, charts string) []string {
 			return []string{"report", one, "-o", out, "--format=svg", "--charts-dir", charts}
 		}, nil, 3},
@@ -93,6 +98,8 @@ func TestReportCommandBadInput(t *testing.T) {
 		{"bad format", []string{"report", dir, "-o", out, "--format", "gif", "--charts-dir", out + ".d"}, `ecbench report: --format: must be png or svg; got "gif"`},
 		{"format without dir", []string{"report", dir, "-o", out, "--format", "png"}, "ecbench report: --format and --charts-dir go together: give both or neither"},
 		{"unknown flag", []string{"report", dir, "-o", out, "--bogus"}, "ecbench report: unknown flag: --bogus"},
+		{"bad threshold", []string{"report", dir, "-o", out, "--threshold", "p99<<2ms"}, "ecbench report: --threshold: "},
+		{"threshold on nothing", []string{"report", dir, "-o", out, "--threshold", "nope.get.p99<2ms"}, `ecbench report: threshold: --threshold: `},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -175,5 +175,5 @@ func (src *promSource) model(ctx context.Context, opts report.Options) (report.M
 		}
 		return report.Model{}, err
 	}
-	return p.Build(opts), nil
+	return p.Build(opts)
 }
