@@ -26,10 +26,12 @@ workloads:
 failover: {enabled: true, poll_interval: 100ms}
 scenario:
   phases:
-    - {name: steady, duration: 1s}
-    - {name: burst, duration: 1s, rate_multiplier: 3}
+    # 3 s a phase: a full test run on a 2-CPU CI host slows each scrape
+    # enough that a 1 s phase was missed by the polls (twice).
+    - {name: steady, duration: 3s}
+    - {name: burst, duration: 3s, rate_multiplier: 3}
     - name: failover
-      duration: 1s
+      duration: 3s
       actions: [{type: failover, replication_group: rg-valkey, node_group: "0001", timeout: 10s}]
 `, vs.Addr), fake.Env()...)
 
@@ -39,9 +41,9 @@ scenario:
 	phase := func(name string) bool {
 		return value(scrape(t, p.addr), "ecbench_phase_info", labels("phase", name)) == 1
 	}
-	eventually(t, 5*time.Second, "the steady phase at 100/s", func() bool { return phase("steady") && offered() == 100 })
-	eventually(t, 5*time.Second, "the burst phase at 300/s", func() bool { return phase("burst") && offered() == 300 })
-	eventually(t, 5*time.Second, "the failover phase back at 100/s", func() bool { return phase("failover") && offered() == 100 })
+	eventually(t, 10*time.Second, "the steady phase at 100/s", func() bool { return phase("steady") && offered() == 100 })
+	eventually(t, 10*time.Second, "the burst phase at 300/s", func() bool { return phase("burst") && offered() == 300 })
+	eventually(t, 10*time.Second, "the failover phase back at 100/s", func() bool { return phase("failover") && offered() == 100 })
 	eventually(t, 10*time.Second, "the failover action done", func() bool {
 		return value(scrape(t, p.addr), "ecbench_actions_total", labels("action", "failover", "result", "ok")) == 1
 	})
