@@ -262,6 +262,15 @@ func closedLoopWorkers(name string, workloads []config.Workload) int {
 
 // newWorkload turns a validated workload config into a loadgen workload.
 func newWorkload(w config.Workload) (*workload.Workload, error) {
+	if w.Type == workload.KindReplay {
+		out, err := workload.NewReplayWorkload(w.Name, w.Keys.Prefix, w.Seed, w.Pipeline, workload.ReplayOptions{
+			Trace: w.Replay.Source(), Loop: w.Replay.Loop, MaxValueSize: int(w.Replay.MaxValueSize),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: %w", w.Name, err)
+		}
+		return out, nil
+	}
 	kind := w.Type
 	out := &workload.Workload{
 		Name: w.Name,

@@ -19,7 +19,7 @@ type Type struct {
 }
 
 // types are the schedule types in the order that messages list them.
-var types = []Type{constantType, rampType, stepsType, burstType, sineType, closedType}
+var types = []Type{constantType, rampType, stepsType, burstType, sineType, closedType, recordedType}
 
 // Types returns every schedule type.
 func Types() []Type { return append([]Type(nil), types...) }

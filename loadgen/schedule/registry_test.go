@@ -36,7 +36,7 @@ func TestTypes(t *testing.T) {
 			t.Errorf("%s: New returns the same parameters twice", typ.Name)
 		}
 	}
-	if want := []string{"constant", "ramp", "steps", "burst", "sine", "closed"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"constant", "ramp", "steps", "burst", "sine", "closed", "recorded"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("types %v, want %v", names, want)
 	}
 	if _, ok := schedule.Lookup("linear"); ok {

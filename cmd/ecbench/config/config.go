@@ -214,7 +214,7 @@ type TLS struct {
 // Workload is a stream of operations driven against each of its targets.
 type Workload struct {
 	Name        string        `mapstructure:"name"`    // label value
-	Type        workload.Kind `mapstructure:"type"`    // kv, list, hash, set, zset
+	Type        workload.Kind `mapstructure:"type"`    // kv, list, hash, set, zset, replay
 	Targets     []string      `mapstructure:"targets"` // target names; empty: all targets
 	Seed        uint64        `mapstructure:"seed"`    // same seed, same key and op sequence on every target
 	Keys        Keys          `mapstructure:"keys"`
@@ -228,6 +228,7 @@ type Workload struct {
 	Pipeline    int           `mapstructure:"pipeline"`     // commands per request
 	MaxInflight int           `mapstructure:"max_inflight"` // requests in flight per target
 	Rate        Rate          `mapstructure:"rate"`
+	Replay      Replay        `mapstructure:"replay"` // type replay: the trace (replay.go)
 }
 
 // RunsOn reports whether the workload runs against the named target.

@@ -100,6 +100,10 @@ func fillDerived(cfg *Config, raw map[string]any) {
 // fillWorkload sets the defaults of w that depend on its type or keys; raw
 // is the workload as checked.
 func fillWorkload(w *Workload, raw map[string]any) {
+	if w.Type == workload.KindReplay {
+		fillReplay(w, raw)
+		return
+	}
 	if !has(raw, "ops") { // only when the whole mix is absent: a mix is all or nothing
 		w.Ops = defaultOps(w.Type)
 	}

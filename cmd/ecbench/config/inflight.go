@@ -14,6 +14,9 @@ import (
 
 // sizes are the sizes that bound w's commands (workload.CommandBytes).
 func (w *Workload) sizes() workload.Sizes {
+	if w.Type == workload.KindReplay { // one command carries at most max_value_size of values
+		return workload.Sizes{MaxValue: int(w.Replay.MaxValueSize)}
+	}
 	s := workload.Sizes{MaxValue: w.Values.Size, MGetBatch: w.MGetBatch}
 	switch {
 	case len(w.Values.Sizes) > 0:
@@ -37,6 +40,9 @@ func (w *Workload) sizes() workload.Sizes {
 // bytes (the first in canonical order among equals) and how many.
 func (w *Workload) largestOp() (name string, bytes int64) {
 	s := w.sizes()
+	if w.Type == workload.KindReplay {
+		return workload.ReplayOpName, workload.CommandBytes(workload.ReplayOpName, s)
+	}
 	for _, ow := range w.Ops.Weights(w.Type) {
 		if b := workload.CommandBytes(ow.Op, s); name == "" || b > bytes {
 			name, bytes = ow.Op, b
@@ -97,6 +103,8 @@ func PeakRate(spec Rate) float64 {
 		return max(p.Base, p.Peak)
 	case *schedule.SineParams:
 		return p.Mean + p.Amplitude
+	case *schedule.RecordedParams:
+		return p.PeakRate() // from the trace's start
 	}
 	s, err := spec.Schedule()
 	if err != nil || s == nil {

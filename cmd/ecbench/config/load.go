@@ -48,6 +48,7 @@ func LoadTree(tree map[string]any, fs *pflag.FlagSet, env []string) (*Config, er
 	}
 	validate(cfg, raw, ps)
 	readFiles(cfg, env, ps)
+	checkReplayFiles(cfg, ps)
 	checkStateDir(cfg, ps)
 	if err := ps.err(origins); err != nil {
 		return nil, err

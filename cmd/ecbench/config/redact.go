@@ -23,6 +23,17 @@ func (c *Config) Redacted() map[string]any {
 			delete(wm, "elements")
 			delete(wm, "range")
 		}
+		if w.Type != workload.KindReplay {
+			delete(wm, "replay")
+		} else { // what the trace says instead
+			for _, k := range replayUnused {
+				delete(wm, k)
+			}
+			for _, k := range replayUnusedKeys {
+				delete(wm["keys"].(map[string]any), k)
+			}
+			continue
+		}
 		if w.Keys.Distribution != workload.Zipfian {
 			delete(wm["keys"].(map[string]any), "zipf_exponent")
 		}

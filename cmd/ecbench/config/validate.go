@@ -95,6 +95,7 @@ func validate(cfg *Config, raw map[string]any, ps *problems) {
 		v.unique("workloads", i, w.Name, seen)
 	}
 	v.prefixes(capped(cfg.Workloads, maxWorkloads))
+	v.replays(cfg)
 	v.bench("bench", cfg.Bench)
 	v.cloudWatch(cfg)
 	v.probes("probes", cfg.Probes)

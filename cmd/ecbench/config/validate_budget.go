@@ -78,7 +78,7 @@ func (c *Config) Budget() Budget {
 	}
 	for i := range c.Workloads {
 		w := &c.Workloads[i]
-		stream := workload.StreamMemory(w.sizes())
+		stream := workload.StreamMemory(w.sizes()) + w.replayReaders()
 		targets := 0
 		for _, t := range c.Targets {
 			if !w.RunsOn(t.Name) {

@@ -32,6 +32,10 @@ func (v validator) workload(p string, w *Workload, raw map[string]any, targets n
 		}
 	}
 
+	if w.Type == workload.KindReplay {
+		v.replay(p, w, raw)
+		return
+	}
 	k := w.Keys
 	v.between(p+".keys.count", k.Count, 1, maxKeyCount)
 	v.oneOf(p+".keys.distribution", string(k.Distribution), strs(distributions)...)
@@ -44,7 +48,7 @@ func (v validator) workload(p string, w *Workload, raw map[string]any, targets n
 
 	v.values(p+".values", w.Values, raw)
 
-	if v.oneOf(p+".type", string(w.Type), strs(workload.Kinds())...) {
+	if v.oneOf(p+".type", string(w.Type), workloadTypes()...) {
 		v.ops(p, w)
 		v.structure(p, w)
 	}
