@@ -2,10 +2,7 @@ package profile
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +26,7 @@ type session struct {
 // In cluster mode it finds every primary from the cluster's map; a
 // standalone target is its one node.
 func connect(ctx context.Context, o target.Options, rate float64) (*session, error) {
-	tlsCfg, err := tlsConfig(o.TLS)
+	tlsCfg, err := o.TLS.Config()
 	if err != nil {
 		return nil, err
 	}
@@ -80,29 +77,4 @@ func connect(ctx context.Context, o target.Options, rate float64) (*session, err
 	}
 	slices.SortFunc(s.primaries, func(a, b *redis.Client) int { return strings.Compare(a.Options().Addr, b.Options().Addr) })
 	return s, nil
-}
-
-// tlsConfig is package target's: TLS 1.2 at least, the system roots or
-// CAFile's, ServerName and InsecureSkipVerify as given.
-func tlsConfig(t target.TLS) (*tls.Config, error) {
-	if !t.Enabled {
-		return nil, nil
-	}
-	cfg := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		ServerName:         t.ServerName,
-		InsecureSkipVerify: t.InsecureSkipVerify, //nolint:gosec // opt-in, documented as unsafe
-	}
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls ca file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls ca file %s: no PEM certificate found", t.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	return cfg, nil
 }

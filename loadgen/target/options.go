@@ -163,9 +163,11 @@ func (o Options) validate() error {
 	return errors.Join(errs...)
 }
 
-// tlsConfig builds the client TLS configuration, or nil when TLS is off. A CA
-// file problem names the file, never its contents.
-func (t TLS) tlsConfig() (*tls.Config, error) {
+// Config builds the client TLS configuration, or nil when TLS is off: TLS
+// 1.2 at least, the system roots or CAFile's. A CA file problem names the
+// file, never its contents. Every client of a target (and the profiler's)
+// is built with it.
+func (t TLS) Config() (*tls.Config, error) {
 	if !t.Enabled {
 		return nil, nil
 	}

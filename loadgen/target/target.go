@@ -58,7 +58,7 @@ func New(o Options) (*Target, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	tlsCfg, err := o.TLS.tlsConfig()
+	tlsCfg, err := o.TLS.Config()
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", o.Name, err)
 	}
