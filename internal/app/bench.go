@@ -15,6 +15,7 @@ import (
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/loadgen/workload"
 	"github.com/ecbench/ecbench/metrics"
 	"github.com/ecbench/ecbench/results"
 )
@@ -280,7 +281,8 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 		if err != nil {
 			return nil, fmt.Errorf("workload %s: %w", w.Name, err)
 		}
-		r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: lag, requests: n, start: start})
+		r, err := p.newRunner(i, t, runnerSpec{schedule: sched, recorder: rec, lag: lag, requests: n, start: start,
+			stopAtEnd: workload.ReplayOf(w) != nil})
 		if err != nil {
 			return nil, err
 		}

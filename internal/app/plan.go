@@ -112,6 +112,9 @@ type runnerSpec struct {
 	requests int64 // 0: no limit
 	start    time.Time
 	scenario bool // the daemon's scenario shapes the schedule
+	// stopAtEnd: a replay that does not loop ends the run at its trace's
+	// end (bench), rather than idling until stopped (the daemon).
+	stopAtEnd bool
 }
 
 // newRunner builds the runner of workload i on t, and exports it.
@@ -134,6 +137,7 @@ func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner,
 		Requests:    s.requests,
 		Start:       s.start,
 		Budget:      p.budget,
+		StopAtEnd:   s.stopAtEnd,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("workload %s on %s: %w", w.Name, t.Name(), err)

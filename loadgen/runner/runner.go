@@ -53,6 +53,12 @@ type Config struct {
 	// requests share with the other runners given the same Budget: an
 	// open-loop request it cannot take is dropped (CapDrops).
 	Budget *Budget
+	// StopAtEnd ends the run when the stream ends (a replay that does not
+	// loop reached the end of its trace) or the schedule does: Run then
+	// returns once the requests sent are answered, as after Requests.
+	// Otherwise the runner sends nothing more and waits for the context,
+	// as a daemon's workload does.
+	StopAtEnd bool
 }
 
 // LagRecorder takes schedule lags. RecordLag is called from one goroutine
@@ -89,6 +95,8 @@ type Runner struct {
 	cost int64 // bytes a request is charged in the Budget: RequestBytes
 
 	free chan *pending
+
+	ended atomic.Bool // the stream or the schedule ended: nothing more to send
 
 	workerIdle time.Duration // an idle open-loop worker exits after this
 	workers    atomic.Int64  // open-loop workers running
@@ -203,10 +211,13 @@ func (r *Runner) RunAt(ctx context.Context, start time.Time) {
 	if b := r.cfg.Budget; b != nil {
 		defer b.forget(r)
 	}
-	if ctx.Err() == nil { // all Requests scheduled: wait for their answers
+	if ctx.Err() == nil { // all Requests scheduled, or the end: wait for their answers
 		select {
 		case <-done:
-			return
+			if !r.ended.Load() || r.cfg.StopAtEnd {
+				return
+			}
+			<-ctx.Done() // nothing more to send: idle until told to stop
 		case <-ctx.Done():
 		}
 	}
@@ -232,7 +243,7 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 		at, ok := r.cfg.Schedule.Due(n)
 		if !ok {
 			r.nextDue.Store(0)
-			<-ctx.Done()
+			r.ended.Store(true)
 			return
 		}
 		intended := start.Add(at)
@@ -260,18 +271,28 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 		if r.inflight.Load() >= int64(r.cfg.MaxInFlight) {
 			// The request is drawn anyway so that both engines keep the same
 			// sequence for the requests that are sent.
-			r.stream.Next(scratch)
+			if !r.next(scratch) {
+				return
+			}
 			r.recordDropped(scratch, intended, now, false)
 			continue
 		}
 		if b := r.cfg.Budget; b != nil && !b.take(r.cost) {
-			r.stream.Next(scratch)
+			if !r.next(scratch) {
+				return
+			}
 			r.capDrops.Add(uint64(len(scratch.Cmds)))
 			r.recordDropped(scratch, intended, now, true)
 			continue
 		}
 		req := r.getRequest()
-		r.stream.Next(&req.Request)
+		if !r.next(&req.Request) {
+			r.putRequest(req)
+			if b := r.cfg.Budget; b != nil {
+				b.release(r.cost, now) // taken above for this request
+			}
+			return
+		}
 		req.intended = intended
 		if r.inflight.Add(1) == 1 {
 			r.busySince.Store(now.UnixNano())
@@ -305,7 +326,10 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 					return
 				}
 				issued++
-				r.stream.Next(req)
+				if !r.next(req) {
+					mu.Unlock()
+					return
+				}
 				mu.Unlock()
 				r.inflight.Add(1)
 				sent := time.Now()
@@ -318,6 +342,21 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 			}
 		}()
 	}
+}
+
+// next draws the stream's next request into req, or reports false when the
+// stream has ended: there is nothing more to send. A request cut short by
+// the end is sent with the commands it has.
+func (r *Runner) next(req *workload.Request) bool {
+	if r.ended.Load() {
+		return false
+	}
+	r.stream.Next(req)
+	if len(req.Cmds) == 0 {
+		r.ended.Store(true)
+		return false
+	}
+	return true
 }
 
 // stickyConnRefresh is how long a closed-loop worker keeps its connection

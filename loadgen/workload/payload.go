@@ -100,6 +100,11 @@ func CommandBytes(name string, s Sizes) int64 {
 // holds Pipeline of them.
 func (w *Workload) MaxCommandBytes() int64 {
 	s := Sizes{MaxValue: w.Values.Largest(), Structure: w.Structure}
+	if ReplayOf(w) != nil {
+		// Its ops name the trace's commands; each carries at most
+		// MaxValueSize value bytes, whatever its name.
+		return CommandBytes(ReplayOpName, s)
+	}
 	var most int64
 	for _, o := range w.Ops {
 		if m, ok := o.Op.(MGet); ok {

@@ -4,14 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/ecbench/ecbench/loadgen/trace"
 )
 
-// TestReplayForgetsStreams checks that the reader of a stream that is gone
-// goes too: a bench builds new runners, and streams, for every phase.
+// TestReplayForgetsStreams checks that the trace file of a stream that is
+// gone is closed: a bench builds new runners, and streams, for every phase.
 func TestReplayForgetsStreams(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "trace")
@@ -23,11 +24,7 @@ func TestReplayForgetsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := ReplayOf(w)
-	cursors := func() int {
-		op.mu.Lock()
-		defer op.mu.Unlock()
-		return len(op.cursors)
-	}
+	cursors := func() int64 { return op.files.Load() }
 	for range 10 {
 		s, err := w.NewStream()
 		if err != nil {
@@ -44,5 +41,31 @@ func TestReplayForgetsStreams(t *testing.T) {
 			t.Fatalf("%d readers left 10 s after their streams went", cursors())
 		}
 		runtime.GC()
+	}
+}
+
+// TestReplayScan checks the op labels of a trace longer than the scan:
+// the commands of its first lines, and other for the rest.
+func TestReplayScan(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "trace")
+	if err := os.WriteFile(path, []byte("0,GET,a\n0,bad\n0,SET,a,1\n0,DEL,a\n0,GET,a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := trace.Source{Path: path, Format: trace.Ecbench, MaxLine: trace.MinMaxLine}
+	for _, tt := range []struct {
+		lines int64
+		names []string
+		whole bool
+	}{
+		{1, []string{"get"}, false},
+		{3, []string{"get", "set"}, false},
+		{5, []string{"get", "set", "del"}, false}, // the end not yet read
+		{6, []string{"get", "set", "del"}, true},
+	} {
+		names, whole, err := scanCommands(src, tt.lines)
+		if err != nil || !slices.Equal(names, tt.names) || whole != tt.whole {
+			t.Errorf("scan of %d lines: %v, whole %v, %v; want %v, whole %v", tt.lines, names, whole, err, tt.names, tt.whole)
+		}
 	}
 }

@@ -52,6 +52,10 @@ func next(s *workload.Stream, n int) []string {
 	var req workload.Request
 	for range n {
 		s.Next(&req)
+		if len(req.Cmds) == 0 { // the trace has ended
+			out = append(out, "")
+			continue
+		}
 		out = append(out, words(req.Cmds[0].Args))
 	}
 	return out
@@ -105,8 +109,7 @@ func TestReplayArgs(t *testing.T) {
 func TestReplayIssueAfterTheEnd(t *testing.T) {
 	t.Parallel()
 	w := replayWorkload(t, writeTrace(t, "0,GET,a"), trace.Ecbench, false, 10)
-	op := workload.ReplayOf(w)
-	cmd := op.Issue(context.Background(), nil, &workload.Args{})
+	cmd := w.Ops[0].Op.Issue(context.Background(), nil, &workload.Args{})
 	if !errors.Is(cmd.Err(), workload.ErrTraceEnded) {
 		t.Errorf("Issue with nothing prepared: %v, want ErrTraceEnded", cmd.Err())
 	}
@@ -177,11 +180,15 @@ func TestReplayStatsString(t *testing.T) {
 	if got := workload.ReplayOf(w).Stats().String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	missing := replayWorkload(t, filepath.Join(t.TempDir(), "none"), trace.Ecbench, false, 10)
+	gone := writeTrace(t, "0,GET,a")
+	missing := replayWorkload(t, gone, trace.Ecbench, false, 10)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
 	ms, _ := missing.NewStream()
 	next(ms, 1)
 	if got := workload.ReplayOf(missing).Stats(); got.Err == nil || !strings.Contains(got.String(), "; stopped: open ") {
-		t.Errorf("missing file: %s", got)
+		t.Errorf("file removed after the start: %s", got)
 	}
 }
 
@@ -190,9 +197,26 @@ func TestNewReplayWorkload(t *testing.T) {
 	if _, err := workload.NewReplayWorkload("t", "", 1, 1, workload.ReplayOptions{}); err == nil {
 		t.Error("an empty prefix was accepted")
 	}
-	w := replayWorkload(t, "x", trace.Monitor, false, 4096)
-	if got := w.OpNames(); !slices.Equal(got, []string{workload.ReplayOpName}) {
-		t.Errorf("ops %v", got)
+	if _, err := workload.NewReplayWorkload("t", "p:", 1, 1, workload.ReplayOptions{
+		Trace: trace.Source{Path: filepath.Join(t.TempDir(), "none"), Format: trace.Monitor}}); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("a missing trace: %v, want the open error", err)
+	}
+	path := writeTrace(t, "0,HSET,h,f,10", "0,GET,a", "0,EVAL,x,0", "0,SET,a,5", "0,GET,b")
+	w := replayWorkload(t, path, trace.Ecbench, false, 4096)
+	if got, want := w.OpNames(), []string{"get", "set", "hset"}; !slices.Equal(got, want) {
+		t.Errorf("ops %v, want the trace's commands in CommandNames' order %v", got, want)
+	}
+	s, _ := w.NewStream()
+	var ops []string
+	for r := (workload.Request{}); ; {
+		s.Next(&r)
+		if len(r.Cmds) == 0 {
+			break
+		}
+		ops = append(ops, w.Ops[r.Cmds[0].Op].Op.Name()+" "+r.Cmds[0].Args.Keys[0])
+	}
+	if want := []string{"hset hset", "get get", "set set", "get get"}; !slices.Equal(ops, want) || !s.Ended() {
+		t.Errorf("commands by op %q (ended %v), want %q and the stream ended", ops, s.Ended(), want)
 	}
 	if got, want := w.MaxCommandBytes(), int64(4096+workload.ItemOverhead); got != want {
 		t.Errorf("MaxCommandBytes %d, want %d", got, want)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/redis/go-redis/v9"
 
@@ -68,6 +69,25 @@ type Workload struct {
 	Structure Structure
 	Pipeline  int // commands per request
 	Seed      uint64
+	// Sequencer, if set, makes every command of the workload's streams in
+	// place of the weighted mix of Ops (which then only name the op
+	// labels): a replay's commands are the trace's.
+	Sequencer Sequencer
+}
+
+// A Sequencer makes the commands of a workload whose sequence is given,
+// not drawn: each stream gets a Sequence of its own from the start.
+type Sequencer interface {
+	NewSequence() (Sequence, error)
+}
+
+// A Sequence makes one stream's commands in order. It is used by the
+// stream's goroutine only, and closed when the stream is garbage.
+type Sequence interface {
+	// Next fills c's Op and Args with the next command, drawing values
+	// from g, or reports false when the sequence has ended.
+	Next(g *Gen, c *Command) bool
+	Close() error
 }
 
 // OpNames returns the op label values in index order (Command.Op indexes it).
@@ -115,6 +135,9 @@ func (w *Workload) NewStream() (*Stream, error) {
 		return nil, err
 	}
 	for _, o := range w.Ops {
+		if w.Sequencer != nil {
+			break // the ops only name the sequence's commands
+		}
 		if err := checkOp(o.Op, s); err != nil {
 			return nil, err
 		}
@@ -127,13 +150,22 @@ func (w *Workload) NewStream() (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stream{
+	st := &Stream{
 		w:     w,
 		ops:   rand.New(rand.NewPCG(w.Seed, seedOps)),
 		cum:   cum,
 		total: total,
 		gen:   newGen(w, s, keys, values),
-	}, nil
+	}
+	if w.Sequencer != nil {
+		if st.seq, err = w.Sequencer.NewSequence(); err != nil {
+			return nil, err
+		}
+		// A runner drops its stream when it ends; what the sequence holds
+		// (a replay's open trace file) goes with it.
+		runtime.AddCleanup(st, func(q Sequence) { _ = q.Close() }, st.seq)
+	}
+	return st, nil
 }
 
 // newValues returns the value generator of w: Values for kv; for the
@@ -246,12 +278,21 @@ type Stream struct {
 	cum   []float64
 	total float64
 	n     int64
+	seq   Sequence // the workload's Sequencer's, or nil
+	ended bool     // the sequence has no more commands
 }
+
+// Ended reports whether the stream has no more requests: its workload's
+// Sequence (a replay that does not loop) has ended. A stream of a weighted
+// mix never ends.
+func (s *Stream) Ended() bool { return s.ended }
 
 // Workload returns the workload the stream draws from.
 func (s *Stream) Workload() *Workload { return s.w }
 
 // Next fills r with the next request of the sequence, reusing r's buffers.
+// Once the workload's Sequence has ended (Ended), the request holds only
+// the commands it had left, possibly none.
 func (s *Stream) Next(r *Request) {
 	depth := max(s.w.Pipeline, 1)
 	if cap(r.Cmds) < depth {
@@ -260,6 +301,16 @@ func (s *Stream) Next(r *Request) {
 	r.Cmds = r.Cmds[:depth]
 	r.N = s.n
 	s.n++
+	if s.seq != nil {
+		for i := range r.Cmds {
+			if s.ended || !s.seq.Next(&s.gen, &r.Cmds[i]) {
+				s.ended = true
+				r.Cmds = r.Cmds[:i]
+				return
+			}
+		}
+		return
+	}
 	for i := range r.Cmds {
 		c := &r.Cmds[i]
 		c.Op = s.pick()
