@@ -140,10 +140,18 @@ func (c Table) opVerdict(op *Op) Verdict {
 			name = ran.Target
 		}
 		return Verdict{Kind: OneEngine, Text: "only " + name + " ran it"}
+	case !op.Trusted:
+		// A generator that fell behind makes failures of its own (its
+		// pool exhausted, timeouts counted from intended starts it was
+		// late for), so even they do not describe the engine: untrusted
+		// first, with the failures named.
+		text := "not trustworthy: generator-bound"
+		if op.Failure != "" {
+			text += " (meanwhile " + op.Failure + ")"
+		}
+		return Verdict{Kind: Untrusted, Text: text}
 	case op.Failure != "":
 		return Verdict{Kind: Failing, Text: op.Failure}
-	case !op.Trusted:
-		return Verdict{Kind: Untrusted, Text: "not trustworthy: generator-bound"}
 	}
 	v := c.judge(judgedOf(op))
 	switch v.Kind {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecbench/ecbench/internal/e2etest"
 	"github.com/ecbench/ecbench/results"
@@ -54,6 +55,15 @@ func TestDecisions(t *testing.T) {
 		{"generator-bound", func() *results.Run { return e2etest.SyntheticRun(1.2, 7) },
 			Untrusted, []string{`^kv: not trustworthy: the load generator was the bottleneck \(see the warnings\)$`, `^overall: not trustworthy in 1 of 1 workload$`},
 			"", false, "kv on valkey: generator-bound"},
+		{"generator-bound while failing", func() *results.Run {
+			// A generator that fell behind exhausts its own pool: its
+			// failures do not describe the engine either.
+			run := synthetic{seconds: 10, workloads: kvOnly, shared: 0.1, own: 0.02, seed: 4,
+				engines: [2]syntheticEngine{{rate: 2000, latency: 0.0005, failing: "set"}, {rate: 2000, latency: 0.0005}}}.run()
+			run.Generator = []results.Generator{{Target: "redis", Workload: "kv", MaxScheduleLag: 3 * time.Second, DropsBounded: true}}
+			return run
+		}, Untrusted, []string{`^kv: not trustworthy: the load generator was the bottleneck \(see the warnings\)$`},
+			"", true, "kv on redis: generator-bound"},
 		{"one engine", func() *results.Run {
 			run := e2etest.SyntheticRun(1, 0)
 			run.Targets, run.Series = run.Targets[:1], run.Series[:1]

@@ -142,6 +142,13 @@ func Of(run *results.Run) Table {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: a server stopped answering (%s%s); the latency includes it",
 			w, strings.Join(stalls[w], ", "), dropped))
 	}
+	// A replay that could not send all of its trace compares a part of
+	// the workload: say which part is missing.
+	for _, r := range run.Replays {
+		if short := r.Shortfall(); short != "" {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s: replay: %s", r.Workload, short))
+		}
+	}
 	find := func(t *results.Target, workload, op string) *results.Series {
 		if t == nil {
 			return nil

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,6 +17,8 @@ import (
 	"github.com/ecbench/ecbench/loadgen/probe"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/scenario"
+	"github.com/ecbench/ecbench/loadgen/trace"
+	"github.com/ecbench/ecbench/loadgen/workload"
 	// The package has a target type of its own (a dashboard query).
 	loadtarget "github.com/ecbench/ecbench/loadgen/target"
 	"github.com/ecbench/ecbench/metrics"
@@ -70,6 +74,7 @@ func exposition(t testing.TB) map[string]family {
 		t.Fatal(err)
 	}
 	stats.Observe(primaryPoll(now))
+	m.AddReplay("replay", readReplay(t))
 	pollCloudWatch(t, reg)
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -197,4 +202,28 @@ func polled(t testing.TB, reg *prometheus.Registry) bool {
 		}
 	}
 	return len(mf.GetMetric()) > 0
+}
+
+// readReplay returns a replay whose trace, read to its end, had a command,
+// a skipped command, a malformed line and a value cut: every
+// ecbench_replay_* series exists.
+func readReplay(t testing.TB) *workload.Replay {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "trace.csv")
+	if err := os.WriteFile(path, []byte("0,SET,a,500\n0,EVALSHA,x,0\nbad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := workload.NewReplayWorkload("replay", "p:", 1, 1, workload.ReplayOptions{
+		Trace: trace.Source{Path: path, Format: trace.Ecbench}, MaxValueSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.NewStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := (workload.Request{}); !s.Ended(); {
+		s.Next(&r)
+	}
+	return workload.ReplayOf(w)
 }

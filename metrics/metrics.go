@@ -84,6 +84,7 @@ type Metrics struct {
 	ops        *prometheus.CounterVec
 	errors     *prometheus.CounterVec
 	runners    *runnerCollector
+	replays    *replayCollector
 	targets    *targetCollector
 }
 
@@ -122,6 +123,7 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		}, []string{"target", "engine", "workload", "op", "class"}),
 		runners: newRunnerCollector(),
 		targets: newTargetCollector(),
+		replays: newReplayCollector(),
 	}
 	if version == "" {
 		version = "unknown"
@@ -132,7 +134,7 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	cs := []prometheus.Collector{build, m.latency, m.service, m.errLatency, m.lag, m.ops, m.errors, m.runners, m.targets}
+	cs := []prometheus.Collector{build, m.latency, m.service, m.errLatency, m.lag, m.ops, m.errors, m.runners, m.targets, m.replays}
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {
 			for _, done := range cs[:i] { // leave reg as it was

@@ -249,7 +249,8 @@ func TestServerLimits(t *testing.T) {
 		name string
 		send string // what the client sends before it waits
 		// wantStatus is the answer's status, 0 for none; the server must then
-		// close the connection within a second.
+		// close the connection well before the client's 5 s deadline (the
+		// limits are 200 ms; a loaded CI host adds about a second).
 		wantStatus int
 	}{
 		{"idle keep-alive connection closed", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", http.StatusOK},
@@ -285,8 +286,8 @@ func TestServerLimits(t *testing.T) {
 			if n, err := r.Read(make([]byte, 1)); err == nil || n != 0 {
 				t.Fatalf("read %d bytes, %v; want the server to close the connection", n, err)
 			}
-			if took := time.Since(start); took > time.Second {
-				t.Errorf("closed after %v, want within a second", took)
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("closed after %v, want within 3 s of a 200 ms limit", took)
 			}
 		})
 	}

@@ -43,6 +43,8 @@ import (
 //   - Generator reports are merged by (target, workload): the longest
 //     schedule lag, the sum of drops, the largest in-flight bound.
 //
+//   - Replays are every run's records, one per replay workload and run.
+//
 //   - Servers (schema 4) are every run's records, one per (target,
 //     workload) and run: Efficiencies pools them, each figure a sum of
 //     the runs' differences over a sum of their counts. A target's price
@@ -105,6 +107,7 @@ func Merge(runs ...*Run) (*Run, error) {
 	mergeGenerators(out, runs)
 	for _, r := range runs {
 		out.Servers = append(out.Servers, cloneServers(r.Servers)...)
+		out.Replays = append(out.Replays, cloneReplays(r.Replays)...)
 	}
 	return out, nil
 }
@@ -117,6 +120,17 @@ func seriesSchema(schema int) int {
 		return 3
 	}
 	return schema
+}
+
+// cloneReplays copies replay records, one per workload and run.
+func cloneReplays(rs []Replay) []Replay {
+	out := make([]Replay, len(rs))
+	for i, r := range rs {
+		r.Skipped = maps.Clone(r.Skipped)
+		r.FirstMalformed = slices.Clone(r.FirstMalformed)
+		out[i] = r
+	}
+	return out
 }
 
 // cloneServers copies server records deep enough that the merged run

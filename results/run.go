@@ -46,6 +46,10 @@ type Run struct {
 	// absent in older files, and for targets whose INFO was never read).
 	// Efficiencies derives the figures.
 	Servers []Server `json:"servers,omitempty"`
+	// Replays says, per replay workload, what it read of its trace and
+	// what it could not send (absent for runs without one, and in files
+	// written before it was added).
+	Replays []Replay `json:"replays,omitempty"`
 }
 
 // Meta describes how a run was made.

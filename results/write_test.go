@@ -65,6 +65,8 @@ func recordedRun(t *testing.T) *results.Run {
 			{Target: "a", Workload: "cache", MaxScheduleLag: 1234567 * time.Nanosecond, Dropped: 30, MaxInFlight: 50},
 			{Target: "b", Workload: "cache", MaxScheduleLag: 2 * time.Millisecond, Dropped: 30, MaxInFlight: 50},
 		},
+		Replays: []results.Replay{{Workload: "prod", Commands: 1200, Skipped: map[string]int64{"evalsha": 30, "multi": 2},
+			MalformedLines: 1, FirstMalformed: []results.MalformedLine{{Line: 17, Reason: "unterminated quoted word"}}, Clamped: 3, Passes: 1}},
 	}
 }
 

@@ -148,6 +148,11 @@ func (b *Bench) Run(ctx context.Context) (*results.Run, error) {
 		run.Series = append(run.Series, wr.series...)
 		run.Generator = append(run.Generator, wr.generators...)
 		run.Servers = append(run.Servers, wr.servers...)
+		if r := workload.ReplayOf(b.plan.workloads[i]); r != nil {
+			st := r.Stats()
+			logReplay(log, "replay: what the trace held", b.plan.workloads[i].Name, st)
+			run.Replays = append(run.Replays, replayRecord(b.plan.workloads[i].Name, st))
+		}
 	}
 	run.Meta.End = time.Now()
 	return run, nil

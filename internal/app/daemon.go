@@ -16,6 +16,7 @@ import (
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/target"
+	"github.com/ecbench/ecbench/loadgen/workload"
 	"github.com/ecbench/ecbench/metrics"
 	"github.com/ecbench/ecbench/metrics/cloudwatch"
 	"github.com/ecbench/ecbench/results"
@@ -60,6 +61,10 @@ type Daemon struct {
 	preloads   []int
 	preloading atomic.Bool
 	started    atomic.Bool // the runners are running: summaries are due
+	// replayPasses is, per replay workload (index), the passes over its
+	// trace last logged: a pass completed is logged once, at the summary
+	// after it.
+	replayPasses map[int]int64
 }
 
 // NewDaemon builds the daemon of cfg. AWS clients (CloudWatch, failover)
@@ -186,6 +191,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case now := <-ticker.C:
 			if d.started.Load() {
 				d.logSummaries(now, "summary")
+				d.logReplays(false)
 			}
 		case <-readyCheck.C:
 			if d.ready() == nil {
@@ -211,6 +217,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	if d.started.Load() {
 		d.logFinalSummaries(time.Now())
+		d.logReplays(true)
 	}
 	stopMonitors()
 	monitors.Wait()
@@ -339,6 +346,33 @@ func (d *Daemon) targetNames() []string {
 		names[i] = t.Name()
 	}
 	return names
+}
+
+// logReplays logs what each replay workload read of its trace: when a
+// pass over it has completed since the last call (a trace that does not
+// loop: it has ended, and its workload sends nothing more), and at the end.
+func (d *Daemon) logReplays(final bool) {
+	for i, w := range d.plan.workloads {
+		r := workload.ReplayOf(w)
+		if r == nil {
+			continue
+		}
+		st := r.Stats()
+		switch {
+		case final:
+			logReplay(d.plan.log, "replay: final", w.Name, st)
+		case st.Passes > d.replayPasses[i]:
+			msg := "replay: the trace was read to its end; it starts over"
+			if !d.plan.cfg.Workloads[i].Replay.Loop {
+				msg = "replay: the trace was read to its end; the workload sends nothing more"
+			}
+			logReplay(d.plan.log, msg, w.Name, st)
+		}
+		if d.replayPasses == nil {
+			d.replayPasses = map[int]int64{}
+		}
+		d.replayPasses[i] = st.Passes
+	}
 }
 
 // logSummaries writes one line per (target, workload) with what was achieved

@@ -53,6 +53,9 @@ func NewPlan(cfg *config.Config, log *zap.Logger, version string) (*Plan, error)
 			return nil, err
 		}
 		p.workloads = append(p.workloads, w)
+		if r := workload.ReplayOf(w); r != nil {
+			m.AddReplay(w.Name, r)
+		}
 	}
 	for _, tc := range cfg.Targets {
 		t, err := target.New(targetOptions(tc, cfg.Workloads))

@@ -1,15 +1,19 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/comparison"
 	"github.com/ecbench/ecbench/internal/e2etest"
 	"github.com/ecbench/ecbench/internal/servertest"
 	"github.com/ecbench/ecbench/loadgen/trace"
@@ -77,6 +81,16 @@ bench: {warmup: 0s, duration: 10m}
 			t.Errorf("%s: answered by op %v, want the trace's commands by name %v", target, byOp[target], byName)
 		}
 	}
+	if len(run.Replays) != 1 || run.Replays[0].Workload != "prod" || run.Replays[0].Commands != int64(commands) || run.Replays[0].SkippedTotal() == 0 {
+		t.Errorf("run.json replays %+v: want prod's %d commands and its skipped ones", run.Replays, commands)
+	}
+	warned := false
+	for _, w := range comparison.Of(run).Warnings {
+		warned = warned || strings.HasPrefix(w, "prod: replay: ") && strings.Contains(w, "skipped (")
+	}
+	if !warned {
+		t.Errorf("warnings %q: want one on prod's skipped commands", comparison.Of(run).Warnings)
+	}
 	if s := workload.ReplayOf(b.plan.workloads[0]).Stats(); s.Commands != int64(commands) || s.Passes != 1 || s.SkippedTotal() == 0 {
 		t.Errorf("stats %v: want %d commands, the trace read to its end, and its skipped commands", s, commands)
 	}
@@ -84,5 +98,54 @@ bench: {warmup: 0s, duration: 10m}
 		if n := s.Client().DBSize(t.Context()).Val(); n != 0 {
 			t.Errorf("%s holds %d keys after the bench, want none", s.Engine, n)
 		}
+	}
+}
+
+// TestDaemonReplay runs the daemon with a replay that does not loop: at the
+// trace's end it logs so, sends nothing more (no errors for want of a
+// command) and keeps running; the final line says what the trace held.
+func TestDaemonReplay(t *testing.T) {
+	t.Parallel()
+	vs := servertest.Start(t, servertest.Valkey)
+	path := filepath.Join(t.TempDir(), "trace.csv")
+	if err := os.WriteFile(path, []byte("0,SET,a,10\n0.1,GET,a\n0.2,EVALSHA,x,0\n0.3,GET,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, log, stop := startDaemon(t, fmt.Sprintf(`
+summary_interval: 300ms
+targets: [{name: valkey, addrs: [%q]}]
+workloads:
+  - {name: prod, type: replay, replay: {file: %q, format: ecbench}, rate: {type: recorded}}
+`, vs.Addr, path))
+	e2etest.Eventually(t, 10*time.Second, "the end of the trace logged", func() bool {
+		return strings.Contains(log.String(), "replay: the trace was read to its end; the workload sends nothing more")
+	})
+	time.Sleep(500 * time.Millisecond) // summaries after the end
+	stop()
+	var final struct {
+		Msg              string
+		Commands         int64
+		Skipped          int64
+		Passes           int64
+		OK, Miss, Errors uint64
+	}
+	var answered uint64
+	for _, l := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		var x = final
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		switch x.Msg {
+		case "replay: final":
+			final = x
+		case "final summary":
+			answered += x.OK + x.Miss
+			if x.Errors != 0 {
+				t.Errorf("final summary %s: errors after the trace ended", l)
+			}
+		}
+	}
+	if final.Commands != 3 || final.Skipped != 1 || final.Passes != 1 || answered != 3 {
+		t.Errorf("replay: final %+v, %d answered; want 3 commands, 1 skipped, 1 pass, 3 answered:\n%s", final, answered, log.String())
 	}
 }
