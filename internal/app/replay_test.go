@@ -7,8 +7,8 @@ import (
 	"io"
 	"maps"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
