@@ -28,7 +28,7 @@ func TestTakeSummary(t *testing.T) {
 		name   string
 		recs   []rec
 		want   Summary
-		approx bool // HdrHistogram keeps 3 significant digits: compare within 0.1%
+		approx bool // HdrHistogram keeps 2 significant digits: compare within 1%
 	}{
 		{
 			name: "empty",
@@ -105,8 +105,8 @@ func TestTakeSummary(t *testing.T) {
 					name      string
 					got, want *time.Duration
 				}{{"P50", &got.P50, &want.P50}, {"P99", &got.P99, &want.P99}, {"Max", &got.Max, &want.Max}} {
-					if d := *p.got - *p.want; d < -*p.want/1000 || d > *p.want/1000 {
-						t.Errorf("%s = %v, want %v within 0.1%%", p.name, *p.got, *p.want)
+					if d := *p.got - *p.want; d < -*p.want/100 || d > *p.want/100 {
+						t.Errorf("%s = %v, want %v within 1%%", p.name, *p.got, *p.want)
 					}
 					*p.got = *p.want
 				}
@@ -149,8 +149,8 @@ func TestTakeSummaryConcurrent(t *testing.T) {
 		now = now.Add(time.Second)
 		s := r.TakeSummary(now)
 		ok += s.OK
-		if s.OK > 0 && s.P50 != time.Millisecond {
-			t.Errorf("P50 = %v, want 1ms", s.P50)
+		if s.OK > 0 && (s.P50 < time.Millisecond || s.P50 > time.Millisecond*101/100) {
+			t.Errorf("P50 = %v, want 1ms within 1%%", s.P50)
 		}
 	}
 	for running := true; running; {
@@ -265,8 +265,8 @@ func TestTotalSummaryConcurrent(t *testing.T) {
 		}
 		now = now.Add(time.Second)
 		tot := r.TotalSummary(now)
-		if tot.OK > 0 && tot.P50 != time.Millisecond {
-			t.Errorf("total P50 = %v, want 1ms", tot.P50)
+		if tot.OK > 0 && (tot.P50 < time.Millisecond || tot.P50 > time.Millisecond*101/100) {
+			t.Errorf("total P50 = %v, want 1ms within 1%%", tot.P50)
 		}
 		s := r.TakeSummary(now)
 		ok, errs = ok+s.OK, errs+s.Errors

@@ -71,6 +71,13 @@ func New(o Options) (*Target, error) {
 	return t, nil
 }
 
+// connBufferSize is each connection's read and write buffer. go-redis'
+// default, 32 KiB each, was 7.0 of the 26 MiB live heap of a daemon with 2
+// targets × 6 workloads (about 110 connections): 8 KiB holds a pipeline of
+// 16 small commands or replies many times over, and a longer value is read
+// and written through the buffer, not into it.
+const connBufferSize = 8 << 10
+
 // newClient builds a client of o with poolSize connections per node (0: the
 // go-redis default) that dials with dial.
 func newClient(o Options, tlsCfg *tls.Config, dial func(context.Context, string, string) (net.Conn, error), poolSize int) redis.UniversalClient {
@@ -117,6 +124,8 @@ func newClient(o Options, tlsCfg *tls.Config, dial func(context.Context, string,
 			ConnMaxLifetime:            connMaxLifetime,
 			ConnMaxLifetimeJitter:      connMaxLifetime / 10,
 			ConnMaxIdleTime:            connMaxIdleTime,
+			ReadBufferSize:             connBufferSize,
+			WriteBufferSize:            connBufferSize,
 		})
 	default:
 		opts := &redis.Options{
@@ -135,11 +144,13 @@ func newClient(o Options, tlsCfg *tls.Config, dial func(context.Context, string,
 			TLSConfig: tlsCfg,
 			// The dialer replaces go-redis' dial back-off with one that
 			// follows a restarted server within redialInterval (dialer.go).
-			Dialer:       dial,
-			PoolSize:     poolSize,
-			DialTimeout:  o.DialTimeout,
-			ReadTimeout:  o.ReadTimeout,
-			WriteTimeout: o.WriteTimeout,
+			Dialer:          dial,
+			ReadBufferSize:  connBufferSize,
+			WriteBufferSize: connBufferSize,
+			PoolSize:        poolSize,
+			DialTimeout:     o.DialTimeout,
+			ReadTimeout:     o.ReadTimeout,
+			WriteTimeout:    o.WriteTimeout,
 			// One dial attempt per new connection, for the same reason: the
 			// default 5 attempts 100ms apart would turn "connection refused"
 			// into 400ms of invisible waiting. (The dialer never reports a
