@@ -344,7 +344,13 @@ func (c *Table) decide() {
 	}
 	c.Workloads = nil
 	for _, w := range order {
-		c.Workloads = append(c.Workloads, Decision{Workload: w, Verdict: c.workloadVerdict(w, byWorkload[w])})
+		v := c.workloadVerdict(w, byWorkload[w])
+		if v.Kind == Inconclusive && c.traceEnded[w] {
+			// Running longer is not the user's choice here: the trace
+			// set the length.
+			v.Text += "; the trace's end ended the run: loop it (replay.loop: true) or replay a longer trace"
+		}
+		c.Workloads = append(c.Workloads, Decision{Workload: w, Verdict: v})
 	}
 	c.Overall = c.overall()
 }

@@ -42,6 +42,12 @@ func TestDecisions(t *testing.T) {
 			NoDifference, []string{`^kv: no difference beyond ±[0-4]\.\d%$`, `^overall: no difference in 1 of 1 workload$`}, "", false, ""},
 		{"inconclusive", synthetic{seconds: 5, workloads: kvOnly, shared: 0.1, own: 0.3, seed: 3, engines: same}.run,
 			Inconclusive, []string{`^kv: inconclusive: ±5% needs ≈ \d+ (s|min) at this noise$`, `^overall: inconclusive in 1 of 1 workload$`}, "", false, ""},
+		{"inconclusive, the trace ended the run", func() *results.Run {
+			run := synthetic{seconds: 5, workloads: kvOnly, shared: 0.1, own: 0.3, seed: 3, engines: same}.run()
+			run.Replays = []results.Replay{{Workload: "kv", Commands: 100, Passes: 1, Ended: true}}
+			return run
+		}, Inconclusive, []string{`^kv: inconclusive: ±5% needs ≈ \d+ (s|min) at this noise; the trace's end ended the run: loop it \(replay.loop: true\) or replay a longer trace$`},
+			"", false, ""},
 		{"too short", func() *results.Run { return shortRun(1) },
 			Inconclusive, []string{`^kv: inconclusive: too few intervals for a confidence interval$`}, "", false, ""},
 		{"failing", synthetic{seconds: 10, workloads: kvOnly, shared: 0.1, own: 0.02, seed: 4,

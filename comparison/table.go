@@ -38,6 +38,7 @@ type Table struct {
 	Warnings   []string        // why some rows are not trustworthy, and stalls
 	Sequential bool            // the engines ran one after the other: comparisons are unpaired
 	names      threshold.Names // what thresholds may name in this run
+	traceEnded map[string]bool // replay workloads whose trace ended their run
 }
 
 // Row is one quantity of one op.
@@ -145,6 +146,12 @@ func Of(run *results.Run) Table {
 	// A replay that could not send all of its trace compares a part of
 	// the workload: say which part is missing.
 	for _, r := range run.Replays {
+		if r.Ended {
+			if c.traceEnded == nil {
+				c.traceEnded = map[string]bool{}
+			}
+			c.traceEnded[r.Workload] = true
+		}
 		if short := r.Shortfall(); short != "" {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s: replay: %s", r.Workload, short))
 		}

@@ -25,9 +25,12 @@ type Replay struct {
 	FirstMalformed []MalformedLine `json:"first_malformed,omitempty"`
 	// Clamped counts the commands whose values were cut to the workload's
 	// max_value_size.
-	Clamped int64  `json:"clamped,omitempty"`
-	Passes  int64  `json:"passes"`          // whole passes over the trace completed
-	Error   string `json:"error,omitempty"` // what stopped reading the trace, if not its end
+	Clamped int64 `json:"clamped,omitempty"`
+	Passes  int64 `json:"passes"` // whole passes over the trace completed
+	// Ended says the trace's end ended the run: it does not loop, and a
+	// pass completed.
+	Ended bool   `json:"ended,omitempty"`
+	Error string `json:"error,omitempty"` // what stopped reading the trace, if not its end
 }
 
 // MalformedLine is a line of a trace that could not be read, and why.

@@ -151,7 +151,9 @@ func (b *Bench) Run(ctx context.Context) (*results.Run, error) {
 		if r := workload.ReplayOf(b.plan.workloads[i]); r != nil {
 			st := r.Stats()
 			logReplay(log, "replay: what the trace held", b.plan.workloads[i].Name, st)
-			run.Replays = append(run.Replays, replayRecord(b.plan.workloads[i].Name, st))
+			rec := replayRecord(b.plan.workloads[i].Name, st)
+			rec.Ended = !cfg.Workloads[i].Replay.Loop && st.Passes > 0
+			run.Replays = append(run.Replays, rec)
 		}
 	}
 	run.Meta.End = time.Now()

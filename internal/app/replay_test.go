@@ -81,8 +81,8 @@ bench: {warmup: 0s, duration: 10m}
 			t.Errorf("%s: answered by op %v, want the trace's commands by name %v", target, byOp[target], byName)
 		}
 	}
-	if len(run.Replays) != 1 || run.Replays[0].Workload != "prod" || run.Replays[0].Commands != int64(commands) || run.Replays[0].SkippedTotal() == 0 {
-		t.Errorf("run.json replays %+v: want prod's %d commands and its skipped ones", run.Replays, commands)
+	if len(run.Replays) != 1 || run.Replays[0].Workload != "prod" || run.Replays[0].Commands != int64(commands) || run.Replays[0].SkippedTotal() == 0 || !run.Replays[0].Ended {
+		t.Errorf("run.json replays %+v: want prod's %d commands, its skipped ones, and the trace's end ending the run", run.Replays, commands)
 	}
 	warned := false
 	for _, w := range comparison.Of(run).Warnings {
