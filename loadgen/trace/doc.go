@@ -1,5 +1,7 @@
 // Package trace reads captured request traces for a replay: Redis MONITOR
-// output, the Twitter cache-trace CSV, and ecbench's own CSV. A Reader
+// output, the Twitter cache-trace CSV, and ecbench's own CSV and JSONL
+// (one object a line, {"time": seconds, "command": name, "args": [...]},
+// value arguments as their sizes, every other argument a string). A Reader
 // streams a trace one line at a time in bounded memory (a read buffer and
 // the longest line it takes), so a trace of many gigabytes replays as well
 // as a small one; a File reads a Source's file, gzip-compressed or not,

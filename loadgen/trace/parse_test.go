@@ -256,7 +256,7 @@ func TestMaxReported(t *testing.T) {
 func TestUnknownFormat(t *testing.T) {
 	t.Parallel()
 	if _, err := trace.NewReader(bytes.NewReader(nil), "csv", 0, nil); err == nil ||
-		err.Error() != `unknown trace format "csv": want one of monitor, twitter, ecbench` {
+		err.Error() != `unknown trace format "csv": want one of monitor, twitter, ecbench, jsonl` {
 		t.Errorf("got %v", err)
 	}
 }

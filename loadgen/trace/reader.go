@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 )
 
 // Reader streams the records of a trace: one line at a time, in bounded
@@ -72,7 +73,7 @@ var errTooLong = errors.New("line too long")
 func NewReader(r io.Reader, f Format, maxLine int, obs Observer) (*Reader, error) {
 	p, ok := parsers[f]
 	if !ok {
-		return nil, fmt.Errorf("unknown trace format %q: want one of monitor, twitter, ecbench", f)
+		return nil, fmt.Errorf("unknown trace format %q: want one of %s", f, formatList())
 	}
 	if obs == nil {
 		obs = discard{}
@@ -80,7 +81,7 @@ func NewReader(r io.Reader, f Format, maxLine int, obs Observer) (*Reader, error
 	return &Reader{br: bufio.NewReaderSize(r, bufferSize), parse: p, obs: obs, maxLine: max(maxLine, MinMaxLine)}, nil
 }
 
-var parsers = map[Format]parser{Monitor: parseMonitor, Twitter: parseTwitter, Ecbench: parseEcbench}
+var parsers = map[Format]parser{Monitor: parseMonitor, Twitter: parseTwitter, Ecbench: parseEcbench, JSONL: parseJSONL}
 
 type discard struct{}
 
@@ -174,4 +175,13 @@ func (r *Reader) setArena(n int) {
 func ReaderMemory(maxLine int) int64 {
 	const gzipBytes = 32<<10 + bufferSize + 8<<10
 	return bufferSize + 2*int64(max(maxLine, MinMaxLine)) + gzipBytes
+}
+
+// formatList is Formats for a message: "monitor, twitter, ecbench, jsonl".
+func formatList() string {
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
 }

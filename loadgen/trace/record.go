@@ -33,10 +33,15 @@ const (
 	// with value arguments written as their size in bytes:
 	//	0.000150,SET,user:1,100,EX,30
 	Ecbench Format = "ecbench"
+	// JSONL is ecbench's own trace as JSON Lines, one object a line: the
+	// time in seconds, the command, and its arguments, a value argument
+	// as its size in bytes (a number) and every other argument a string:
+	//	{"time": 0.000150, "command": "SET", "args": ["user:1", 100, "EX", "30"]}
+	JSONL Format = "jsonl"
 )
 
 // Formats returns every format, in the order messages list them.
-func Formats() []Format { return []Format{Monitor, Twitter, Ecbench} }
+func Formats() []Format { return []Format{Monitor, Twitter, Ecbench, JSONL} }
 
 // Resolution is how finely the format records time. Twitter's timestamps
 // are whole seconds, so a replay spreads the requests of one second evenly

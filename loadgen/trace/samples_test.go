@@ -23,6 +23,8 @@ var Samples = []struct {
 	{"sample.monitor", trace.Monitor, trace.Synth{Seed: 1, Requests: 500, Keys: 50, Rate: 250, Sizes: []int{1, 8, 32, 100, 300}, Skipped: 0.05}},
 	{"sample.twitter.csv", trace.Twitter, trace.Synth{Seed: 2, Requests: 1000, Keys: 100, Rate: 250, Sizes: []int{16, 64, 256, 1024}, Skipped: 0.01}},
 	{"sample.ecbench.csv", trace.Ecbench, trace.Synth{Seed: 3, Requests: 500, Keys: 50, Rate: 250, Sizes: []int{8, 100, 1000}, Skipped: 0.05}},
+	// The ecbench CSV sample as JSONL: TestJSONLSample compares them.
+	{"sample.jsonl", trace.JSONL, trace.Synth{Seed: 3, Requests: 500, Keys: 50, Rate: 250, Sizes: []int{8, 100, 1000}, Skipped: 0.05}},
 }
 
 func TestSamples(t *testing.T) {

@@ -42,8 +42,13 @@ func (s Synth) Write(w io.Writer, f Format) error {
 	}
 	g.s.Keys = max(g.s.Keys, 1)
 	var line []byte
-	if f == Ecbench {
+	switch f {
+	case Ecbench:
 		line = append(line, "time,command,args\n"...)
+	case JSONL:
+		// A comment where the CSV has its header, so that both number
+		// their lines alike.
+		line = append(line, jsonlHeader...)
 	}
 	for i := range s.Requests {
 		line = g.line(line, i)
@@ -112,8 +117,11 @@ func (g *synthGen) line(dst []byte, i int) []byte {
 	} else {
 		words = g.redis()
 	}
-	if g.f == Monitor {
+	switch g.f {
+	case Monitor:
 		return g.monitorLine(dst, words)
+	case JSONL:
+		return g.jsonlLine(dst, words)
 	}
 	return g.ecbenchLine(dst, words)
 }
@@ -138,10 +146,10 @@ func (g *synthGen) key(family string) []byte {
 }
 
 // value is a value's word: its bytes for MONITOR (letters, and now and
-// then a byte MONITOR escapes), its size for ecbench.
+// then a byte MONITOR escapes), its size for ecbench and JSONL.
 func (g *synthGen) value() []byte {
 	size := g.s.Sizes[g.rng.IntN(len(g.s.Sizes))]
-	if g.f == Ecbench {
+	if g.f == Ecbench || g.f == JSONL {
 		return strconv.AppendInt(nil, int64(size), 10)
 	}
 	v := make([]byte, size)
@@ -268,6 +276,47 @@ func (g *synthGen) ecbenchLine(dst []byte, words [][]byte) []byte {
 	return append(dst, '\n')
 }
 
+// jsonlHeader opens a synthetic JSONL trace.
+const jsonlHeader = `# {"time": seconds, "command": name, "args": [strings, and the sizes of values]}` + "\n"
+
+// jsonlLine writes the words as a JSONL line: the command's value words
+// as numbers (their sizes), every other word as a string.
+func (g *synthGen) jsonlLine(dst []byte, words [][]byte) []byte {
+	dst = appendSeconds(append(dst, `{"time": `...), g.at)
+	dst = appendJSONString(append(dst, `, "command": `...), words[0])
+	dst = append(dst, `, "args": [`...)
+	c := LookupCommand(string(words[0])) // nil for a skipped command: every word a string
+	for i, w := range words[1:] {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		if c != nil && c.role(i+1, len(words)) == Value {
+			dst = append(dst, w...)
+		} else {
+			dst = appendJSONString(dst, w)
+		}
+	}
+	return append(dst, "]}\n"...)
+}
+
+// appendJSONString writes s as a JSON string, escaping only what JSON
+// must (quotes, backslashes, control bytes).
+func appendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
 // appendSeconds writes d in seconds with six decimals.
 func appendSeconds(dst []byte, d time.Duration) []byte {
 	dst = strconv.AppendInt(dst, int64(d/time.Second), 10)
@@ -324,6 +373,8 @@ func (g *synthGen) malformed(dst []byte) []byte {
 		return append(dst, `1700000000.5 [0 127.0.0.1:50000] "SET" "unterminated`+"\n"...)
 	case Twitter:
 		return append(dst, "12,key-without-fields\n"...)
+	case JSONL:
+		return append(dst, `{"time": "not-a-number", "command": "GET", "args": ["user:1"]}`+"\n"...)
 	}
 	return append(dst, "not-a-time,GET,user:1\n"...)
 }

@@ -79,6 +79,9 @@ func writeLarge(b *testing.B, path string, f trace.Format, size int64) (lines, w
 		if f == trace.Ecbench {
 			text = strings.TrimPrefix(text, "time,command,args\n")
 		}
+		if f == trace.JSONL {
+			_, text, _ = strings.Cut(text, "\n") // the comment
+		}
 		text = shiftTimes(text, f, time.Duration(chunk)*2*time.Second)
 		n, err := w.WriteString(text)
 		if err != nil {
@@ -103,6 +106,10 @@ func shiftTimes(text string, f trace.Format, d time.Duration) string {
 			continue
 		}
 		sec, rest, _ := strings.Cut(line, ".")
+		head := ""
+		if f == trace.JSONL {
+			head, sec = `{"time": `, strings.TrimPrefix(sec, `{"time": `)
+		}
 		if f == trace.Twitter {
 			sec, rest, _ = strings.Cut(line, ",")
 			rest = "," + rest
@@ -110,7 +117,7 @@ func shiftTimes(text string, f trace.Format, d time.Duration) string {
 			rest = "." + rest
 		}
 		n, _ := strconv.ParseInt(sec, 10, 64)
-		sb.WriteString(strconv.FormatInt(n+int64(d/time.Second), 10) + rest + "\n")
+		sb.WriteString(head + strconv.FormatInt(n+int64(d/time.Second), 10) + rest + "\n")
 	}
 	return sb.String()
 }

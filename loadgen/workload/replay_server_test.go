@@ -209,7 +209,7 @@ func TestReplayAgainstServers(t *testing.T) {
 	samples := []struct {
 		file   string
 		format trace.Format
-	}{{"sample.monitor", trace.Monitor}, {"sample.twitter.csv", trace.Twitter}, {"sample.ecbench.csv", trace.Ecbench}}
+	}{{"sample.monitor", trace.Monitor}, {"sample.twitter.csv", trace.Twitter}, {"sample.ecbench.csv", trace.Ecbench}, {"sample.jsonl", trace.JSONL}}
 	for _, sample := range samples {
 		t.Run(sample.file, func(t *testing.T) {
 			t.Parallel()

@@ -23,8 +23,8 @@ import (
 //
 // rate says when requests are sent, as for every workload: recorded is the
 // trace's inter-arrival times × speed; any other type sends the trace's
-// commands in order at that rate (and then the trace must loop: a rate
-// does not stop with the trace). The keys are the trace's under
+// commands in order at that rate. Without loop, the trace's end ends a
+// bench's phase, and the daemon's workload sends nothing more. The keys are the trace's under
 // keys.prefix; what the trace says replaces ops, values, elements, range,
 // ttl, mget_batch, keys.count and keys.distribution, which are errors
 // here, and preload.
@@ -32,7 +32,7 @@ import (
 // Replay is what a workload of type replay replays.
 type Replay struct {
 	File   string `mapstructure:"file"`   // the trace; gzip-compressed or not
-	Format string `mapstructure:"format"` // monitor, twitter, ecbench
+	Format string `mapstructure:"format"` // monitor, twitter, ecbench or jsonl
 	Loop   bool   `mapstructure:"loop"`   // start over at the end, else stop sending
 	// MaxValueSize is the most value bytes one command carries; a longer
 	// recorded value is cut to it (and counted), so the memory budget holds.
@@ -130,8 +130,6 @@ func (v validator) replay(p string, w *Workload, raw map[string]any) {
 		if w.Pipeline != 1 {
 			v.add(p+".pipeline", fmt.Sprintf("must be 1 with rate type recorded (each request is one command of the trace, sent at its recorded time), got %d", w.Pipeline))
 		}
-	} else if !r.Loop && w.Rate.Params != nil {
-		v.add(p+".replay.loop", fmt.Sprintf("must be true with rate type %s: at the workload's own rate the trace starts over at its end (the rate does not stop with the trace); only rate type recorded stops, got false", quote(w.Rate.Type)))
 	}
 }
 
@@ -149,7 +147,7 @@ func (v validator) replays(cfg *Config) {
 			continue
 		}
 		if _, recorded := w.Rate.Params.(*schedule.RecordedParams); recorded && len(cfg.Scenario.Phases) > 0 {
-			v.add(p+".rate.type", "recorded timing is the trace's own, which scenario phases cannot shape; under a scenario give the workload another rate type (constant, ramp, ...) and replay.loop: true")
+			v.add(p+".rate.type", "recorded timing is the trace's own, which scenario phases cannot shape; under a scenario give the workload another rate type (constant, ramp, ...)")
 		}
 	}
 }

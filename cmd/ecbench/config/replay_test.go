@@ -108,7 +108,7 @@ scenario:
   phases: [{name: a, duration: 1m, workloads: {ordered: {rate: {type: recorded}}}}]
 `)
 	want := `scenario.phases[0].workloads.ordered.rate.type: "recorded" replays a trace's own timing: only a workload of type replay has a trace; give this one another type
-workloads[0].rate.type: recorded timing is the trace's own, which scenario phases cannot shape; under a scenario give the workload another rate type (constant, ramp, ...) and replay.loop: true`
+workloads[0].rate.type: recorded timing is the trace's own, which scenario phases cannot shape; under a scenario give the workload another rate type (constant, ramp, ...)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
