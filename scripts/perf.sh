@@ -29,8 +29,9 @@
 #   measured in the middle)  WARMUP [2s]  DEPTHS ["1 16"]  CONNS [50]
 #   KEYS [100000]  SIZE [32]  OPEN_RATES ["10000 50000"]  SERVER_CPU [0]
 #   CLIENT_CPU [1]  MEMTIER [memtier_benchmark on PATH]  SKIP ["" or any of
-#   "open record scrape"]  OUT [a temporary directory]: raw results, kept
-#   only when set.
+#   "open record scrape"]  ONLY [every tool, or a list of them such as
+#   "ecbench": for a variant of one tool, e.g. GOMAXPROCS=2 CLIENT_CPU=0,1]
+#   OUT [a temporary directory]: raw results, kept only when set.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -173,6 +174,9 @@ run_tool() { # tool depth round
 # 1. Closed loop: every tool in every round, in a rotating order.
 TOOLS=(ecbench valkey-benchmark)
 [ -n "${MEMTIER:-}" ] && TOOLS+=(memtier)
+if [ -n "${ONLY:-}" ]; then
+	read -r -a TOOLS <<<"$ONLY"
+fi
 for depth in $DEPTHS; do
 	closed_config "$depth" "$OUT/closed-$depth.yaml"
 	for round in $(seq "$ROUNDS"); do
