@@ -129,6 +129,7 @@ func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner,
 	}
 	r, err := runner.New(runner.Config{
 		Client:      t.Client(),
+		Raw:         t.RawDialer(),
 		Workload:    w,
 		Schedule:    s.schedule,
 		Workers:     wc.Rate.Workers(),

@@ -32,4 +32,11 @@
 // runner's worst case (RequestBytes) while it is in flight, and a request
 // the cap cannot take is dropped like one over the runner's bound, with the
 // release that makes room for it as its lower bound (CapDrops counts them).
+//
+// Closed-loop workers of a standalone RESP2 target (Config.Raw, the
+// target's RawDialer) send with ecbench's own RESP2 (package resp) on a
+// connection each, in place of go-redis: the same commands, handshake,
+// timeouts, results and error classes (raw.go), with a third fewer
+// instructions and one allocation per command. The open loop, cluster and
+// RESP3 targets use go-redis.
 package runner

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ecbench/ecbench/loadgen/resp"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/schedule"
 	"github.com/ecbench/ecbench/loadgen/workload"
@@ -20,7 +21,13 @@ type Config struct {
 	// each take a connection of their own with Client.Conn(); such a client
 	// must have maintenance notifications disabled (see package target),
 	// whose "auto" mode races with its Conns in go-redis.
-	Client   redis.UniversalClient
+	Client redis.UniversalClient
+	// Raw, if set, is the target's dialer for the raw path (raw.go): the
+	// closed-loop workers then send on connections of their own with
+	// hand-written RESP2 instead of go-redis, with the same results, when
+	// every op of the workload is a workload.RawOp. The open loop, and a
+	// workload with another op, use Client.
+	Raw      resp.Dialer
 	Workload *workload.Workload
 	// Schedule is the open-loop arrival schedule in requests per second; nil
 	// means closed loop with Workers workers.
@@ -94,6 +101,8 @@ type Runner struct {
 
 	cost int64 // bytes a request is charged in the Budget: RequestBytes
 
+	raw []workload.RawOp // by op index: the closed loop's raw path; nil: go-redis
+
 	free chan *pending
 
 	ended atomic.Bool // the stream or the schedule ended: nothing more to send
@@ -130,9 +139,16 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Schedule == nil && cfg.Workers <= 0 {
 		cfg.Workers = 1
 	}
-	return &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight), workerIdle: workerIdle,
-		cost: RequestBytes(cfg.Workload.Pipeline, cfg.Workload.MaxCommandBytes())}, nil
+	r := &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight), workerIdle: workerIdle,
+		cost: RequestBytes(cfg.Workload.Pipeline, cfg.Workload.MaxCommandBytes())}
+	if cfg.Raw != nil && cfg.Schedule == nil {
+		r.raw = workload.RawOps(cfg.Workload)
+	}
+	return r, nil
 }
+
+// Raw reports whether the runner sends on the raw path (Config.Raw).
+func (r *Runner) Raw() bool { return r.raw != nil }
 
 // OfferedRate is the schedule's rate right now in operations per second
 // (requests times pipeline depth); 0 before Run and for closed loop.
@@ -309,6 +325,17 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 		mu     sync.Mutex // the stream is sequential; workers take turns drawing
 		issued int64      // requests drawn, under mu
 	)
+	// draw takes the next request of the stream, or reports false when the
+	// run has no more.
+	draw := func(req *workload.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.cfg.Requests > 0 && issued >= r.cfg.Requests {
+			return false
+		}
+		issued++
+		return r.next(req)
+	}
 	// Workers send back to back: requests are in flight from the start to
 	// the end, and a reply gap is the time between two replies.
 	r.busySince.Store(time.Now().UnixNano())
@@ -316,21 +343,17 @@ func (r *Runner) closedLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
+			if r.raw != nil {
+				r.rawWorker(ctx, reqCtx, draw)
+				return
+			}
 			conn := newWorkerConn(r.cfg.Client)
 			defer conn.release()
 			req := &workload.Request{}
 			for ctx.Err() == nil {
-				mu.Lock()
-				if r.cfg.Requests > 0 && issued >= r.cfg.Requests {
-					mu.Unlock()
+				if !draw(req) {
 					return
 				}
-				issued++
-				if !r.next(req) {
-					mu.Unlock()
-					return
-				}
-				mu.Unlock()
 				r.inflight.Add(1)
 				sent := time.Now()
 				done, broken := r.do(reqCtx, conn.get(sent), req, sent, sent)
@@ -438,10 +461,7 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 	}
 	done = time.Now()
 	canceled := ctx.Err() != nil
-	// The commands of a pipeline share their times, so equal results (same
-	// op, outcome and class) are recorded as one batch.
-	var batches [maxBatches]batch
-	nb := 0
+	var bs batches
 	for i := range req.Cmds {
 		cmd := &req.Cmds[i]
 		res := result.Result{Op: cmd.Op, Intended: intended, Sent: sent, Done: done}
@@ -455,24 +475,9 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 		if canceled && res.Outcome == result.Error {
 			res.Class = result.ClassCanceled
 		}
-		j := 0
-		for j < nb && (batches[j].op != res.Op || batches[j].outcome != res.Outcome || batches[j].class != res.Class) {
-			j++
-		}
-		switch {
-		case j < nb:
-			batches[j].n++
-		case nb < maxBatches:
-			batches[nb] = batch{op: res.Op, outcome: res.Outcome, class: res.Class, n: 1}
-			nb++
-		default:
-			r.cfg.Recorder.Record(res)
-		}
+		bs.add(r.cfg.Recorder, res)
 	}
-	for _, b := range batches[:nb] {
-		res := result.Result{Op: b.op, Intended: intended, Sent: sent, Done: done, Outcome: b.outcome, Class: b.class}
-		result.RecordN(r.cfg.Recorder, res, b.n)
-	}
+	bs.flush(r.cfg.Recorder, intended, sent, done)
 	return done, broken
 }
 
@@ -480,12 +485,46 @@ func (r *Runner) do(ctx context.Context, c redis.Cmdable, req *workload.Request,
 // further ones are recorded one by one.
 const maxBatches = 8
 
+// batches are the results of one request. Its commands share their
+// times, so equal results (same op, outcome and class) are recorded as
+// one batch.
+type batches struct {
+	b [maxBatches]batch
+	n int
+}
+
 // batch is n equal results of one request.
 type batch struct {
 	op      int
 	outcome result.Outcome
 	class   result.Class
 	n       int
+}
+
+// add counts res in its batch, or records it at once when maxBatches
+// other results have batches already.
+func (bs *batches) add(rec result.Recorder, res result.Result) {
+	j := 0
+	for j < bs.n && (bs.b[j].op != res.Op || bs.b[j].outcome != res.Outcome || bs.b[j].class != res.Class) {
+		j++
+	}
+	switch {
+	case j < bs.n:
+		bs.b[j].n++
+	case bs.n < maxBatches:
+		bs.b[bs.n] = batch{op: res.Op, outcome: res.Outcome, class: res.Class, n: 1}
+		bs.n++
+	default:
+		rec.Record(res)
+	}
+}
+
+// flush records the batches.
+func (bs *batches) flush(rec result.Recorder, intended, sent, done time.Time) {
+	for _, b := range bs.b[:bs.n] {
+		res := result.Result{Op: b.op, Intended: intended, Sent: sent, Done: done, Outcome: b.outcome, Class: b.class}
+		result.RecordN(rec, res, b.n)
+	}
 }
 
 // withoutReply reports whether a command's error is a failure other than a
