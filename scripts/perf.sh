@@ -31,6 +31,7 @@
 #   CLIENT_CPU [1]  MEMTIER [memtier_benchmark on PATH]  SKIP ["" or any of
 #   "open record scrape"]  ONLY [every tool, or a list of them such as
 #   "ecbench": for a variant of one tool, e.g. GOMAXPROCS=2 CLIENT_CPU=0,1]
+#   ECBENCH_BIN [bin/ecbench, built from the tree]: another build to measure
 #   OUT [a temporary directory]: raw results, kept only when set.
 set -euo pipefail
 
@@ -88,9 +89,13 @@ trap 'exit 130' INT TERM
 log() { printf '[perf %s] %s\n' "$(date +%T)" "$*" >&2; }
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 
-log "building bin/ecbench"
-go build -o bin/ecbench ./cmd/ecbench
-ECB=$PWD/bin/ecbench
+if [ -n "${ECBENCH_BIN:-}" ]; then
+	ECB=$ECBENCH_BIN # another build, to compare two
+else
+	log "building bin/ecbench"
+	go build -o bin/ecbench ./cmd/ecbench
+	ECB=$PWD/bin/ecbench
+fi
 
 start_server() { # binary port
 	taskset -c "$SERVER_CPU" "$1" --port "$2" --bind 127.0.0.1 --save '' --appendonly no \
