@@ -31,7 +31,7 @@
 #   CLIENT_CPU [1]  MEMTIER [memtier_benchmark on PATH]  SKIP ["" or any of
 #   "open record scrape"]  ONLY [every tool, or a list of them such as
 #   "ecbench": for a variant of one tool, e.g. GOMAXPROCS=2 CLIENT_CPU=0,1]
-#   ECBENCH_BIN [bin/ecbench, built from the tree]: another build to measure
+#   BINARY [bin/ecbench, built from the tree]: another build to measure
 #   OUT [a temporary directory]: raw results, kept only when set.
 set -euo pipefail
 
@@ -89,8 +89,8 @@ trap 'exit 130' INT TERM
 log() { printf '[perf %s] %s\n' "$(date +%T)" "$*" >&2; }
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 
-if [ -n "${ECBENCH_BIN:-}" ]; then
-	ECB=$ECBENCH_BIN # another build, to compare two
+if [ -n "${BINARY:-}" ]; then
+	ECB=$BINARY # another build, to compare two (not ECBENCH_*: ecbench reads those as config)
 else
 	log "building bin/ecbench"
 	go build -o bin/ecbench ./cmd/ecbench
