@@ -46,9 +46,7 @@ var (
 
 // RawOps returns w's ops as RawOps, by op index, or nil when one of them
 // has no raw side (an op from outside this package, or a data-structure
-// op added to specs without its entry in rawSpecs): the runner then uses
-// go-redis. A data-structure op comes with its raw spec looked up once,
-// not per command.
+// op whose spec has no raw): the runner then uses go-redis.
 func RawOps(w *Workload) []RawOp {
 	out := make([]RawOp, len(w.Ops))
 	for i, o := range w.Ops {
@@ -57,11 +55,10 @@ func RawOps(w *Workload) []RawOp {
 			return nil
 		}
 		if so, ok := o.Op.(*structureOp); ok {
-			raw := rawBySpec[so.spec]
-			if raw == nil {
+			if so.spec.raw.send == nil {
 				return nil
 			}
-			r = boundRawOp{s: &so.s, raw: raw}
+			r = boundRawOp{s: &so.s, raw: &so.spec.raw}
 		}
 		out[i] = r
 	}
@@ -165,109 +162,74 @@ type rawSpec struct {
 	missed func(*resp.Reply) bool
 }
 
-// rawSpecs holds the raw side of every data-structure spec, by name: a
-// new op of specs needs its entry here too, or its workloads fall back to
-// go-redis (TestRawOpsCoverTheRegistry fails until it has one, and
-// TestRawOpsMatchGoRedis checks it against go-redis on both engines).
-var rawSpecs = map[string]rawSpec{
-	"lpush":  {send: cappedPushRaw(true), missed: rawNever},
-	"rpush":  {send: cappedPushRaw(false), missed: rawNever},
-	"lpop":   {send: onKeyCmd("lpop"), missed: rawNever},
-	"rpop":   {send: onKeyCmd("rpop"), missed: rawNever},
-	"lrange": {send: onRangeCmd("lrange"), missed: rawEmpty},
-	"llen":   {send: onKeyCmd("llen"), missed: rawZeroInt},
-	"lindex": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 3)
-		dst = resp.AppendString(dst, "lindex")
-		dst = resp.AppendString(dst, a.Key)
-		return resp.AppendInt(dst, a.Start), 1
-	}, missed: rawNever},
+// The data-structure ops' commands of the raw path that fit none of the
+// shapes below; each spec's entry names its raw side (registry.go: raw).
 
-	"hset": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 4)
-		dst = resp.AppendString(dst, "hset")
-		dst = resp.AppendString(dst, a.Key)
-		dst = resp.AppendString(dst, a.Member)
-		return resp.AppendBytes(dst, a.Value), 1
-	}, missed: rawNever},
-	"hget": {send: onMemberCmd("hget"), missed: rawNever},
-	"hmget": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 2+len(a.Members))
-		dst = resp.AppendString(dst, "hmget")
-		dst = resp.AppendString(dst, a.Key)
-		for _, f := range a.Members {
-			dst = resp.AppendString(dst, f)
-		}
-		return dst, 1
-	}, missed: rawAllNil},
-	"hgetall": {send: onKeyCmd("hgetall"), missed: rawEmpty},
-	"hincrby": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 4)
-		dst = resp.AppendString(dst, "hincrby")
-		dst = resp.AppendString(dst, a.Key)
-		dst = resp.AppendString(dst, a.Member)
-		return resp.AppendInt(dst, 1), 1
-	}, missed: rawNever},
-	"hdel": {send: onMemberCmd("hdel"), missed: rawZeroInt},
-	"hlen": {send: onKeyCmd("hlen"), missed: rawZeroInt},
-
-	"sadd":        {send: onMemberCmd("sadd"), missed: rawNever},
-	"srem":        {send: onMemberCmd("srem"), missed: rawZeroInt},
-	"sismember":   {send: onMemberCmd("sismember"), missed: rawFalse},
-	"smembers":    {send: onKeyCmd("smembers"), missed: rawEmpty},
-	"scard":       {send: onKeyCmd("scard"), missed: rawZeroInt},
-	"srandmember": {send: onKeyCmd("srandmember"), missed: rawNever},
-	"sinter": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 1+len(a.Keys))
-		dst = resp.AppendString(dst, "sinter")
-		for _, k := range a.Keys {
-			dst = resp.AppendString(dst, k)
-		}
-		return dst, 1
-	}, missed: rawEmpty},
-
-	"zadd": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 4)
-		dst = resp.AppendString(dst, "zadd")
-		dst = resp.AppendString(dst, a.Key)
-		dst = resp.AppendFloat(dst, a.Score)
-		return resp.AppendString(dst, a.Member), 1
-	}, missed: rawNever},
-	"zincrby": {send: func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-		dst = resp.AppendArray(dst, 4)
-		dst = resp.AppendString(dst, "zincrby")
-		dst = resp.AppendString(dst, a.Key)
-		dst = resp.AppendFloat(dst, a.Score)
-		return resp.AppendString(dst, a.Member), 1
-	}, missed: rawNever},
-	"zscore":        {send: onMemberCmd("zscore"), missed: rawNever},
-	"zrank":         {send: onMemberCmd("zrank"), missed: rawNever},
-	"zrange":        {send: onRangeCmd("zrange"), missed: rawEmpty},
-	"zrangebyscore": {send: onRangeCmd("zrangebyscore"), missed: rawEmpty},
-	"zrevrange":     {send: onRangeCmd("zrevrange"), missed: rawEmpty},
-	"zrem":          {send: onMemberCmd("zrem"), missed: rawZeroInt},
-	"zcard":         {send: onKeyCmd("zcard"), missed: rawZeroInt},
+// rawLIndex is sendLIndex: LINDEX key index.
+func rawLIndex(dst []byte, _ *Structure, a *Args) ([]byte, int) {
+	dst = resp.AppendArray(dst, 3)
+	dst = resp.AppendString(dst, "lindex")
+	dst = resp.AppendString(dst, a.Key)
+	return resp.AppendInt(dst, a.Start), 1
 }
 
-// rawBySpec indexes rawSpecs by spec, so that a command costs no map
-// lookup by name.
-var rawBySpec = func() map[*opSpec]*rawSpec {
-	m := make(map[*opSpec]*rawSpec, len(rawSpecs))
-	for i := range specs {
-		if r, ok := rawSpecs[specs[i].name]; ok {
-			m[&specs[i]] = &r
-		}
+// rawHSet is sendHSet: HSET key field value.
+func rawHSet(dst []byte, _ *Structure, a *Args) ([]byte, int) {
+	dst = resp.AppendArray(dst, 4)
+	dst = resp.AppendString(dst, "hset")
+	dst = resp.AppendString(dst, a.Key)
+	dst = resp.AppendString(dst, a.Member)
+	return resp.AppendBytes(dst, a.Value), 1
+}
+
+// rawHMGet is sendHMGet: HMGET key field...
+func rawHMGet(dst []byte, _ *Structure, a *Args) ([]byte, int) {
+	dst = resp.AppendArray(dst, 2+len(a.Members))
+	dst = resp.AppendString(dst, "hmget")
+	dst = resp.AppendString(dst, a.Key)
+	for _, f := range a.Members {
+		dst = resp.AppendString(dst, f)
 	}
-	return m
-}()
-
-// AppendRaw and RawMissed look the op's raw side up by its spec on every
-// call; RawOps resolves it once (and checks that there is one).
-func (o *structureOp) AppendRaw(dst []byte, a *Args) ([]byte, int) {
-	return rawBySpec[o.spec].send(dst, &o.s, a)
+	return dst, 1
 }
 
-func (o *structureOp) RawMissed(r *resp.Reply) bool { return rawBySpec[o.spec].missed(r) }
+// rawHIncrBy is hincrby's command: HINCRBY key field 1.
+func rawHIncrBy(dst []byte, _ *Structure, a *Args) ([]byte, int) {
+	dst = resp.AppendArray(dst, 4)
+	dst = resp.AppendString(dst, "hincrby")
+	dst = resp.AppendString(dst, a.Key)
+	dst = resp.AppendString(dst, a.Member)
+	return resp.AppendInt(dst, 1), 1
+}
+
+// rawSInter is sinter's command: SINTER key...
+func rawSInter(dst []byte, _ *Structure, a *Args) ([]byte, int) {
+	dst = resp.AppendArray(dst, 1+len(a.Keys))
+	dst = resp.AppendString(dst, "sinter")
+	for _, k := range a.Keys {
+		dst = resp.AppendString(dst, k)
+	}
+	return dst, 1
+}
+
+// onScoredMemberCmd is a command on the key, a score and a member: ZADD
+// key score member, ZINCRBY key increment member.
+func onScoredMemberCmd(name string) func([]byte, *Structure, *Args) ([]byte, int) {
+	return func(dst []byte, _ *Structure, a *Args) ([]byte, int) {
+		dst = resp.AppendArray(dst, 4)
+		dst = resp.AppendString(dst, name)
+		dst = resp.AppendString(dst, a.Key)
+		dst = resp.AppendFloat(dst, a.Score)
+		return resp.AppendString(dst, a.Member), 1
+	}
+}
+
+// AppendRaw and RawMissed are the op's spec's raw side.
+func (o *structureOp) AppendRaw(dst []byte, a *Args) ([]byte, int) {
+	return o.spec.raw.send(dst, &o.s, a)
+}
+
+func (o *structureOp) RawMissed(r *resp.Reply) bool { return o.spec.raw.missed(r) }
 
 // boundRawOp is a data-structure op's raw side with its spec resolved.
 type boundRawOp struct {

@@ -34,6 +34,7 @@ type opSpec struct {
 	draw   drawFunc               // a data-structure op's arguments
 	send   sendFunc               // its command
 	missed func(redis.Cmder) bool // when a reply that is not redis.Nil is a miss; nil: never
+	raw    rawSpec                // its command and miss rule on the raw path (raw.go)
 }
 
 // specs is every op, each kind's in canonical order. OpNamesFor lists them
@@ -43,9 +44,11 @@ type opSpec struct {
 // of its kind. No name appears twice.
 //
 // Adding an op is adding its entry here (its payload included, or the
-// in-flight budget undercounts it), and, for a kv op, its type in
-// kv.go, or for a data-structure op whose arguments or command fit none of
-// the shapes of structure_op.go, its shape there.
+// in-flight budget undercounts it; its raw side, or its closed-loop
+// workloads fall back to go-redis), and, for a kv op, its type in kv.go
+// (with AppendRaw and RawMissed in raw.go), or for a data-structure op
+// whose arguments or command fit none of the shapes of structure_op.go
+// and raw.go, its shape there.
 var specs = [...]opSpec{
 	// Strings: the exported types of kv.go.
 	{name: "get", kind: KindKV, payload: PayloadValue, build: func(OpParams) (Op, error) { return Get{}, nil }},
@@ -59,13 +62,13 @@ var specs = [...]opSpec{
 	// not there (an empty or missing list, an index past the end) is a miss.
 	//
 	// lpush and rpush are capped pushes; see cappedPush.
-	{name: "lpush", kind: KindList, payload: PayloadElement, draw: drawItem, send: cappedPush(true)},
-	{name: "rpush", kind: KindList, payload: PayloadElement, draw: drawItem, send: cappedPush(false)},
-	{name: "lpop", kind: KindList, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.LPop)},
-	{name: "rpop", kind: KindList, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.RPop)},
-	{name: "lrange", kind: KindList, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.LRange), missed: noStrings},
-	{name: "llen", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.LLen), missed: zeroInt},
-	{name: "lindex", kind: KindList, payload: PayloadElement, draw: drawIndex, send: sendLIndex},
+	{name: "lpush", kind: KindList, payload: PayloadElement, draw: drawItem, send: cappedPush(true), raw: rawSpec{send: cappedPushRaw(true), missed: rawNever}},
+	{name: "rpush", kind: KindList, payload: PayloadElement, draw: drawItem, send: cappedPush(false), raw: rawSpec{send: cappedPushRaw(false), missed: rawNever}},
+	{name: "lpop", kind: KindList, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.LPop), raw: rawSpec{send: onKeyCmd("lpop"), missed: rawNever}},
+	{name: "rpop", kind: KindList, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.RPop), raw: rawSpec{send: onKeyCmd("rpop"), missed: rawNever}},
+	{name: "lrange", kind: KindList, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.LRange), missed: noStrings, raw: rawSpec{send: onRangeCmd("lrange"), missed: rawEmpty}},
+	{name: "llen", kind: KindList, draw: drawKey, send: onKey(redis.Cmdable.LLen), missed: zeroInt, raw: rawSpec{send: onKeyCmd("llen"), missed: rawZeroInt}},
+	{name: "lindex", kind: KindList, payload: PayloadElement, draw: drawIndex, send: sendLIndex, raw: rawSpec{send: rawLIndex, missed: rawNever}},
 
 	// Hashes. Fields "f:<i>" hold ElementSize fixed bytes; hincrby's
 	// counters live in fields "n:<i>" of their own, because HINCRBY on a
@@ -74,13 +77,13 @@ var specs = [...]opSpec{
 	// that is not there is a miss; adding or overwriting a field, or
 	// incrementing a missing counter (it starts at 0), never is. hmget's
 	// fields may repeat, and it misses only when none exists, as mget.
-	{name: "hset", kind: KindHash, payload: PayloadElement, draw: drawFieldValue, send: sendHSet},
-	{name: "hget", kind: KindHash, payload: PayloadElement, draw: drawField, send: onMember(redis.Cmdable.HGet)},
-	{name: "hmget", kind: KindHash, payload: PayloadRange, draw: drawFields, send: sendHMGet, missed: allNil},
-	{name: "hgetall", kind: KindHash, payload: PayloadAll, draw: drawKey, send: onKey(redis.Cmdable.HGetAll), missed: noFields},
-	{name: "hincrby", kind: KindHash, draw: drawCounter, send: sendHIncrBy},
-	{name: "hdel", kind: KindHash, draw: drawField, send: sendHDel, missed: zeroInt},
-	{name: "hlen", kind: KindHash, draw: drawKey, send: onKey(redis.Cmdable.HLen), missed: zeroInt},
+	{name: "hset", kind: KindHash, payload: PayloadElement, draw: drawFieldValue, send: sendHSet, raw: rawSpec{send: rawHSet, missed: rawNever}},
+	{name: "hget", kind: KindHash, payload: PayloadElement, draw: drawField, send: onMember(redis.Cmdable.HGet), raw: rawSpec{send: onMemberCmd("hget"), missed: rawNever}},
+	{name: "hmget", kind: KindHash, payload: PayloadRange, draw: drawFields, send: sendHMGet, missed: allNil, raw: rawSpec{send: rawHMGet, missed: rawAllNil}},
+	{name: "hgetall", kind: KindHash, payload: PayloadAll, draw: drawKey, send: onKey(redis.Cmdable.HGetAll), missed: noFields, raw: rawSpec{send: onKeyCmd("hgetall"), missed: rawEmpty}},
+	{name: "hincrby", kind: KindHash, draw: drawCounter, send: sendHIncrBy, raw: rawSpec{send: rawHIncrBy, missed: rawNever}},
+	{name: "hdel", kind: KindHash, draw: drawField, send: sendHDel, missed: zeroInt, raw: rawSpec{send: onMemberCmd("hdel"), missed: rawZeroInt}},
+	{name: "hlen", kind: KindHash, draw: drawKey, send: onKey(redis.Cmdable.HLen), missed: zeroInt, raw: rawSpec{send: onKeyCmd("hlen"), missed: rawZeroInt}},
 
 	// Sets. Members are "m:<i>" padded to ElementSize, so a set never holds
 	// more than Elements members. A lookup that finds nothing (a missing
@@ -88,13 +91,13 @@ var specs = [...]opSpec{
 	// there is not. srandmember's member is the server's choice, so its
 	// reply differs between engines but its outcome does not. sinter's two
 	// sets (maybe the same one) come from the key distribution.
-	{name: "sadd", kind: KindSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.SAdd)},
-	{name: "srem", kind: KindSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.SRem), missed: zeroInt},
-	{name: "sismember", kind: KindSet, payload: PayloadElement, draw: drawMember, send: sendSIsMember, missed: isFalse},
-	{name: "smembers", kind: KindSet, payload: PayloadAll, draw: drawKey, send: onKey(redis.Cmdable.SMembers), missed: noStrings},
-	{name: "scard", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SCard), missed: zeroInt},
-	{name: "srandmember", kind: KindSet, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.SRandMember)},
-	{name: "sinter", kind: KindSet, payload: PayloadAll, multiKey: true, draw: drawTwoKeys, send: sendSInter, missed: noStrings},
+	{name: "sadd", kind: KindSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.SAdd), raw: rawSpec{send: onMemberCmd("sadd"), missed: rawNever}},
+	{name: "srem", kind: KindSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.SRem), missed: zeroInt, raw: rawSpec{send: onMemberCmd("srem"), missed: rawZeroInt}},
+	{name: "sismember", kind: KindSet, payload: PayloadElement, draw: drawMember, send: sendSIsMember, missed: isFalse, raw: rawSpec{send: onMemberCmd("sismember"), missed: rawFalse}},
+	{name: "smembers", kind: KindSet, payload: PayloadAll, draw: drawKey, send: onKey(redis.Cmdable.SMembers), missed: noStrings, raw: rawSpec{send: onKeyCmd("smembers"), missed: rawEmpty}},
+	{name: "scard", kind: KindSet, draw: drawKey, send: onKey(redis.Cmdable.SCard), missed: zeroInt, raw: rawSpec{send: onKeyCmd("scard"), missed: rawZeroInt}},
+	{name: "srandmember", kind: KindSet, payload: PayloadElement, draw: drawKey, send: onKey(redis.Cmdable.SRandMember), raw: rawSpec{send: onKeyCmd("srandmember"), missed: rawNever}},
+	{name: "sinter", kind: KindSet, payload: PayloadAll, multiKey: true, draw: drawTwoKeys, send: sendSInter, missed: noStrings, raw: rawSpec{send: rawSInter, missed: rawEmpty}},
 
 	// Sorted sets: members as sets'. Member i's home score is i: zadd and
 	// Preload put it there, zincrby moves it by ±1, even odds, so scores
@@ -102,15 +105,15 @@ var specs = [...]opSpec{
 	// ±1: never a miss). zrangebyscore reads the scores in a window, which
 	// holds RangeLen members while scores are at home. zrevrange is zrange
 	// from the highest rank down. A lookup that finds nothing is a miss.
-	{name: "zadd", kind: KindZSet, payload: PayloadElement, draw: drawHomeScore, send: sendZAdd},
-	{name: "zincrby", kind: KindZSet, payload: PayloadElement, draw: drawStep, send: sendZIncrBy},
-	{name: "zscore", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMember(redis.Cmdable.ZScore)},
-	{name: "zrank", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMember(redis.Cmdable.ZRank)},
-	{name: "zrange", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.ZRange), missed: noStrings},
-	{name: "zrangebyscore", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: sendZRangeByScore, missed: noStrings},
-	{name: "zrevrange", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.ZRevRange), missed: noStrings},
-	{name: "zrem", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.ZRem), missed: zeroInt},
-	{name: "zcard", kind: KindZSet, draw: drawKey, send: onKey(redis.Cmdable.ZCard), missed: zeroInt},
+	{name: "zadd", kind: KindZSet, payload: PayloadElement, draw: drawHomeScore, send: sendZAdd, raw: rawSpec{send: onScoredMemberCmd("zadd"), missed: rawNever}},
+	{name: "zincrby", kind: KindZSet, payload: PayloadElement, draw: drawStep, send: sendZIncrBy, raw: rawSpec{send: onScoredMemberCmd("zincrby"), missed: rawNever}},
+	{name: "zscore", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMember(redis.Cmdable.ZScore), raw: rawSpec{send: onMemberCmd("zscore"), missed: rawNever}},
+	{name: "zrank", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMember(redis.Cmdable.ZRank), raw: rawSpec{send: onMemberCmd("zrank"), missed: rawNever}},
+	{name: "zrange", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.ZRange), missed: noStrings, raw: rawSpec{send: onRangeCmd("zrange"), missed: rawEmpty}},
+	{name: "zrangebyscore", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: sendZRangeByScore, missed: noStrings, raw: rawSpec{send: onRangeCmd("zrangebyscore"), missed: rawEmpty}},
+	{name: "zrevrange", kind: KindZSet, payload: PayloadRange, draw: drawWindow, send: onRange(redis.Cmdable.ZRevRange), missed: noStrings, raw: rawSpec{send: onRangeCmd("zrevrange"), missed: rawEmpty}},
+	{name: "zrem", kind: KindZSet, payload: PayloadElement, draw: drawMember, send: onMembers(redis.Cmdable.ZRem), missed: zeroInt, raw: rawSpec{send: onMemberCmd("zrem"), missed: rawZeroInt}},
+	{name: "zcard", kind: KindZSet, draw: drawKey, send: onKey(redis.Cmdable.ZCard), missed: zeroInt, raw: rawSpec{send: onKeyCmd("zcard"), missed: rawZeroInt}},
 }
 
 // specByName indexes specs; opNames lists each kind's names in canonical
