@@ -251,13 +251,14 @@ func TestServerStatsUnreachable(t *testing.T) {
 			time.Sleep(300 * time.Millisecond) // a poll under way at the freeze has come in
 			polls := m.polls.Load()
 			time.Sleep(600 * time.Millisecond) // the poller is stuck now
+			// The scrape must return while the poll is still stuck: a scrape
+			// that waited on it could return only after the poll ended,
+			// which counts a poll. That is the proof, not the time, which a
+			// starved CI host stretched to 5 s once with no poll ending.
 			took := scrape()
 			t.Logf("a scrape while the poller waits on a frozen server took %v", took)
-			if took > time.Second {
-				t.Errorf("a scrape while the poller waits on the network took %v, want < 1s", took)
-			}
 			if got := m.polls.Load(); got != polls {
-				t.Fatalf("%d polls came in from a frozen server, want none: the test did not catch the poller stuck", got-polls)
+				t.Fatalf("%d polls came in while the server was frozen and the scrape ran (it took %v): the scrape waited for the poll, or the test did not catch the poller stuck", got-polls, took)
 			}
 			last = lastSuccess()
 
