@@ -32,7 +32,7 @@ func logReplay(log *zap.Logger, msg, name string, s workload.ReplayStats) {
 	fields := []zap.Field{zap.String("workload", name), zap.Int64("commands", s.Commands), zap.Int64("passes", s.Passes),
 		zap.Int64("skipped", s.SkippedTotal()), zap.Int64("malformed_lines", s.Malformed), zap.Int64("clamped", s.Clamped),
 		zap.String("summary", s.String())}
-	if s.SkippedTotal() == 0 && s.Malformed == 0 && s.Clamped == 0 && s.Err == nil {
+	if replayRecord(name, s).Complete() {
 		log.Info(msg, fields...)
 		return
 	}

@@ -113,15 +113,8 @@ func (SetTTL) AppendRaw(dst []byte, a *Args) ([]byte, int) {
 }
 func (SetTTL) RawMissed(*resp.Reply) bool { return false }
 
-func (MGet) AppendRaw(dst []byte, a *Args) ([]byte, int) {
-	dst = resp.AppendArray(dst, 1+len(a.Keys))
-	dst = resp.AppendString(dst, "mget")
-	for _, k := range a.Keys {
-		dst = resp.AppendString(dst, k)
-	}
-	return dst, 1
-}
-func (MGet) RawMissed(r *resp.Reply) bool { return rawAllNil(r) }
+func (MGet) AppendRaw(dst []byte, a *Args) ([]byte, int) { return onKeysRaw(dst, "mget", a.Keys), 1 }
+func (MGet) RawMissed(r *resp.Reply) bool                { return rawAllNil(r) }
 
 func (Incr) AppendRaw(dst []byte, a *Args) ([]byte, int) { return onKeyRaw(dst, "incr", a.Key), 1 }
 func (Incr) RawMissed(*resp.Reply) bool                  { return false }
@@ -204,12 +197,7 @@ func rawHIncrBy(dst []byte, _ *Structure, a *Args) ([]byte, int) {
 
 // rawSInter is sinter's command: SINTER key...
 func rawSInter(dst []byte, _ *Structure, a *Args) ([]byte, int) {
-	dst = resp.AppendArray(dst, 1+len(a.Keys))
-	dst = resp.AppendString(dst, "sinter")
-	for _, k := range a.Keys {
-		dst = resp.AppendString(dst, k)
-	}
-	return dst, 1
+	return onKeysRaw(dst, "sinter", a.Keys), 1
 }
 
 // onScoredMemberCmd is a command on the key, a score and a member: ZADD
@@ -241,6 +229,16 @@ func (b boundRawOp) AppendRaw(dst []byte, a *Args) ([]byte, int) { return b.raw.
 func (b boundRawOp) RawMissed(r *resp.Reply) bool                { return b.raw.missed(r) }
 
 // The command shapes, as structure_op.go's.
+
+// onKeysRaw writes a command on several keys: MGET key...
+func onKeysRaw(dst []byte, name string, keys []string) []byte {
+	dst = resp.AppendArray(dst, 1+len(keys))
+	dst = resp.AppendString(dst, name)
+	for _, k := range keys {
+		dst = resp.AppendString(dst, k)
+	}
+	return dst
+}
 
 // onKeyRaw writes a command on one key: GET key.
 func onKeyRaw(dst []byte, name, key string) []byte {
