@@ -76,20 +76,7 @@ func TestRawMatchesGoRedis(t *testing.T) {
 							if err := admin.ConfigResetStat(ctx).Err(); err != nil {
 								t.Fatal(err)
 							}
-							var col collector
-							cfg := Config{Client: tg.Client(), Workload: w, Workers: 1, Requests: 200, Drain: time.Second, Recorder: &col}
-							if raw {
-								cfg.Raw = tg.RawDialer()
-							}
-							r, err := New(cfg)
-							if err != nil {
-								t.Fatal(err)
-							}
-							if r.Raw() != raw {
-								t.Fatalf("Raw() = %v, want %v", r.Raw(), raw)
-							}
-							runFor(r, 20*time.Second)
-							rs := col.snapshot()
+							rs := runOnPath(t, tg, Config{Workload: w, Workers: 1, Requests: 200, Drain: time.Second}, raw)
 							if len(rs) != 200*pipeline {
 								t.Fatalf("raw %v: %d results, want %d", raw, len(rs), 200*pipeline)
 							}
@@ -199,20 +186,7 @@ func TestRawReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var col collector
-		cfg := Config{Client: tg.Client(), Workload: w, Workers: 1, Drain: time.Second, Recorder: &col, StopAtEnd: true}
-		if raw {
-			cfg.Raw = tg.RawDialer()
-		}
-		r, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Raw() != raw {
-			t.Fatalf("Raw() = %v, want %v", r.Raw(), raw)
-		}
-		runFor(r, 20*time.Second)
-		rs := col.snapshot()
+		rs := runOnPath(t, tg, Config{Workload: w, Workers: 1, Drain: time.Second, StopAtEnd: true}, raw)
 		if len(rs) != len(lines) {
 			t.Errorf("raw %v: %d results, want %d", raw, len(rs), len(lines))
 		}
@@ -278,24 +252,7 @@ func TestRawServerKilledAndBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			done := make(chan struct{})
-			go func() { defer close(done); r.Run(ctx) }()
-			time.Sleep(300 * time.Millisecond)
-			srv.Kill()
-			time.Sleep(300 * time.Millisecond)
-			srv.Restart()
-			restarted := len(col.snapshot())
-			answers := func() int {
-				c := count(col.snapshot()[restarted:])
-				return c.byOutcome[result.OK] + c.byOutcome[result.Miss]
-			}
-			for answers() < 2000 && ctx.Err() == nil {
-				time.Sleep(10 * time.Millisecond)
-			}
-			cancel()
-			<-done
+			throughRestart(r, srv, &col, 300*time.Millisecond)
 			rs := col.snapshot()
 			all, tail := count(rs), count(rs[len(rs)-1000:])
 			if all.byClass[result.ClassConnRefused] == 0 {
@@ -450,4 +407,24 @@ func TestRawResultsAreBatched(t *testing.T) {
 			t.Fatalf("closed-loop result %+v: want intended = sent <= done", res)
 		}
 	}
+}
+
+// runOnPath runs cfg on tg through the raw path or go-redis, checks that
+// the runner took the path asked for, and returns its results.
+func runOnPath(t *testing.T, tg *target.Target, cfg Config, raw bool) []result.Result {
+	t.Helper()
+	var col collector
+	cfg.Client, cfg.Recorder = tg.Client(), &col
+	if raw {
+		cfg.Raw = tg.RawDialer()
+	}
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Raw() != raw {
+		t.Fatalf("Raw() = %v, want %v", r.Raw(), raw)
+	}
+	runFor(r, 20*time.Second)
+	return col.snapshot()
 }

@@ -324,26 +324,7 @@ func TestClosedLoopWorkerConnections(t *testing.T) {
 				t.Errorf("%d requests took %d pool turns (hits %d, misses %d); want at most 2 per worker", steady, turns, st.Hits, st.Misses)
 			}
 
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			done := make(chan struct{})
-			go func() { defer close(done); r.Run(ctx) }()
-			time.Sleep(500 * time.Millisecond)
-			srv.Kill()
-			time.Sleep(500 * time.Millisecond)
-			srv.Restart()
-			// Stop once 2,000 answers came after the restart (a slow restart
-			// on a loaded host leaves more errors before them, never after).
-			restarted := len(col.snapshot())
-			answers := func() int {
-				c := count(col.snapshot()[restarted:])
-				return c.byOutcome[result.OK] + c.byOutcome[result.Miss]
-			}
-			for answers() < 2000 && ctx.Err() == nil {
-				time.Sleep(10 * time.Millisecond)
-			}
-			cancel()
-			<-done
+			throughRestart(r, srv, &col, 500*time.Millisecond)
 			rs := col.snapshot()[steady:]
 			tail := count(rs[len(rs)-1000:])
 			if all := count(rs); all.byOutcome[result.Error] == 0 {
@@ -588,4 +569,29 @@ func TestWorkerConnRefresh(t *testing.T) {
 	if got := newWorkerConn(cc).get(t0); got != redis.Cmdable(cc) {
 		t.Errorf("a cluster client's worker sends on %T, want the cluster client", got)
 	}
+}
+
+// throughRestart runs r while srv is killed after pause and restarted after
+// as long again, and stops it once 2,000 answers came after the restart (a
+// slow restart on a loaded host leaves more errors before them, never
+// after), or after 20 s.
+func throughRestart(r *Runner, srv *servertest.Server, col *collector, pause time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	time.Sleep(pause)
+	srv.Kill()
+	time.Sleep(pause)
+	srv.Restart()
+	restarted := len(col.snapshot())
+	answers := func() int {
+		c := count(col.snapshot()[restarted:])
+		return c.byOutcome[result.OK] + c.byOutcome[result.Miss]
+	}
+	for answers() < 2000 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }
