@@ -169,3 +169,59 @@ ecbench_target_up{engine="redis",target="primary"} 1
 		t.Error(err)
 	}
 }
+
+// connRunner is a runner with connections of its own (ConnStatser).
+type connRunner struct {
+	fakeRunner
+	conns ConnStats
+}
+
+func (c connRunner) ConnStats() ConnStats { return c.conns }
+
+// ecbench_pool_* count the connections the target's runners hold of their
+// own (the raw path) with the pool's: every connection to the target.
+func TestTargetCollectorAddsRunnersConnections(t *testing.T) {
+	t.Parallel()
+	reg, m := newTestMetrics(t)
+	m.AddTarget(func() TargetState {
+		return TargetState{Name: "new", Engine: "valkey", Known: true, Up: true,
+			Pool: &redis.PoolStats{Hits: 100, Misses: 7, Timeouts: 2, WaitCount: 5, WaitDurationNs: int64(time.Second), TotalConns: 10, IdleConns: 4, StaleConns: 3, PendingRequests: 1}}
+	})
+	m.AddRunner("new", "kv", connRunner{conns: ConnStats{Conns: 50, Idle: 20, Pending: 3, Hits: 1000, Misses: 60, Waits: 30, Timeouts: 4, StaleConns: 10, WaitNs: int64(500 * time.Millisecond)}})
+	m.AddRunner("new", "closed", connRunner{conns: ConnStats{Conns: 8, Hits: 500, Misses: 8}})
+	m.AddRunner("new", "go-redis", fakeRunner{})                                            // no connections of its own
+	m.AddRunner("old", "kv", connRunner{conns: ConnStats{Conns: 1000, Hits: 1, Misses: 1}}) // another target's
+	want := `# HELP ecbench_pool_connections Connections in the client pool, idle or in use.
+# TYPE ecbench_pool_connections gauge
+ecbench_pool_connections{engine="valkey",target="new"} 68
+# HELP ecbench_pool_hits_total Times the client found a free connection in its pool.
+# TYPE ecbench_pool_hits_total counter
+ecbench_pool_hits_total{engine="valkey",target="new"} 1600
+# HELP ecbench_pool_idle_connections Idle connections in the client pool.
+# TYPE ecbench_pool_idle_connections gauge
+ecbench_pool_idle_connections{engine="valkey",target="new"} 24
+# HELP ecbench_pool_misses_total Times the client found no free connection in its pool and had to dial one.
+# TYPE ecbench_pool_misses_total counter
+ecbench_pool_misses_total{engine="valkey",target="new"} 75
+# HELP ecbench_pool_pending_requests Requests waiting for a connection from the client pool now.
+# TYPE ecbench_pool_pending_requests gauge
+ecbench_pool_pending_requests{engine="valkey",target="new"} 4
+# HELP ecbench_pool_stale_connections_total Connections removed from the client pool (stale, broken or closed), dials that failed included.
+# TYPE ecbench_pool_stale_connections_total counter
+ecbench_pool_stale_connections_total{engine="valkey",target="new"} 13
+# HELP ecbench_pool_timeouts_total Times waiting for a connection from the client pool timed out.
+# TYPE ecbench_pool_timeouts_total counter
+ecbench_pool_timeouts_total{engine="valkey",target="new"} 6
+# HELP ecbench_pool_wait_seconds_total Total time requests spent waiting for a connection from the client pool, in seconds.
+# TYPE ecbench_pool_wait_seconds_total counter
+ecbench_pool_wait_seconds_total{engine="valkey",target="new"} 1.5
+# HELP ecbench_pool_waits_total Times a request had to wait for a connection from the client pool.
+# TYPE ecbench_pool_waits_total counter
+ecbench_pool_waits_total{engine="valkey",target="new"} 35
+`
+	names := []string{"ecbench_pool_connections", "ecbench_pool_hits_total", "ecbench_pool_idle_connections", "ecbench_pool_misses_total",
+		"ecbench_pool_pending_requests", "ecbench_pool_stale_connections_total", "ecbench_pool_timeouts_total", "ecbench_pool_wait_seconds_total", "ecbench_pool_waits_total"}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+}

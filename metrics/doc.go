@@ -25,7 +25,7 @@
 //	ecbench_dispatch_lag_seconds{target,workload}                histogram: every open-loop request's lag
 //	ecbench_target_info{target,engine,version,mode,role}         1, once the target has answered
 //	ecbench_target_up{target,engine}
-//	ecbench_pool_*{target,engine}                                go-redis pool statistics
+//	ecbench_pool_*{target,engine}                                go-redis pool statistics plus the raw path's own connections
 //	ecbench_build_info{version,goversion}
 //	ecbench_outages_total, ecbench_outage_seconds, ecbench_last_outage_seconds,
 //	ecbench_target_available, ecbench_probe_latency_seconds{target,engine},

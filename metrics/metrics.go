@@ -122,9 +122,9 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 			Help: "Failed requests by error class (timeout, conn_refused, moved, readonly, ...).",
 		}, []string{"target", "engine", "workload", "op", "class"}),
 		runners: newRunnerCollector(),
-		targets: newTargetCollector(),
 		replays: newReplayCollector(),
 	}
+	m.targets = newTargetCollector(m.runners)
 	if version == "" {
 		version = "unknown"
 	}

@@ -117,6 +117,30 @@ func (c *runnerCollector) add(e runnerEntry) {
 	c.runners = append(c.runners, e)
 }
 
+// connStats sums the own connections of target's runners (ConnStatser).
+func (c *runnerCollector) connStats(target string) ConnStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var sum ConnStats
+	for _, r := range c.runners {
+		cs, ok := r.stats.(ConnStatser)
+		if r.target != target || !ok {
+			continue
+		}
+		s := cs.ConnStats()
+		sum.Conns += s.Conns
+		sum.Idle += s.Idle
+		sum.Pending += s.Pending
+		sum.Hits += s.Hits
+		sum.Misses += s.Misses
+		sum.Waits += s.Waits
+		sum.Timeouts += s.Timeouts
+		sum.StaleConns += s.StaleConns
+		sum.WaitNs += s.WaitNs
+	}
+	return sum
+}
+
 // Describe implements prometheus.Collector.
 func (c *runnerCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.offered

@@ -33,11 +33,29 @@ func (m *Metrics) AddTarget(state func() TargetState) {
 	m.targets.states = append(m.targets.states, state)
 }
 
-// poolMetric is one go-redis pool statistic.
+// ConnStats are the connections a runner holds of its own, outside the
+// target client's pool (loadgen/runner's raw path), in the pool's terms:
+// ecbench_pool_* adds them to the pool's statistics, so that the series
+// count every connection the generator holds to the target, whichever
+// path its requests take.
+type ConnStats struct {
+	Conns, Idle, Pending                      int64
+	Hits, Misses, Waits, Timeouts, StaleConns uint64
+	WaitNs                                    int64
+}
+
+// ConnStatser is a RunnerStats that holds connections of its own.
+type ConnStatser interface {
+	ConnStats() ConnStats
+}
+
+// poolMetric is one go-redis pool statistic, and its ConnStats
+// counterpart.
 type poolMetric struct {
 	desc  *prometheus.Desc
 	typ   prometheus.ValueType
 	value func(s *redis.PoolStats) float64
+	raw   func(s *ConnStats) float64
 }
 
 var _ prometheus.Collector = (*targetCollector)(nil)
@@ -46,15 +64,16 @@ var _ prometheus.Collector = (*targetCollector)(nil)
 type targetCollector struct {
 	info, up *prometheus.Desc
 	pool     []poolMetric
+	runners  *runnerCollector // for the runners' own connections (ConnStatser)
 
 	mu     sync.Mutex
 	states []func() TargetState
 }
 
-func newTargetCollector() *targetCollector {
+func newTargetCollector(runners *runnerCollector) *targetCollector {
 	labels := []string{"target", "engine"}
-	pool := func(name, help string, typ prometheus.ValueType, value func(s *redis.PoolStats) float64) poolMetric {
-		return poolMetric{desc: prometheus.NewDesc(name, help, labels, nil), typ: typ, value: value}
+	pool := func(name, help string, typ prometheus.ValueType, value func(s *redis.PoolStats) float64, raw func(s *ConnStats) float64) poolMetric {
+		return poolMetric{desc: prometheus.NewDesc(name, help, labels, nil), typ: typ, value: value, raw: raw}
 	}
 	// go-redis v9.23 PoolStats. The counters are uint32 in go-redis and wrap
 	// after 2^32; Prometheus treats a wrap like a counter reset. Unusable is
@@ -64,27 +83,28 @@ func newTargetCollector() *targetCollector {
 		info: prometheus.NewDesc("ecbench_target_info",
 			"Always 1 once the target has answered; labelled with the engine, server version, mode and role of its last INFO poll.",
 			[]string{"target", "engine", "version", "mode", "role"}, nil),
+		runners: runners,
 		up: prometheus.NewDesc("ecbench_target_up",
 			"Whether the target answered its last probe (1) or not (0).", labels, nil),
 		pool: []poolMetric{
 			pool("ecbench_pool_hits_total", "Times the client found a free connection in its pool.",
-				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Hits) }),
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Hits) }, func(s *ConnStats) float64 { return float64(s.Hits) }),
 			pool("ecbench_pool_misses_total", "Times the client found no free connection in its pool and had to dial one.",
-				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Misses) }),
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Misses) }, func(s *ConnStats) float64 { return float64(s.Misses) }),
 			pool("ecbench_pool_timeouts_total", "Times waiting for a connection from the client pool timed out.",
-				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Timeouts) }),
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Timeouts) }, func(s *ConnStats) float64 { return float64(s.Timeouts) }),
 			pool("ecbench_pool_waits_total", "Times a request had to wait for a connection from the client pool.",
-				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.WaitCount) }),
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.WaitCount) }, func(s *ConnStats) float64 { return float64(s.Waits) }),
 			pool("ecbench_pool_wait_seconds_total", "Total time requests spent waiting for a connection from the client pool, in seconds.",
-				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return time.Duration(s.WaitDurationNs).Seconds() }),
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return time.Duration(s.WaitDurationNs).Seconds() }, func(s *ConnStats) float64 { return time.Duration(s.WaitNs).Seconds() }),
 			pool("ecbench_pool_connections", "Connections in the client pool, idle or in use.",
-				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.TotalConns) }),
+				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.TotalConns) }, func(s *ConnStats) float64 { return float64(s.Conns) }),
 			pool("ecbench_pool_idle_connections", "Idle connections in the client pool.",
-				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.IdleConns) }),
+				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.IdleConns) }, func(s *ConnStats) float64 { return float64(s.Idle) }),
 			pool("ecbench_pool_stale_connections_total", "Connections removed from the client pool (stale, broken or closed), dials that failed included.",
-				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.StaleConns) }),
+				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.StaleConns) }, func(s *ConnStats) float64 { return float64(s.StaleConns) }),
 			pool("ecbench_pool_pending_requests", "Requests waiting for a connection from the client pool now.",
-				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.PendingRequests) }),
+				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.PendingRequests) }, func(s *ConnStats) float64 { return float64(s.Pending) }),
 		},
 	}
 }
@@ -118,9 +138,11 @@ func (c *targetCollector) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		// go-redis v9.23 serves pipelines from a separate pool by default and
-		// reports it in PipelineStats; ecbench reports one pool per target.
+		// reports it in PipelineStats; ecbench reports one pool per target,
+		// with the connections its runners hold of their own.
+		own := c.runners.connStats(t.Name)
 		for _, p := range c.pool {
-			v := p.value(t.Pool)
+			v := p.value(t.Pool) + p.raw(&own)
 			if pp := t.Pool.PipelineStats; pp != nil {
 				v += p.value((*redis.PoolStats)(pp))
 			}

@@ -220,7 +220,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.logReplays(true)
 	}
 	stopMonitors()
-	monitors.Wait()
+	if !waitTimeout(&monitors, 500*time.Millisecond) {
+		// A monitor's INFO poll blocked on a server that does not answer
+		// (paused, frozen) waits for its read timeout: closing the
+		// clients cuts it off, as it does the runners' requests above.
+		d.plan.Close()
+		monitors.Wait()
+	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	if err := d.server.Shutdown(shutCtx); err != nil {

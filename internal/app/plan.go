@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
 	"github.com/ecbench/ecbench/loadgen/engine"
+	"github.com/ecbench/ecbench/loadgen/resp"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/schedule"
@@ -130,6 +131,7 @@ func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner,
 	r, err := runner.New(runner.Config{
 		Client:      t.Client(),
 		Raw:         t.RawDialer(),
+		RawPool:     p.rawPoolLimits(t),
 		Workload:    w,
 		Schedule:    s.schedule,
 		Workers:     wc.Rate.Workers(),
@@ -146,8 +148,21 @@ func (p *Plan) newRunner(i int, t *target.Target, s runnerSpec) (*runner.Runner,
 	if err != nil {
 		return nil, fmt.Errorf("workload %s on %s: %w", w.Name, t.Name(), err)
 	}
-	p.metrics.AddRunner(t.Name(), w.Name, r)
+	p.metrics.AddRunner(t.Name(), w.Name, runnerMetrics{r})
 	return r, nil
+}
+
+// runnerMetrics is a runner as the metrics package sees it: its gauges,
+// its stall statistics and the raw path's connections, which
+// ecbench_pool_* adds to the target's pool (metrics.ConnStatser).
+type runnerMetrics struct{ *runner.Runner }
+
+func (r runnerMetrics) ConnStats() metrics.ConnStats {
+	s := r.Runner.ConnStats()
+	return metrics.ConnStats{
+		Conns: s.Conns, Idle: s.Idle, Pending: s.Pending,
+		Hits: s.Hits, Misses: s.Misses, Waits: s.Waits, Timeouts: s.Timeouts, StaleConns: s.Stale, WaitNs: s.WaitNs,
+	}
 }
 
 // topologyRecorder passes a runner's results on, and asks the target's
@@ -254,6 +269,29 @@ func targetOptions(t config.Target, workloads []config.Workload) target.Options 
 		WriteTimeout: t.WriteTimeout,
 		InfoInterval: t.InfoInterval,
 	}
+}
+
+// rawPoolLimits are the limits of an open-loop runner's raw connections
+// on t (runner.Config.RawPool): the target's pool settings, with the
+// pool_size connections that its open-loop workloads share on go-redis'
+// pool split evenly between them (at least one each), so that the raw
+// path never holds more than pool_size connections to a node either. The
+// closed-loop workers' connections, which targetOptions adds to the
+// go-redis pool, are their own on the raw path, and are not counted.
+func (p *Plan) rawPoolLimits(t *target.Target) resp.PoolLimits {
+	lim := t.RawPoolLimits()
+	if lim.Size == 0 {
+		return lim
+	}
+	open := 0
+	for _, w := range p.cfg.Workloads {
+		if w.Rate.OpenLoop() && w.RunsOn(t.Name()) {
+			open++
+		}
+	}
+	pool := lim.Size - closedLoopWorkers(t.Name(), p.cfg.Workloads)
+	lim.Size = max(pool/max(open, 1), 1)
+	return lim
 }
 
 // closedLoopWorkers counts the closed-loop workers of the workloads that

@@ -3,7 +3,10 @@ package resp
 import (
 	"bufio"
 	"context"
+	"errors"
+	"io"
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -79,3 +82,61 @@ func deadline(limit time.Time, limited bool, now time.Time, timeout time.Duratio
 
 // ReadReply reads the next reply (see the package function).
 func (c *Conn) ReadReply(rep *Reply) error { return ReadReply(c.R, rep) }
+
+// PoolLimits are the pool settings of the go-redis client a Dialer's
+// connections stand in for (its normalized Options), for the open loop's
+// raw path, so that both paths hold as many connections, wait as long for
+// a free one, and replace them as often.
+type PoolLimits struct {
+	Size           int           // connections at most (PoolSize)
+	Timeout        time.Duration // how long a request waits for a free one (PoolTimeout)
+	MaxLifetime    time.Duration // 0: none (ConnMaxLifetime)
+	LifetimeJitter time.Duration // ± on MaxLifetime (ConnMaxLifetimeJitter)
+	MaxIdle        time.Duration // 0: none (ConnMaxIdleTime)
+}
+
+// ErrUnexpectedRead is CheckIdle's error for an idle connection with bytes
+// to read: a reply nobody asked for, so its place in the stream is lost.
+var ErrUnexpectedRead = errors.New("resp: unexpected bytes on an idle connection")
+
+// CheckIdle is go-redis' health check of an idle connection (its
+// connCheck): a peek at the socket that finds it open with nothing to
+// read, or the peer's close (io.EOF), or bytes nobody asked for
+// (ErrUnexpectedRead). A connection without a file descriptor (TLS, a
+// failed dial) passes, as in go-redis, which does not look under TLS. It
+// clears the read deadline: the last request's may have passed while the
+// connection was idle, and a peek under it fails without looking.
+func (c *Conn) CheckIdle() error {
+	if c.R.Buffered() > 0 {
+		return ErrUnexpectedRead
+	}
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if err := c.SetReadDeadline(time.Time{}); err != nil {
+		return err
+	}
+	var peekErr error
+	if err := raw.Read(func(fd uintptr) bool {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		switch {
+		case n == 0 && err == nil:
+			peekErr = io.EOF
+		case n > 0:
+			peekErr = ErrUnexpectedRead
+		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
+		default:
+			peekErr = err
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	return peekErr
+}

@@ -33,8 +33,16 @@ func (c *countingRecorder) Record(r result.Result) {
 // scheduled request, so ns/op is about 20 µs by construction; what it
 // reports is achieved/offered (requests answered over the run's length
 // times the rate), the share dropped, and the client's CPU time per
-// request. Run with -benchtime 200000x (4 s) or more.
+// request. Run with -benchtime 200000x (4 s) or more. The sub-benchmarks
+// are the two paths: go-redis' pool and client, and the raw path's
+// (package rawpool).
 func BenchmarkOpenLoop50k(b *testing.B) {
+	for _, path := range []string{"go-redis", "raw"} {
+		b.Run(path, func(b *testing.B) { benchmarkOpenLoop50k(b, path == "raw") })
+	}
+}
+
+func benchmarkOpenLoop50k(b *testing.B, raw bool) {
 	const rate = 50_000.0
 	addr := os.Getenv("ECBENCH_BENCH_ADDR")
 	if addr == "" {
@@ -51,10 +59,17 @@ func BenchmarkOpenLoop50k(b *testing.B) {
 		b.Fatal(err)
 	}
 	var rec countingRecorder
-	r, err := New(Config{Client: tg.Client(), Workload: w, Schedule: schedule.Constant{PerSecond: rate},
-		MaxInFlight: 1000, Requests: int64(b.N), Drain: 5 * time.Second, Recorder: &rec})
+	cfg := Config{Client: tg.Client(), Workload: w, Schedule: schedule.Constant{PerSecond: rate},
+		MaxInFlight: 1000, Requests: int64(b.N), Drain: 5 * time.Second, Recorder: &rec}
+	if raw {
+		cfg.Raw, cfg.RawPool = tg.RawDialer(), tg.RawPoolLimits()
+	}
+	r, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if r.Raw() != raw {
+		b.Fatalf("Raw() = %v, want %v", r.Raw(), raw)
 	}
 	cpu0 := cpuTime(b)
 	start := time.Now()

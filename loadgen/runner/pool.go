@@ -100,6 +100,11 @@ func (p *workerPool) run(w *poolWorker) {
 // as a free slot (recordDropped).
 func (r *Runner) complete(ctx context.Context, req *pending) {
 	done, broken := r.do(ctx, r.cfg.Client, &req.Request, req.intended, time.Now())
+	r.completed(done, broken)
+}
+
+// completed is complete's bookkeeping, for a request that ended at done.
+func (r *Runner) completed(done time.Time, broken bool) {
 	quiet := r.replied(done, !broken)
 	r.inflight.Add(-1)
 	if b := r.cfg.Budget; b != nil {

@@ -42,9 +42,9 @@ import (
 // without a reply, and every stickyConnRefresh, so that a DNS change
 // after a failover is followed.
 //
-// The open loop keeps go-redis: its requests go to whichever worker of a
-// pool is idle, so the raw path there needs a pool of raw connections
-// with the lifetime and idle checks go-redis' pool does.
+// The open loop's raw path (connworkers.go) has a worker per connection,
+// at most Config.RawPool.Size of them, with go-redis' pool rules for how
+// long a request waits for one and when a connection is replaced.
 
 // errNothingToSend is the error of a command whose op had nothing to
 // write (a replay command without words), as the replay's Issue gives it
@@ -63,6 +63,11 @@ type rawConn struct {
 	c     *resp.Conn // nil until a request needs one
 	since time.Time
 	stop  func() bool // stops the AfterFunc of c
+
+	// pooled, if set, replaces the closed loop's stickyConnRefresh by the
+	// rules of go-redis' pool (the open loop's connection workers).
+	pooled *pooledConn
+	counts *connCounters // the runner's
 
 	buf     []byte      // the request's commands
 	replies []int       // replies each command gets
@@ -84,7 +89,7 @@ type rawResult struct {
 // rawWorker is a closed-loop worker of the raw path (closedLoop's loop
 // with doRaw for do).
 func (r *Runner) rawWorker(ctx, reqCtx context.Context, draw func(*workload.Request) bool) {
-	w := &rawConn{dialer: r.cfg.Raw, ctx: reqCtx}
+	w := &rawConn{dialer: r.cfg.Raw, ctx: reqCtx, counts: &r.conns}
 	defer w.drop()
 	req := &workload.Request{}
 	for ctx.Err() == nil {
@@ -93,25 +98,56 @@ func (r *Runner) rawWorker(ctx, reqCtx context.Context, draw func(*workload.Requ
 		}
 		r.inflight.Add(1)
 		sent := time.Now()
-		done, broken := r.doRaw(reqCtx, w, req, sent)
+		done, broken := r.doRaw(reqCtx, w, req, sent, sent, sent)
 		r.replied(done, !broken)
 		r.inflight.Add(-1)
 	}
 }
 
 // doRaw is do on the raw path: it sends req on w's connection and records
-// a result per command, sent (and intended) at sent.
-func (r *Runner) doRaw(ctx context.Context, w *rawConn, req *workload.Request, sent time.Time) (done time.Time, broken bool) {
+// a result per command, intended at intended and sent at sent. start is
+// when it starts on its connection, after any wait for one: its timeouts
+// run from then, as go-redis arms them when it writes.
+func (r *Runner) doRaw(ctx context.Context, w *rawConn, req *workload.Request, intended, sent, start time.Time) (done time.Time, broken bool) {
+	r.prepare(w, req)
+	r.exchange(ctx, w, req, start)
+	done = time.Now()
+	if w.pooled != nil && w.c != nil {
+		w.pooled.used(done)
+	}
+	return done, r.recordRaw(ctx, w, req, intended, sent, done)
+}
+
+// failRaw records req as failed with err, sent at sent, without sending it
+// (a request that waited too long for a connection).
+func (r *Runner) failRaw(ctx context.Context, w *rawConn, req *workload.Request, err error, intended, sent time.Time) (done time.Time, broken bool) {
+	r.prepare(w, req)
+	w.failFrom(0, err)
+	done = time.Now()
+	return done, r.recordRaw(ctx, w, req, intended, sent, done)
+}
+
+// prepare writes req's commands into w's buffer and readies a result for
+// each; a command with nothing to write fails at once, as the replay's
+// Issue fails it on the go-redis path.
+func (r *Runner) prepare(w *rawConn, req *workload.Request) {
 	w.buf, w.replies, w.results = w.buf[:0], w.replies[:0], w.results[:0]
 	for i := range req.Cmds {
 		cmd := &req.Cmds[i]
 		var n int
 		w.buf, n = r.raw[cmd.Op].AppendRaw(w.buf, &cmd.Args)
 		w.replies = append(w.replies, n)
-		w.results = append(w.results, rawResult{})
+		res := rawResult{}
+		if n == 0 {
+			res = failed(errNothingToSend)
+		}
+		w.results = append(w.results, res)
 	}
-	r.exchange(ctx, w, req, sent)
-	done = time.Now()
+}
+
+// recordRaw records w's results of req and reports whether one failed
+// without a reply.
+func (r *Runner) recordRaw(ctx context.Context, w *rawConn, req *workload.Request, intended, sent, done time.Time) (broken bool) {
 	canceled := ctx.Err() != nil
 	var bs batches
 	for i, res := range w.results {
@@ -119,10 +155,10 @@ func (r *Runner) doRaw(ctx context.Context, w *rawConn, req *workload.Request, s
 		if canceled && res.outcome == result.Error {
 			res.class = result.ClassCanceled
 		}
-		bs.add(r.cfg.Recorder, result.Result{Op: req.Cmds[i].Op, Intended: sent, Sent: sent, Done: done, Outcome: res.outcome, Class: res.class})
+		bs.add(r.cfg.Recorder, result.Result{Op: req.Cmds[i].Op, Intended: intended, Sent: sent, Done: done, Outcome: res.outcome, Class: res.class})
 	}
-	bs.flush(r.cfg.Recorder, sent, sent, done)
-	return done, broken
+	bs.flush(r.cfg.Recorder, intended, sent, done)
+	return broken
 }
 
 // exchange writes the request's commands in one write and reads their
@@ -131,18 +167,13 @@ func (r *Runner) doRaw(ctx context.Context, w *rawConn, req *workload.Request, s
 // fails the commands not answered yet, as go-redis fails the rest of a
 // pipeline, and drops the connection: its place in the reply stream is
 // lost.
-func (r *Runner) exchange(ctx context.Context, w *rawConn, req *workload.Request, sent time.Time) {
-	for i, n := range w.replies {
-		if n == 0 {
-			w.results[i] = failed(errNothingToSend)
-		}
-	}
+func (r *Runner) exchange(ctx context.Context, w *rawConn, req *workload.Request, start time.Time) {
 	if len(w.buf) == 0 {
 		return // nothing to send: no connection needed, as go-redis sends nothing
 	}
-	c, err := w.get(sent)
+	c, err := w.get(start)
 	if err == nil {
-		err = c.ArmDeadlines(ctx, sent)
+		err = c.ArmDeadlines(ctx, start)
 	}
 	if err == nil && ctx.Err() != nil {
 		// Cancelled meanwhile: the AfterFunc's past deadline may have
@@ -176,38 +207,71 @@ func (r *Runner) exchange(ctx context.Context, w *rawConn, req *workload.Request
 // fail gives err to the commands from the i-th on that had something to
 // send, and drops the connection (if the error came from it).
 func (w *rawConn) fail(i int, err error) {
+	w.failFrom(i, err)
+	if w.pooled != nil && withoutReply(err) {
+		w.pooled.failed()
+	}
+	if w.c != nil {
+		w.drop()
+		w.counts.stale.Add(1)
+	}
+}
+
+// failFrom gives err to the commands from the i-th on that had something
+// to send.
+func (w *rawConn) failFrom(i int, err error) {
 	for ; i < len(w.results); i++ {
 		if w.replies[i] > 0 {
 			w.results[i] = failed(err)
 		}
 	}
-	w.drop()
 }
 
 func failed(err error) rawResult {
 	return rawResult{outcome: result.Error, class: result.Classify(err), noReply: withoutReply(err)}
 }
 
-// get returns the worker's connection, dialling one when it has none or
-// has had it for stickyConnRefresh.
+// get returns the worker's connection for a request that starts at now,
+// dialling one when it has none or the one it has is stale: in the closed
+// loop after stickyConnRefresh, in the open loop by go-redis' pool rules
+// (pooledConn).
 func (w *rawConn) get(now time.Time) (*resp.Conn, error) {
-	if w.c != nil && now.Sub(w.since) >= stickyConnRefresh {
+	if w.c != nil && w.stale(now) {
 		w.drop()
+		w.counts.stale.Add(1)
 	}
-	if w.c == nil {
-		c, err := w.dialer.Dial(w.ctx)
-		if err != nil {
-			return nil, err
-		}
-		w.c, w.since = c, now
-		w.stop = context.AfterFunc(w.ctx, func() { _ = c.SetDeadline(pastDeadline) })
+	if w.c != nil {
+		w.counts.hits.Add(1)
+		return w.c, nil
 	}
+	w.counts.misses.Add(1)
+	c, err := w.dialer.Dial(w.ctx)
+	if err != nil {
+		w.counts.stale.Add(1)
+		return nil, err
+	}
+	w.counts.conns.Add(1)
+	w.c, w.since = c, now
+	if w.pooled != nil {
+		w.pooled.dialled(now)
+	}
+	w.stop = context.AfterFunc(w.ctx, func() { _ = c.SetDeadline(pastDeadline) })
 	return w.c, nil
+}
+
+// stale reports whether the connection must be replaced before a request
+// at now.
+func (w *rawConn) stale(now time.Time) bool {
+	if w.pooled != nil {
+		return w.pooled.stale(w.c, now)
+	}
+	return now.Sub(w.since) >= stickyConnRefresh
 }
 
 // drop closes the connection, if there is one.
 func (w *rawConn) drop() {
 	if w.c != nil {
+		w.counts.conns.Add(-1)
 		w.stop()
 		_ = w.c.Close()
 		w.c = nil

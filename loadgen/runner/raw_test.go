@@ -200,8 +200,8 @@ func TestRawReplay(t *testing.T) {
 	}
 }
 
-// TestRawOnlyWhereItServes checks that the raw path is taken only in
-// closed loop, with every op a RawOp.
+// TestRawOnlyWhereItServes checks that the raw path is taken only with
+// every op a RawOp, and in the open loop only with pool limits.
 func TestRawOnlyWhereItServes(t *testing.T) {
 	t.Parallel()
 	tg := rawTarget(t, "127.0.0.1:1", 0)
@@ -214,7 +214,8 @@ func TestRawOnlyWhereItServes(t *testing.T) {
 	}{
 		{"closed loop", Config{Raw: tg.RawDialer(), Workload: kvWorkload(1)}, true},
 		{"no dialer", Config{Workload: kvWorkload(1)}, false},
-		{"open loop", Config{Raw: tg.RawDialer(), Workload: kvWorkload(1), Schedule: schedule.Constant{PerSecond: 1}}, false},
+		{"open loop without pool limits", Config{Raw: tg.RawDialer(), Workload: kvWorkload(1), Schedule: schedule.Constant{PerSecond: 1}}, false},
+		{"open loop", Config{Raw: tg.RawDialer(), RawPool: tg.RawPoolLimits(), Workload: kvWorkload(1), Schedule: schedule.Constant{PerSecond: 1}}, true},
 		{"a foreign op", Config{Raw: tg.RawDialer(), Workload: foreign}, false},
 	} {
 		r, err := New(tc.cfg)
@@ -354,7 +355,7 @@ func TestRawConnRefresh(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t, servertest.Valkey)
 	tg := rawTarget(t, srv.Addr, 0)
-	w := &rawConn{dialer: tg.RawDialer(), ctx: context.Background()}
+	w := &rawConn{dialer: tg.RawDialer(), ctx: context.Background(), counts: &connCounters{}}
 	defer w.drop()
 	t0 := time.Now()
 	first, err := w.get(t0)
@@ -416,7 +417,7 @@ func runOnPath(t *testing.T, tg *target.Target, cfg Config, raw bool) []result.R
 	var col collector
 	cfg.Client, cfg.Recorder = tg.Client(), &col
 	if raw {
-		cfg.Raw = tg.RawDialer()
+		cfg.Raw, cfg.RawPool = tg.RawDialer(), tg.RawPoolLimits()
 	}
 	r, err := New(cfg)
 	if err != nil {

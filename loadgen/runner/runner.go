@@ -25,9 +25,14 @@ type Config struct {
 	// Raw, if set, is the target's dialer for the raw path (raw.go): the
 	// closed-loop workers then send on connections of their own with
 	// hand-written RESP2 instead of go-redis, with the same results, when
-	// every op of the workload is a workload.RawOp. The open loop, and a
-	// workload with another op, use Client.
-	Raw      resp.Dialer
+	// every op of the workload is a workload.RawOp. A workload with
+	// another op uses Client.
+	Raw resp.Dialer
+	// RawPool is the open loop's raw path (connworkers.go): with Raw and a
+	// Size > 0, open-loop requests are sent on at most Size raw
+	// connections with these limits (the target's go-redis pool
+	// settings); otherwise the open loop uses Client.
+	RawPool  resp.PoolLimits
 	Workload *workload.Workload
 	// Schedule is the open-loop arrival schedule in requests per second; nil
 	// means closed loop with Workers workers.
@@ -101,7 +106,8 @@ type Runner struct {
 
 	cost int64 // bytes a request is charged in the Budget: RequestBytes
 
-	raw []workload.RawOp // by op index: the closed loop's raw path; nil: go-redis
+	raw   []workload.RawOp // by op index: the raw path; nil: go-redis
+	conns connCounters     // the raw path's connections
 
 	free chan *pending
 
@@ -115,6 +121,10 @@ type Runner struct {
 type pending struct {
 	workload.Request
 	intended time.Time
+	// sent is when the raw path took it (connworkers.go): a request that
+	// waits for a free connection waits within its service time, as it
+	// does in go-redis' pool.
+	sent time.Time
 }
 
 // ErrNoOps is returned when the workload cannot build a request stream.
@@ -141,7 +151,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r := &Runner{cfg: cfg, stream: stream, free: make(chan *pending, cfg.MaxInFlight), workerIdle: workerIdle,
 		cost: RequestBytes(cfg.Workload.Pipeline, cfg.Workload.MaxCommandBytes())}
-	if cfg.Raw != nil && cfg.Schedule == nil {
+	if cfg.Raw != nil && (cfg.Schedule == nil || cfg.RawPool.Size > 0) {
 		r.raw = workload.RawOps(cfg.Workload)
 	}
 	return r, nil
@@ -247,9 +257,21 @@ func (r *Runner) RunAt(ctx context.Context, start time.Time) {
 	}
 }
 
+// dispatcher hands the open loop's due requests to whoever sends them:
+// a workerPool on go-redis, connWorkers on the raw path.
+type dispatcher interface {
+	dispatch(req *pending) // never blocks
+	close()                // the schedule is over: finish what was dispatched
+}
+
 // openLoop dispatches requests at their due times until ctx is done.
 func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) {
-	pool := newWorkerPool(r, reqCtx, workers)
+	var pool dispatcher
+	if r.raw != nil {
+		pool = newConnWorkers(r, reqCtx, workers)
+	} else {
+		pool = newWorkerPool(r, reqCtx, workers)
+	}
 	defer pool.close()
 	start := time.Unix(0, r.start.Load())
 	pace := newPacer()

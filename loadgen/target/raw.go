@@ -242,3 +242,21 @@ func firstError(replies []resp.Reply, err error) error {
 	}
 	return nil
 }
+
+// RawPoolLimits are the pool settings of the target's go-redis client
+// (normalized: its defaults filled in), for the open loop's raw path; the
+// zero PoolLimits when RawDialer is nil.
+func (t *Target) RawPoolLimits() resp.PoolLimits {
+	c, ok := t.client.(*redis.Client)
+	if !ok || t.RawDialer() == nil {
+		return resp.PoolLimits{}
+	}
+	o := c.Options()
+	return resp.PoolLimits{
+		Size:           o.PoolSize,
+		Timeout:        o.PoolTimeout,
+		MaxLifetime:    o.ConnMaxLifetime,
+		LifetimeJitter: o.ConnMaxLifetimeJitter,
+		MaxIdle:        o.ConnMaxIdleTime,
+	}
+}
