@@ -34,11 +34,15 @@ import (
 // finishes takes the next queued request without a hand-off, and a
 // connection is peeked at only when it may have been closed (pooledConn).
 type connWorkers struct {
-	r     *Runner
-	ctx   context.Context // the requests'
-	wg    *sync.WaitGroup
-	lim   resp.PoolLimits
-	pools pooledState
+	r   *Runner
+	ctx context.Context // the requests'
+	wg  *sync.WaitGroup
+	lim resp.PoolLimits
+	// failures counts the connections that failed without a reply: a
+	// server that closes its connections closes those in flight too, so
+	// an idle connection last used before the latest failure is checked
+	// before it is used again (pooledConn).
+	failures atomic.Uint64
 
 	mu      sync.Mutex
 	idle    []*connWorker // a stack: the most recently idle on top
@@ -58,16 +62,6 @@ type connWorkers struct {
 // limits that set none.
 const defaultPoolTimeout = 30 * time.Second
 
-// pooledState is what the connections of one connWorkers share.
-type pooledState struct {
-	lim resp.PoolLimits
-	// failures counts the connections that failed without a reply: a
-	// server that closes its connections closes those in flight too, so
-	// an idle connection last used before the latest failure is checked
-	// before it is used again.
-	failures atomic.Uint64
-}
-
 type connWorker struct {
 	work chan *pending // holds at most the one request it was picked for
 	raw  rawConn
@@ -79,17 +73,15 @@ func newConnWorkers(r *Runner, ctx context.Context, wg *sync.WaitGroup) *connWor
 	if p.lim.Timeout <= 0 {
 		p.lim.Timeout = defaultPoolTimeout
 	}
-	p.pools.lim = p.lim
 	p.expired = rawConn{ctx: ctx, counts: &r.conns}
 	p.expiry = time.AfterFunc(time.Hour, p.expire)
 	p.expiry.Stop()
 	return p
 }
 
-// dispatch gives req to an idle worker, a new one, or the queue; it never
-// blocks.
+// dispatch gives req, sent at req.sent, to an idle worker, a new one, or
+// the queue; it never blocks.
 func (p *connWorkers) dispatch(req *pending) {
-	req.sent = time.Now()
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
@@ -109,7 +101,7 @@ func (p *connWorkers) dispatch(req *pending) {
 		p.r.workers.Add(1)
 		p.mu.Unlock()
 		w := &connWorker{work: make(chan *pending, 1)}
-		w.raw = rawConn{dialer: p.r.cfg.Raw, ctx: p.ctx, pooled: &pooledConn{state: &p.pools}, counts: &p.r.conns}
+		w.raw = rawConn{dialer: p.r.cfg.Raw, ctx: p.ctx, pooled: &pooledConn{owner: p}, counts: &p.r.conns}
 		w.work <- req
 		p.wg.Add(1)
 		go p.run(w)
@@ -267,16 +259,16 @@ const peekAfter = time.Second
 // meanwhile, fails the one request that uses it, where go-redis would have
 // dialled again for it.
 type pooledConn struct {
-	state    *pooledState
-	expires  time.Time // zero: never
+	owner    *connWorkers // its limits and failures
+	expires  time.Time    // zero: never
 	usedAt   time.Time
-	failures uint64 // state.failures when it was last used
+	failures uint64 // owner.failures when it was last used
 }
 
 // dialled starts the lifetime of a connection dialled at now.
 func (c *pooledConn) dialled(now time.Time) {
-	c.usedAt, c.failures, c.expires = now, c.state.failures.Load(), time.Time{}
-	if lim := c.state.lim; lim.MaxLifetime > 0 {
+	c.usedAt, c.failures, c.expires = now, c.owner.failures.Load(), time.Time{}
+	if lim := c.owner.lim; lim.MaxLifetime > 0 {
 		life := lim.MaxLifetime
 		if j := int64(lim.LifetimeJitter); j > 0 {
 			life += time.Duration(rand.Int64N(2*j) - j)
@@ -287,15 +279,15 @@ func (c *pooledConn) dialled(now time.Time) {
 
 // used marks the connection used until done.
 func (c *pooledConn) used(done time.Time) {
-	c.usedAt, c.failures = done, c.state.failures.Load()
+	c.usedAt, c.failures = done, c.owner.failures.Load()
 }
 
 // failed counts a connection that failed without a reply.
-func (c *pooledConn) failed() { c.state.failures.Add(1) }
+func (c *pooledConn) failed() { c.owner.failures.Add(1) }
 
 // stale reports whether conn must be replaced before a request at now.
 func (c *pooledConn) stale(conn *resp.Conn, now time.Time) bool {
-	lim := c.state.lim
+	lim := c.owner.lim
 	if !c.expires.IsZero() && now.After(c.expires) {
 		return true
 	}
@@ -303,7 +295,7 @@ func (c *pooledConn) stale(conn *resp.Conn, now time.Time) bool {
 	if lim.MaxIdle > 0 && idle >= lim.MaxIdle {
 		return true
 	}
-	if idle < peekAfter && c.failures == c.state.failures.Load() {
+	if idle < peekAfter && c.failures == c.owner.failures.Load() {
 		return false
 	}
 	return conn.CheckIdle() != nil

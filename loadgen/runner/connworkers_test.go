@@ -112,9 +112,7 @@ func TestRawOpenLoopPoolTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); r.Run(ctx) }()
+		stop := background(r)
 		time.Sleep(300 * time.Millisecond)
 		srv.Freeze()
 		time.Sleep(2500 * time.Millisecond)
@@ -131,8 +129,7 @@ func TestRawOpenLoopPoolTimeout(t *testing.T) {
 			}
 		}
 		time.Sleep(300 * time.Millisecond)
-		cancel()
-		<-done
+		<-stop()
 		_ = tg.Close()
 		c := count(col.snapshot())
 		classes[i] = c.byClass
@@ -231,15 +228,12 @@ func TestRawOpenLoopDrainCancels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx) }()
+	stop := background(r)
 	time.Sleep(200 * time.Millisecond)
 	srv.Freeze()
 	time.Sleep(200 * time.Millisecond)
-	cancel()
 	select {
-	case <-done:
+	case <-stop():
 	case <-time.After(30 * time.Second):
 		t.Fatal("Run did not return after Drain")
 	}
@@ -270,10 +264,8 @@ func TestRawOpenLoopWorkersFollowLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	stop := background(r)
+	defer func() { <-stop() }()
 	// A pause of the server makes the requests due meanwhile need a
 	// connection each: a burst of concurrency.
 	time.Sleep(200 * time.Millisecond)
@@ -312,8 +304,8 @@ func TestPooledConnStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	state := &pooledState{lim: resp.PoolLimits{MaxLifetime: time.Minute, MaxIdle: 10 * time.Second}}
-	pc := &pooledConn{state: state}
+	owner := &connWorkers{lim: resp.PoolLimits{MaxLifetime: time.Minute, MaxIdle: 10 * time.Second}}
+	pc := &pooledConn{owner: owner}
 	t0 := time.Now()
 	pc.dialled(t0)
 	pc.used(t0)
@@ -348,7 +340,7 @@ func TestPooledConnStale(t *testing.T) {
 	if !pc.stale(c, t0.Add(peekAfter)) {
 		t.Error("closed by the server, idle for peekAfter: not stale")
 	}
-	other := &pooledConn{state: state}
+	other := &pooledConn{owner: owner}
 	other.failed()
 	if !pc.stale(c, t0.Add(time.Millisecond)) {
 		t.Error("closed by the server, another connection failed since: not stale")

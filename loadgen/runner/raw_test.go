@@ -287,16 +287,13 @@ func TestRawStall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx) }()
+	stop := background(r)
 	time.Sleep(500 * time.Millisecond)
 	srv.Freeze()
 	time.Sleep(time.Second)
 	srv.Thaw()
 	time.Sleep(500 * time.Millisecond)
-	cancel()
-	<-done
+	<-stop()
 	c := count(col.snapshot())
 	if c.byOutcome[result.Error] != 0 {
 		t.Errorf("errors %v, want none: the read timeout outlasts the freeze", c.byClass)
@@ -326,15 +323,12 @@ func TestRawDrainCancels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); r.Run(ctx) }()
+		stop := background(r)
 		time.Sleep(200 * time.Millisecond)
 		srv.Freeze()
 		time.Sleep(100 * time.Millisecond)
-		cancel()
 		select {
-		case <-done:
+		case <-stop():
 		case <-time.After(30 * time.Second):
 			t.Fatal("Run did not return after Drain: the in-flight reads were not cut short")
 		}
@@ -408,6 +402,15 @@ func TestRawResultsAreBatched(t *testing.T) {
 			t.Fatalf("closed-loop result %+v: want intended = sent <= done", res)
 		}
 	}
+}
+
+// background runs r until the stop it returns is called: stop cancels
+// Run's context and returns a channel closed once Run has returned.
+func background(r *Runner) (stop func() <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	return func() <-chan struct{} { cancel(); return done }
 }
 
 // runOnPath runs cfg on tg through the raw path or go-redis, checks that

@@ -121,9 +121,9 @@ type Runner struct {
 type pending struct {
 	workload.Request
 	intended time.Time
-	// sent is when the raw path took it (connworkers.go): a request that
-	// waits for a free connection waits within its service time, as it
-	// does in go-redis' pool.
+	// sent is when it was dispatched: on the raw path (connworkers.go) a
+	// request that waits for a free connection waits within its service
+	// time, as it does in go-redis' pool.
 	sent time.Time
 }
 
@@ -331,7 +331,7 @@ func (r *Runner) openLoop(ctx, reqCtx context.Context, workers *sync.WaitGroup) 
 			}
 			return
 		}
-		req.intended = intended
+		req.intended, req.sent = intended, now
 		if r.inflight.Add(1) == 1 {
 			r.busySince.Store(now.UnixNano())
 		}
