@@ -3,6 +3,7 @@ package metrics
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -196,4 +197,50 @@ func BenchmarkHistogramObserve(b *testing.B) {
 			theirs.Observe(d.Seconds())
 		}
 	})
+}
+
+// TestBucketsInNanoseconds checks the integer bucket lookups against the
+// float64 rules they stand for: a classic bucket is the first bound ≥ the
+// duration's Seconds(), a native one nativeKey of its Seconds() (capped),
+// for every classic bound of every histogram and its neighbours, every
+// native edge and its neighbours, and log-uniform durations from 1 ns to
+// the longest.
+func TestBucketsInNanoseconds(t *testing.T) {
+	classicIndex := func(bounds []float64, v float64) int {
+		i := 0
+		for i < len(bounds) && bounds[i] < v {
+			i++
+		}
+		return i
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ds []int64
+	for range 200_000 {
+		ds = append(ds, int64(math.Exp(rng.Float64()*math.Log(math.MaxInt64))))
+	}
+	for k := minNativeKey; k <= maxNativeKey+8; k++ {
+		d := int64(math.Pow(2, float64(k)/8) * 1e9)
+		ds = append(ds, d-2, d-1, d, d+1, d+2)
+	}
+	ds = append(ds, 1, 2, 3, math.MaxInt64)
+	for _, bounds := range [][]float64{latencyBuckets, lagBuckets, stallBuckets, outageBuckets} {
+		ns := nsBoundsOf(bounds)
+		cases := slices.Clone(ds)
+		for _, b := range bounds {
+			d := int64(math.Round(b * 1e9))
+			cases = append(cases, d-2, d-1, d, d+1, d+2)
+		}
+		for _, d := range cases {
+			if d <= 0 {
+				continue
+			}
+			v := time.Duration(d).Seconds()
+			if got, want := classicSlot(ns, d), classicIndex(bounds, v); got != want {
+				t.Fatalf("classic bucket of %d ns: %d, want %d", d, got, want)
+			}
+			if got, want := nativeSlot(d), min(nativeKey(v), maxNativeKey)-minNativeKey; got != want {
+				t.Fatalf("native slot of %d ns: %d, want %d", d, got, want)
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -594,4 +595,32 @@ func throughRestart(r *Runner, srv *servertest.Server, col *collector, pause tim
 	}
 	cancel()
 	<-done
+}
+
+// TestIntendedStartsAreMonotonic checks that an open-loop request's
+// intended start carries the monotonic clock reading of the run's start,
+// as its sent and done times do, so that its latency is a difference of
+// monotonic readings, not of wall clocks (which a step of the clock
+// during a run would skew). time.Time prints the reading as "m=".
+func TestIntendedStartsAreMonotonic(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, servertest.Valkey)
+	var col collector
+	r, err := New(Config{Client: client(t, srv.Addr), Workload: kvWorkload(1), Schedule: schedule.Constant{PerSecond: 1000},
+		MaxInFlight: 100, Requests: 20, Drain: time.Second, Recorder: &col})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(r, 10*time.Second)
+	rs := col.snapshot()
+	if len(rs) != 20 {
+		t.Fatalf("%d results, want 20", len(rs))
+	}
+	for _, res := range rs {
+		for name, at := range map[string]time.Time{"intended": res.Intended, "sent": res.Sent, "done": res.Done} {
+			if !strings.Contains(at.String(), " m=") {
+				t.Fatalf("%s %v: no monotonic clock reading", name, at)
+			}
+		}
+	}
 }
