@@ -153,10 +153,10 @@ run_tool() { # tool depth round
 	local tool=$1 depth=$2 round=$3 log=$OUT/$1-$2-$3.log
 	case $tool in
 	ecbench)
-		py measure ecbench "$depth" "$VB_PORT" "$WINDOW" "$log" -- \
+		py measure ecbench "$depth" "$round" "$VB_PORT" "$WINDOW" "$log" -- \
 			taskset -c "$CLIENT_CPU" "$ECB" bench --config "$OUT/closed-$depth.yaml" >>"$RESULTS" ;;
 	memtier)
-		py measure memtier "$depth" "$VB_PORT" "$WINDOW" "$log" -- \
+		py measure memtier "$depth" "$round" "$VB_PORT" "$WINDOW" "$log" -- \
 			taskset -c "$CLIENT_CPU" "$MEMTIER" -s 127.0.0.1 -p "$VB_PORT" -t 1 -c "$CONNS" \
 			--pipeline "$depth" -d "$SIZE" --key-minimum 1 --key-maximum "$KEYS" --key-pattern R:R \
 			--ratio 1:1 --test-time "$DURATION" --distinct-client-seed --hide-histogram >>"$RESULTS" ;;
@@ -165,7 +165,7 @@ run_tool() { # tool depth round
 		# rate it has reached (the first round's guess: 100k/s × depth, at
 		# most 1M/s), longer when the server runs slower.
 		local n=${VB_N[$depth]:-$(( (depth < 10 ? 100000 * depth : 1000000) * DURATION / 2 ))}
-		py measure valkey-benchmark "$depth" "$VB_PORT" "$WINDOW" "$log" -- \
+		py measure valkey-benchmark "$depth" "$round" "$VB_PORT" "$WINDOW" "$log" -- \
 			taskset -c "$CLIENT_CPU" valkey-benchmark -p "$VB_PORT" -c "$CONNS" -P "$depth" -d "$SIZE" \
 			-r "$KEYS" -t set,get -n "$n" -q >>"$RESULTS"
 		local measured
