@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecbench/ecbench/internal/e2etest"
 	"github.com/ecbench/ecbench/results"
@@ -23,6 +24,8 @@ func TestComparisonVerdicts(t *testing.T) {
 		{"same", e2etest.SyntheticRun(1, 0), "no significant difference", ""},
 		{"one engine, two settings", sameEngineRun(), "aof-always faster", ""},
 		{"generator-bound", e2etest.SyntheticRun(1.2, 7), "not trustworthy: generator-bound", "warning: kv on valkey: generator-bound (dropped 7, max schedule lag 80ms)"},
+		{"generator's CPU saturated", cpuBoundRun(), "not trustworthy: generator-bound",
+			"warning: kv on valkey: generator-bound: ecbench's CPU was saturated (97% of its 2 CPUs, saturated"},
 		{"too short", shortRun(1), "not enough data (< 6 one-second samples)", ""},
 		{"too few Prometheus steps", shortRun(15), "not enough data (< 6 15-second samples)", ""},
 	} {
@@ -48,6 +51,31 @@ func TestComparisonVerdicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCPUBoundWarning checks the whole warning of a saturated generator:
+// what it measured, what it means for the numbers and what to do, and
+// that its drops are not put down to max_inflight.
+func TestCPUBoundWarning(t *testing.T) {
+	want := "kv on valkey: generator-bound: ecbench's CPU was saturated (97% of its 2 CPUs, saturated 40% of the time, the host's steal 12%): " +
+		"it read replies late, so its latency and drops hold its own queueing and understate the engine; give it more CPUs or lower the rate"
+	ws := Of(cpuBoundRun()).Warnings
+	if len(ws) != 1 || ws[0] != want {
+		t.Errorf("warnings %q, want only %q", ws, want)
+	}
+}
+
+// cpuBoundRun is a run whose generator dispatched on time, but whose CPUs
+// were saturated 40% of the time while it ran valkey, dropping requests
+// while replies flowed: the drops are its own, not the in-flight bound's.
+func cpuBoundRun() *results.Run {
+	run := e2etest.SyntheticRun(1.2, 0)
+	run.Generator = []results.Generator{
+		{Target: "redis", Workload: "kv", MaxScheduleLag: time.Millisecond, DropsBounded: true},
+		{Target: "valkey", Workload: "kv", MaxScheduleLag: time.Millisecond, Dropped: 40, DropsBounded: true,
+			CPUs: 2, CPUBusy: 0.97, CPUSaturated: 0.4, HostSteal: 0.12, HostStealMax: 0.3, HostStealKnown: true},
+	}
+	return run
 }
 
 // shortRun has 4 intervals of the given length per engine: too few for a

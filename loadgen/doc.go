@@ -14,4 +14,6 @@
 //   - runner: the open-loop and closed-loop runners.
 //   - probe: the availability and integrity probes.
 //   - scenario: phase timelines that shape schedules and run actions.
+//   - cpuuse: the generator's own CPU use and the host's steal, by which a
+//     run says when the generator, not the server, set the pace.
 package loadgen

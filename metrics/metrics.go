@@ -86,6 +86,7 @@ type Metrics struct {
 	runners    *runnerCollector
 	replays    *replayCollector
 	targets    *targetCollector
+	cpu        *generatorCPU
 }
 
 // New creates ecbench's metrics and registers them with reg, together with
@@ -123,6 +124,7 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		}, []string{"target", "engine", "workload", "op", "class"}),
 		runners: newRunnerCollector(),
 		replays: newReplayCollector(),
+		cpu:     newGeneratorCPU(),
 	}
 	m.targets = newTargetCollector(m.runners)
 	if version == "" {
@@ -134,7 +136,8 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	cs := []prometheus.Collector{build, m.latency, m.service, m.errLatency, m.lag, m.ops, m.errors, m.runners, m.targets, m.replays}
+	cs := append([]prometheus.Collector{build, m.latency, m.service, m.errLatency, m.lag, m.ops, m.errors, m.runners, m.targets, m.replays},
+		m.cpu.collectors()...)
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {
 			for _, done := range cs[:i] { // leave reg as it was

@@ -44,6 +44,17 @@ type Generator struct {
 	// lower bound (result.Result.Done), so drops do not hide from the
 	// latency, and StallDrops is known. False in files written before.
 	DropsBounded bool
+
+	// The generator's own CPU over the measured phase (loadgen/cpuuse),
+	// one process for every runner of the phase: CPUs it could use at
+	// once, its busy share of the CPU time they had for it, the share of
+	// the phase spent in saturated seconds, and the host's steal over the
+	// phase and in its worst second. CPUs is 0 in files written before it
+	// was measured.
+	CPUs                    int
+	CPUBusy, CPUSaturated   float64
+	HostSteal, HostStealMax float64
+	HostStealKnown          bool
 }
 
 // SaturationLag is the schedule lag past which the generator, not the
@@ -56,8 +67,25 @@ const SaturationLag = 50 * time.Millisecond
 // StallDrops.
 const StallGap = 100 * time.Millisecond
 
+// CPUBoundShare is the share of a measured phase in saturated seconds
+// (busy at cpuuse.Saturated or more) from which the generator's CPU, not
+// the engine, set the pace: a tenth of the time is a burst's high phase or
+// a GC-heavy stretch, enough to shape a p99.
+const CPUBoundShare = 0.1
+
+// CPUBound reports whether the generator's CPUs were saturated for at
+// least CPUBoundShare of the measured phase. It then dispatches on time
+// (its schedule lag need not show anything) but reads replies late: its
+// latency and its drops hold its own queueing, not only the engine's. A
+// server that stops leaves the generator idle, so this never blames the
+// generator for a stalled server.
+func (g Generator) CPUBound() bool {
+	return g.CPUs > 0 && g.CPUSaturated >= CPUBoundShare
+}
+
 // Bound reports whether the generator itself was the bottleneck of this
-// runner: it fell behind its schedule by more than SaturationLag. The
+// runner: its CPUs were saturated (CPUBound), or it fell behind its
+// schedule by more than SaturationLag. The
 // dispatcher never waits for the in-flight bound (a request due when it is
 // reached is dropped at once), so its lag is its own shortfall: CPU, GC,
 // scheduling on the generator's host.
@@ -68,7 +96,7 @@ const StallGap = 100 * time.Millisecond
 // and the latency shows them. In files written before, drops are missing
 // from the latency, and any drop makes Bound true, as it did then.
 func (g Generator) Bound() bool {
-	return g.MaxScheduleLag > SaturationLag || g.Dropped > 0 && !g.DropsBounded
+	return g.CPUBound() || g.MaxScheduleLag > SaturationLag || g.Dropped > 0 && !g.DropsBounded
 }
 
 // ServerStall reports whether the server stopped answering: requests were
@@ -85,9 +113,11 @@ func (g Generator) ServerStall() (time.Duration, bool) {
 // exceeded max_inflight. Neither the generator's shortfall nor a stall: the
 // engine answered slower than the bound allows at this rate, and the drops'
 // lower bounds are in its latency; a larger max_inflight would measure
-// their full latency. Zero and false unless DropsBounded.
+// their full latency. Zero and false unless DropsBounded, and when the
+// generator was CPUBound: it read the replies late, so the latency that
+// filled the bound was partly its own.
 func (g Generator) InFlightLimited() (drops uint64, limited bool) {
-	if !g.DropsBounded || g.Dropped <= g.StallDrops {
+	if !g.DropsBounded || g.CPUBound() || g.Dropped <= g.StallDrops {
 		return 0, false
 	}
 	return g.Dropped - g.StallDrops, true
@@ -105,6 +135,15 @@ func (g *Generator) Merge(o Generator) {
 	g.MaxReplyGap = max(g.MaxReplyGap, o.MaxReplyGap)
 	g.StallDrops += o.StallDrops
 	g.DropsBounded = g.DropsBounded && o.DropsBounded
+	// The CPU figures of the worse run: a generator saturated in one of
+	// the merged runs was the bottleneck there. A run without them (an
+	// older file) adds nothing.
+	if o.CPUs > 0 && (g.CPUs == 0 || o.CPUSaturated > g.CPUSaturated || o.CPUSaturated == g.CPUSaturated && o.CPUBusy > g.CPUBusy) {
+		g.CPUs, g.CPUBusy, g.CPUSaturated = o.CPUs, o.CPUBusy, o.CPUSaturated
+	}
+	g.HostSteal = max(g.HostSteal, o.HostSteal)
+	g.HostStealMax = max(g.HostStealMax, o.HostStealMax)
+	g.HostStealKnown = g.HostStealKnown || o.HostStealKnown
 }
 
 // generatorJSON is Generator's JSON shape: durations as Go duration strings.
@@ -121,6 +160,16 @@ type generatorJSON struct {
 	MaxReplyGap    string `json:"max_reply_gap,omitempty"`
 	StallDrops     uint64 `json:"stall_drops,omitempty"`
 	DropsBounded   bool   `json:"drops_bounded,omitempty"`
+	// The generator's CPU (absent in files written before it was measured).
+	CPU *generatorCPUJSON `json:"cpu,omitempty"`
+}
+
+type generatorCPUJSON struct {
+	CPUs      int      `json:"cpus"`
+	Busy      float64  `json:"busy"`
+	Saturated float64  `json:"saturated_share"`
+	Steal     *float64 `json:"host_steal,omitempty"` // absent: unknown (not Linux)
+	StealMax  *float64 `json:"host_steal_max,omitempty"`
 }
 
 // MarshalJSON writes durations as Go duration strings.
@@ -133,6 +182,12 @@ func (g Generator) MarshalJSON() ([]byte, error) {
 	}
 	if g.MaxReplyGap != 0 {
 		j.MaxReplyGap = g.MaxReplyGap.String()
+	}
+	if g.CPUs > 0 {
+		j.CPU = &generatorCPUJSON{CPUs: g.CPUs, Busy: g.CPUBusy, Saturated: g.CPUSaturated}
+		if g.HostStealKnown {
+			j.CPU.Steal, j.CPU.StealMax = &g.HostSteal, &g.HostStealMax
+		}
 	}
 	return json.Marshal(j)
 }
@@ -150,6 +205,19 @@ func (g *Generator) UnmarshalJSON(b []byte) error {
 	}
 	*g = Generator{Target: j.Target, Workload: j.Workload, MaxScheduleLag: lag, Dropped: j.Dropped, MaxInFlight: j.MaxInFlight,
 		OpenLoop: j.OpenLoop, StallDrops: j.StallDrops, DropsBounded: j.DropsBounded}
+	if c := j.CPU; c != nil {
+		if c.CPUs < 1 || c.Busy < 0 || c.Busy > 1 || c.Saturated < 0 || c.Saturated > 1 {
+			return fmt.Errorf("generator.cpu: cpus must be ≥ 1 and busy and saturated_share in [0, 1], got cpus %d, busy %v, saturated_share %v",
+				c.CPUs, c.Busy, c.Saturated)
+		}
+		g.CPUs, g.CPUBusy, g.CPUSaturated = c.CPUs, c.Busy, c.Saturated
+		if c.Steal != nil {
+			g.HostSteal, g.HostStealKnown = *c.Steal, true
+		}
+		if c.StealMax != nil {
+			g.HostStealMax = *c.StealMax
+		}
+	}
 	for _, q := range []struct {
 		name, value string
 		into        *time.Duration

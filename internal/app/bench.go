@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/cpuuse"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/target"
@@ -223,6 +224,8 @@ func (b *Bench) workload(ctx context.Context, i int) (workloadResults, error) {
 				// The runner gives every drop its lower bound and tells
 				// the stall drops from the others.
 				MaxReplyGap: p.runner.MaxReplyGap(), StallDrops: min(p.runner.StallDrops(), p.dropped), DropsBounded: true,
+				CPUs: p.cpu.CPUs, CPUBusy: p.cpu.Busy, CPUSaturated: p.cpu.SaturatedShare,
+				HostSteal: p.cpu.Steal, HostStealMax: p.cpu.StealMax, HostStealKnown: p.cpu.StealKnown,
 			})
 		}
 	}
@@ -256,8 +259,9 @@ type benchPair struct {
 	lag      *results.LagRecorder // nil in warm-up
 	maxLag   time.Duration
 	dropped  uint64
-	done     uint64    // requests answered or failed so far
-	finished time.Time // when Run returned
+	done     uint64       // requests answered or failed so far
+	finished time.Time    // when Run returned
+	cpu      cpuuse.Usage // the generator's CPU over the phase, every pair's alike
 }
 
 // phase runs workload i on ts at once for d (0: no limit) or n requests (0:
@@ -296,6 +300,9 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 		bp.runner = r
 		pairs = append(pairs, bp)
 	}
+	// The generator's own CPU, second by second: saturated, it reads
+	// replies late, and the phase's numbers are partly its own.
+	meter := cpuuse.NewMeter()
 	var wg sync.WaitGroup
 	for _, bp := range pairs {
 		wg.Go(func() {
@@ -313,6 +320,7 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 			finished = true
 		case <-tick.C:
 		}
+		p.metrics.ObserveGeneratorCPU(meter.Tick(), meter.CPUs())
 		now := time.Now()
 		pr := Progress{Phase: name, Workload: w.Name, Started: start, Elapsed: now.Sub(start), Limit: d, Requests: n,
 			Targets: make([]TargetProgress, len(pairs)), Final: finished}
@@ -335,7 +343,9 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 	}
 	// Each target's measured window ends when its schedule stopped: at the
 	// time limit, or when the last of its n requests was answered.
+	cpu := meter.Usage()
 	for _, bp := range pairs {
+		bp.cpu = cpu
 		end := bp.finished
 		if limit := start.Add(d); d > 0 && end.After(limit) {
 			end = limit

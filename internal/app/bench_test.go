@@ -67,6 +67,14 @@ bench: {warmup: 1s, duration: 2s}
 		g.ScheduleLagP999 > g.MaxScheduleLag+g.MaxScheduleLag/500 {
 		t.Errorf("lag quantiles p50 %v p99 %v p99.9 %v max %v: want 0 < p50 <= p99 <= p99.9 <= max", g.ScheduleLagP50, g.ScheduleLagP99, g.ScheduleLagP999, g.MaxScheduleLag)
 	}
+	// The generator's own CPU over the measured phase, and live.
+	if g.CPUs < 1 || g.CPUBusy <= 0 || g.CPUBusy > 1 || g.CPUSaturated < 0 || g.CPUSaturated > 1 || !g.HostStealKnown {
+		t.Errorf("generator CPU: cpus %d busy %v saturated %v steal %v (known %v): want cpus ≥ 1, busy in (0, 1], saturated in [0, 1], steal read",
+			g.CPUs, g.CPUBusy, g.CPUSaturated, g.HostSteal, g.HostStealKnown)
+	}
+	if m := byName["ecbench_generator_cpus"].GetMetric(); len(m) != 1 || m[0].GetGauge().GetValue() != float64(g.CPUs) {
+		t.Errorf("ecbench_generator_cpus = %v, want %d", m, g.CPUs)
+	}
 	var lagCount uint64
 	for _, m := range byName["ecbench_dispatch_lag_seconds"].GetMetric() {
 		lagCount += m.GetHistogram().GetSampleCount()

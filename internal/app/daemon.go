@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ecbench/ecbench/cmd/ecbench/config"
+	"github.com/ecbench/ecbench/loadgen/cpuuse"
 	"github.com/ecbench/ecbench/loadgen/result"
 	"github.com/ecbench/ecbench/loadgen/runner"
 	"github.com/ecbench/ecbench/loadgen/target"
@@ -65,6 +66,9 @@ type Daemon struct {
 	// trace last logged: a pass completed is logged once, at the summary
 	// after it.
 	replayPasses map[int]int64
+	// cpu measures the generator's own CPU second by second since the
+	// last summary; only the main loop touches it.
+	cpu *cpuuse.Meter
 }
 
 // NewDaemon builds the daemon of cfg. AWS clients (CloudWatch, failover)
@@ -178,6 +182,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 
 	ticker := time.NewTicker(cfg.SummaryInterval)
+	cpuTick := time.NewTicker(time.Second)
+	defer cpuTick.Stop()
+	d.cpu = cpuuse.NewMeter()
 	sd := newSystemd(log)
 	readyCheck := time.NewTicker(200 * time.Millisecond)
 	var runErr error
@@ -188,10 +195,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case runErr = <-failed:
 			log.Error("stopping: the preload failed", zap.Error(runErr))
 			done = true
+		case <-cpuTick.C:
+			d.plan.metrics.ObserveGeneratorCPU(d.cpu.Tick(), d.cpu.CPUs())
 		case now := <-ticker.C:
 			if d.started.Load() {
 				d.logSummaries(now, "summary")
 				d.logReplays(false)
+				d.logGeneratorCPU()
 			}
 		case <-readyCheck.C:
 			if d.ready() == nil {
@@ -379,6 +389,30 @@ func (d *Daemon) logReplays(final bool) {
 		}
 		d.replayPasses[i] = st.Passes
 	}
+}
+
+// logGeneratorCPU warns when the generator's CPUs were saturated for
+// results.CPUBoundShare or more of the interval since the last summary, and
+// starts the next interval. One line for every runner: they share the
+// process.
+func (d *Daemon) logGeneratorCPU() {
+	u := d.cpu.Usage()
+	d.cpu = cpuuse.NewMeter()
+	warnGeneratorCPU(d.plan.log, u)
+}
+
+// warnGeneratorCPU warns when u, an interval's CPU use, makes the
+// generator the bottleneck (results.Generator.CPUBound's rule).
+func warnGeneratorCPU(log *zap.Logger, u cpuuse.Usage) {
+	if u.SaturatedShare < results.CPUBoundShare {
+		return
+	}
+	fields := []zap.Field{zap.Int("cpus", u.CPUs), zap.Float64("busy", round3(u.Busy)), zap.Float64("saturated_share", round3(u.SaturatedShare)),
+		zap.String("hint", "give ecbench more CPUs (GOMAXPROCS, the unit's CPUQuota or affinity, a larger instance), lower the rates, or add ecbench instances")}
+	if u.StealKnown {
+		fields = append(fields, zap.Float64("host_steal", round3(u.Steal)))
+	}
+	log.Warn("generator is the bottleneck: its CPUs were saturated, so it read replies late and these numbers hold its own queueing", fields...)
 }
 
 // logSummaries writes one line per (target, workload) with what was achieved
