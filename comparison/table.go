@@ -120,7 +120,7 @@ func Of(run *results.Run) Table {
 				what = "its latency and drops hold"
 			}
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: generator-bound: ecbench's CPU was saturated (%s): it read replies late, so %s its own queueing and understate the engine; give it more CPUs or lower the rate",
-				g.Workload, g.Target, cpuText(g), what))
+				g.Workload, g.Target, g.CPUSummary(), what))
 		case g.Bound() && !g.DropsBounded: // written before drops had lower bounds
 			bound[[2]string{g.Target, g.Workload}] = true
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s on %s: generator-bound (dropped %d, max schedule lag %v): its numbers understate the engine",
@@ -608,18 +608,4 @@ func namesOf(run *results.Run) threshold.Names {
 		}
 	}
 	return n
-}
-
-// cpuText says how busy the generator's CPUs were over a phase: "98% of
-// its 1 CPU, saturated 90% of the time, host steal 22%".
-func cpuText(g results.Generator) string {
-	cpus := "CPUs"
-	if g.CPUs == 1 {
-		cpus = "CPU"
-	}
-	t := fmt.Sprintf("%.0f%% of its %d %s, saturated %.0f%% of the time", g.CPUBusy*100, g.CPUs, cpus, g.CPUSaturated*100)
-	if g.HostStealKnown && g.HostSteal >= 0.005 {
-		t += fmt.Sprintf(", the host's steal %.0f%%", g.HostSteal*100)
-	}
-	return t
 }

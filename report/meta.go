@@ -39,8 +39,7 @@ func buildMeta(run *results.Run) Meta {
 		add("merged runs", fmt.Sprintf("%d, started %s", len(starts), strings.Join(starts, ", ")))
 	}
 	for _, g := range run.Generator {
-		m.Generator = append(m.Generator, fmt.Sprintf("%s on %s: max schedule lag %v, dropped %d, in-flight bound %d",
-			g.Workload, g.Target, g.MaxScheduleLag, g.Dropped, g.MaxInFlight))
+		m.Generator = append(m.Generator, generatorLine(g))
 	}
 	if rm.Config != nil {
 		var b strings.Builder
@@ -92,4 +91,15 @@ func redact(v any) any {
 		return v
 	}
 	return walk(g)
+}
+
+// generatorLine is one runner's line in the page's run section: how the
+// generator fared, and its CPU where it was measured.
+func generatorLine(g results.Generator) string {
+	line := fmt.Sprintf("%s on %s: max schedule lag %v, dropped %d, in-flight bound %d",
+		g.Workload, g.Target, g.MaxScheduleLag, g.Dropped, g.MaxInFlight)
+	if g.CPUs > 0 {
+		line += "; ecbench's CPU busy " + g.CPUSummary()
+	}
+	return line
 }

@@ -74,6 +74,23 @@ func promTestData() []byte {
 				clear(totals)
 			}
 			add("ecbench_build_info", il+`,goversion="go1.26.0",version="v1.2.3"`, t, 1)
+			// gen2 (kv only) saturated its one CPU for 30 s (5% of the
+			// window: a burst, under CPUBoundShare); gen1 never, on 4.
+			busy, cpus, steal := 0.3, 4.0, 0.01
+			if inst == "gen2" {
+				busy, cpus, steal = 0.7, 1, 0.02
+				if t > 100 && t <= 130 {
+					busy, steal = 0.97, 0.2
+				}
+			}
+			add("ecbench_generator_cpu_busy_ratio", il, t, busy)
+			add("ecbench_generator_cpus", il, t, cpus)
+			add("ecbench_host_cpu_steal_ratio", il, t, steal)
+			satSecs := 0.0
+			if busy >= 0.9 {
+				satSecs = promScrape
+			}
+			inc(inst, "ecbench_generator_cpu_saturated_seconds_total", il, t, satSecs)
 			first := t == 0 || inst == "gen1" && t == 420 // nothing counted before the first scrape
 			for i, target := range engines {
 				tl := il + `,engine="` + target + `",target="` + target + `"`

@@ -194,8 +194,7 @@ func (p *Prometheus) meta() Meta {
 		add("generators", fmt.Sprintf("%d: %s (counters and histograms summed over them)", n, strings.Join(p.Generators, ", ")))
 	}
 	for _, g := range p.Run.Generator {
-		m.Generator = append(m.Generator, fmt.Sprintf("%s on %s: max schedule lag %v, dropped %d, in-flight bound %d",
-			g.Workload, g.Target, g.MaxScheduleLag, g.Dropped, g.MaxInFlight))
+		m.Generator = append(m.Generator, generatorLine(g))
 	}
 	return m
 }

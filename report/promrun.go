@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -274,7 +275,8 @@ func (c *converter) finish(buckets, classes model.Vector) error {
 // rate schedule (open loop: an offered rate above 0 in the window, so the
 // comparison shows achieved/offered); and, from a daemon that exports them
 // (one that records drops' lower bounds), the longest reply gap and the
-// drops that fell in a stall of the server.
+// drops that fell in a stall of the server, and the CPU figures of the
+// processes that ran it (results.Generator.CPUBound).
 func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) error {
 	window := promDuration(c.qr.to.Sub(c.qr.from))
 	offered, err := c.qr.overWindow(ctx, "max by (target, workload) (max_over_time(ecbench_offered_rate_ops_per_second["+window+"])) > 0")
@@ -293,6 +295,34 @@ func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) 
 		return err
 	}
 	stallDrops, err := c.qr.overWindow(ctx, "sum by (target, workload) (increase(ecbench_stall_drops_total["+window+"]))")
+	if err != nil {
+		return err
+	}
+
+	// The generator's CPU is per process (job, instance): each runner gets
+	// the figures of the processes that ran it, the worst one's
+	// (results.Generator.MergeCPU), not a mix of several.
+	perRunner := func(expr string) string {
+		return "group by (job, instance, target, workload) (max_over_time(ecbench_max_inflight_ops[" + window + "]))" +
+			" * on (job, instance) group_left () (" + expr + ")"
+	}
+	saturated, err := c.qr.overWindow(ctx, perRunner("increase(ecbench_generator_cpu_saturated_seconds_total["+window+"])"))
+	if err != nil {
+		return err
+	}
+	busy, err := c.qr.overWindow(ctx, perRunner("avg_over_time(ecbench_generator_cpu_busy_ratio["+window+"])"))
+	if err != nil {
+		return err
+	}
+	cpus, err := c.qr.overWindow(ctx, perRunner("max_over_time(ecbench_generator_cpus["+window+"])"))
+	if err != nil {
+		return err
+	}
+	steal, err := c.qr.overWindow(ctx, perRunner("avg_over_time(ecbench_host_cpu_steal_ratio["+window+"])"))
+	if err != nil {
+		return err
+	}
+	stealMax, err := c.qr.overWindow(ctx, perRunner("max_over_time(ecbench_host_cpu_steal_ratio["+window+"])"))
 	if err != nil {
 		return err
 	}
@@ -336,6 +366,41 @@ func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) 
 		g := gen(s.Metric)
 		g.StallDrops = uint64(math.Round(float64(s.Value)))
 		g.DropsBounded = true
+	}
+	type process struct{ job, instance, target, workload string }
+	procs := map[process]*results.Generator{}
+	proc := func(m model.Metric) *results.Generator {
+		k := process{string(m["job"]), string(m["instance"]), string(m["target"]), string(m["workload"])}
+		if procs[k] == nil {
+			procs[k] = &results.Generator{}
+		}
+		return procs[k]
+	}
+	for _, s := range cpus {
+		proc(s.Metric).CPUs = int(s.Value)
+	}
+	seconds := c.qr.to.Sub(c.qr.from).Seconds()
+	for _, s := range saturated {
+		if seconds > 0 {
+			proc(s.Metric).CPUSaturated = min(1, float64(s.Value)/seconds)
+		}
+	}
+	for _, s := range busy {
+		proc(s.Metric).CPUBusy = min(1, max(0, float64(s.Value)))
+	}
+	for _, s := range steal {
+		p := proc(s.Metric)
+		p.HostSteal, p.HostStealKnown = float64(s.Value), true
+	}
+	for _, s := range stealMax {
+		proc(s.Metric).HostStealMax = float64(s.Value)
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(procs), func(a, b process) int {
+		return cmp.Or(cmp.Compare(a.job, b.job), cmp.Compare(a.instance, b.instance), cmp.Compare(a.target, b.target), cmp.Compare(a.workload, b.workload))
+	}) {
+		if p := procs[k]; p.CPUs > 0 { // a process that exports the CPU figures
+			gen(model.Metric{"target": model.LabelValue(k.target), "workload": model.LabelValue(k.workload)}).MergeCPU(*p)
+		}
 	}
 	for _, s := range c.p.Run.Series {
 		if g := gens[tw{s.Target, s.Workload}]; g != nil {

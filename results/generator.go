@@ -83,6 +83,21 @@ func (g Generator) CPUBound() bool {
 	return g.CPUs > 0 && g.CPUSaturated >= CPUBoundShare
 }
 
+// CPUSummary says how busy the generator's CPUs were over the phase, for
+// a warning or a report: "98% of its 1 CPU, saturated 90% of the time,
+// the host's steal 22%" (the steal where known and at least 0.5%).
+func (g Generator) CPUSummary() string {
+	cpus := "CPUs"
+	if g.CPUs == 1 {
+		cpus = "CPU"
+	}
+	t := fmt.Sprintf("%.0f%% of its %d %s, saturated %.0f%% of the time", g.CPUBusy*100, g.CPUs, cpus, g.CPUSaturated*100)
+	if g.HostStealKnown && g.HostSteal >= 0.005 {
+		t += fmt.Sprintf(", the host's steal %.0f%%", g.HostSteal*100)
+	}
+	return t
+}
+
 // Bound reports whether the generator itself was the bottleneck of this
 // runner: its CPUs were saturated (CPUBound), or it fell behind its
 // schedule by more than SaturationLag. The
@@ -135,9 +150,14 @@ func (g *Generator) Merge(o Generator) {
 	g.MaxReplyGap = max(g.MaxReplyGap, o.MaxReplyGap)
 	g.StallDrops += o.StallDrops
 	g.DropsBounded = g.DropsBounded && o.DropsBounded
-	// The CPU figures of the worse run: a generator saturated in one of
-	// the merged runs was the bottleneck there. A run without them (an
-	// older file) adds nothing.
+	g.MergeCPU(o)
+}
+
+// MergeCPU keeps the CPU figures of the worse of g and o: a generator
+// saturated in one of the merged runs (or one of the processes that ran a
+// workload) was the bottleneck there. One without them (an older file)
+// adds nothing.
+func (g *Generator) MergeCPU(o Generator) {
 	if o.CPUs > 0 && (g.CPUs == 0 || o.CPUSaturated > g.CPUSaturated || o.CPUSaturated == g.CPUSaturated && o.CPUBusy > g.CPUBusy) {
 		g.CPUs, g.CPUBusy, g.CPUSaturated = o.CPUs, o.CPUBusy, o.CPUSaturated
 	}
