@@ -39,8 +39,13 @@ func (g *generatorCPU) collectors() []prometheus.Collector {
 	return []prometheus.Collector{g.busy, g.steal, g.cpus, g.saturated}
 }
 
-// ObserveGeneratorCPU records one interval of the generator's CPU use.
-func (m *Metrics) ObserveGeneratorCPU(iv cpuuse.Interval, cpus int) {
+// ObserveGeneratorCPU records one interval of the generator's CPU use
+// (cpuuse.Meter.Tick's); an interval it did not close (ok false) is not
+// one.
+func (m *Metrics) ObserveGeneratorCPU(iv cpuuse.Interval, ok bool, cpus int) {
+	if !ok {
+		return
+	}
 	g := m.cpu
 	g.busy.Set(iv.Busy)
 	g.steal.Set(iv.Steal)

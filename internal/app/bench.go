@@ -320,7 +320,8 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 			finished = true
 		case <-tick.C:
 		}
-		p.metrics.ObserveGeneratorCPU(meter.Tick(), meter.CPUs())
+		iv, ok := meter.Tick()
+		p.metrics.ObserveGeneratorCPU(iv, ok, meter.CPUs())
 		now := time.Now()
 		pr := Progress{Phase: name, Workload: w.Name, Started: start, Elapsed: now.Sub(start), Limit: d, Requests: n,
 			Targets: make([]TargetProgress, len(pairs)), Final: finished}

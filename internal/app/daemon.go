@@ -196,7 +196,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			log.Error("stopping: the preload failed", zap.Error(runErr))
 			done = true
 		case <-cpuTick.C:
-			d.plan.metrics.ObserveGeneratorCPU(d.cpu.Tick(), d.cpu.CPUs())
+			iv, ok := d.cpu.Tick()
+			d.plan.metrics.ObserveGeneratorCPU(iv, ok, d.cpu.CPUs())
 		case now := <-ticker.C:
 			if d.started.Load() {
 				d.logSummaries(now, "summary")

@@ -185,9 +185,18 @@ func NewMeter() *Meter {
 // CPUs is how many CPUs the meter counts the process's time against.
 func (m *Meter) CPUs() int { return m.cpus }
 
-// Tick closes the interval since the last tick and returns it.
-func (m *Meter) Tick() Interval {
+// MinInterval is the shortest interval a Meter closes: over less, the
+// process's CPU time (counted in scheduler ticks) says little, and a tick
+// that follows a restart of the meter at once would count noise.
+const MinInterval = 100 * time.Millisecond
+
+// Tick closes the interval since the last tick and returns it; false,
+// leaving it open, when it is shorter than MinInterval.
+func (m *Meter) Tick() (Interval, bool) {
 	s := Read()
+	if s.At.Sub(m.last.At) < MinInterval {
+		return Interval{}, false
+	}
 	iv := Between(m.last, s, m.cpus)
 	m.last = s
 	m.total += iv.Wall
@@ -195,7 +204,7 @@ func (m *Meter) Tick() Interval {
 		m.saturated += iv.Wall
 	}
 	m.stealMax = max(m.stealMax, iv.Steal)
-	return iv
+	return iv, true
 }
 
 // Usage is the phase so far, up to the last Tick.

@@ -89,10 +89,13 @@ func TestMeterReadsThisProcess(t *testing.T) {
 		for end := time.Now().Add(d); time.Now().Before(end); {
 		}
 	}
+	if _, ok := m.Tick(); ok {
+		t.Fatal("a tick right after the start closed an interval under MinInterval")
+	}
 	for range 3 {
-		spin(50 * time.Millisecond)
-		iv := m.Tick()
-		if iv.Wall <= 0 || iv.Busy <= 0 || iv.Busy > 1 {
+		spin(MinInterval + 20*time.Millisecond)
+		iv, ok := m.Tick()
+		if !ok || iv.Wall < MinInterval || iv.Busy <= 0 || iv.Busy > 1 {
 			t.Fatalf("interval after spinning: %+v; want a wall time and a busy share in (0, 1]", iv)
 		}
 		if runtime.GOOS == "linux" && !iv.StealKnown {
