@@ -99,7 +99,7 @@ func generatorLine(g results.Generator) string {
 	line := fmt.Sprintf("%s on %s: max schedule lag %v, dropped %d, in-flight bound %d",
 		g.Workload, g.Target, g.MaxScheduleLag, g.Dropped, g.MaxInFlight)
 	if g.CPUs > 0 {
-		line += "; ecbench's CPU busy " + g.CPUSummary()
+		line += "; ecbench's CPU: " + g.CPUSummary()
 	}
 	return line
 }
