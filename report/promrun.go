@@ -299,30 +299,7 @@ func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) 
 		return err
 	}
 
-	// The generator's CPU is per process (job, instance): each runner gets
-	// the figures of the processes that ran it, the worst one's
-	// (results.Generator.MergeCPU), not a mix of several.
-	perRunner := func(expr string) string {
-		return "group by (job, instance, target, workload) (max_over_time(ecbench_max_inflight_ops[" + window + "]))" +
-			" * on (job, instance) group_left () (" + expr + ")"
-	}
-	saturated, err := c.qr.overWindow(ctx, perRunner("increase(ecbench_generator_cpu_saturated_seconds_total["+window+"])"))
-	if err != nil {
-		return err
-	}
-	busy, err := c.qr.overWindow(ctx, perRunner("avg_over_time(ecbench_generator_cpu_busy_ratio["+window+"])"))
-	if err != nil {
-		return err
-	}
-	cpus, err := c.qr.overWindow(ctx, perRunner("max_over_time(ecbench_generator_cpus["+window+"])"))
-	if err != nil {
-		return err
-	}
-	steal, err := c.qr.overWindow(ctx, perRunner("avg_over_time(ecbench_host_cpu_steal_ratio["+window+"])"))
-	if err != nil {
-		return err
-	}
-	stealMax, err := c.qr.overWindow(ctx, perRunner("max_over_time(ecbench_host_cpu_steal_ratio["+window+"])"))
+	cpu, err := c.generatorCPU(ctx, window)
 	if err != nil {
 		return err
 	}
@@ -367,40 +344,8 @@ func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) 
 		g.StallDrops = uint64(math.Round(float64(s.Value)))
 		g.DropsBounded = true
 	}
-	type process struct{ job, instance, target, workload string }
-	procs := map[process]*results.Generator{}
-	proc := func(m model.Metric) *results.Generator {
-		k := process{string(m["job"]), string(m["instance"]), string(m["target"]), string(m["workload"])}
-		if procs[k] == nil {
-			procs[k] = &results.Generator{}
-		}
-		return procs[k]
-	}
-	for _, s := range cpus {
-		proc(s.Metric).CPUs = int(s.Value)
-	}
-	seconds := c.qr.to.Sub(c.qr.from).Seconds()
-	for _, s := range saturated {
-		if seconds > 0 {
-			proc(s.Metric).CPUSaturated = min(1, float64(s.Value)/seconds)
-		}
-	}
-	for _, s := range busy {
-		proc(s.Metric).CPUBusy = min(1, max(0, float64(s.Value)))
-	}
-	for _, s := range steal {
-		p := proc(s.Metric)
-		p.HostSteal, p.HostStealKnown = float64(s.Value), true
-	}
-	for _, s := range stealMax {
-		proc(s.Metric).HostStealMax = float64(s.Value)
-	}
-	for _, k := range slices.SortedFunc(maps.Keys(procs), func(a, b process) int {
-		return cmp.Or(cmp.Compare(a.job, b.job), cmp.Compare(a.instance, b.instance), cmp.Compare(a.target, b.target), cmp.Compare(a.workload, b.workload))
-	}) {
-		if p := procs[k]; p.CPUs > 0 { // a process that exports the CPU figures
-			gen(model.Metric{"target": model.LabelValue(k.target), "workload": model.LabelValue(k.workload)}).MergeCPU(*p)
-		}
+	for _, p := range cpu {
+		gen(model.Metric{"target": model.LabelValue(p.Target), "workload": model.LabelValue(p.Workload)}).MergeCPU(p)
 	}
 	for _, s := range c.p.Run.Series {
 		if g := gens[tw{s.Target, s.Workload}]; g != nil {
@@ -415,6 +360,53 @@ func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) 
 		return cmp.Or(cmp.Compare(a.Workload, b.Workload), cmp.Compare(a.Target, b.Target))
 	})
 	return nil
+}
+
+// generatorCPU reads the generator's CPU figures over the window, which
+// are per process (job, instance), for each (target, workload) runner of
+// each process: one Generator per pair, in a fixed order, holding only
+// Target, Workload and the CPU fields, for MergeCPU to keep the worst
+// process's figures rather than a mix of several. Processes that do not
+// export them are left out.
+func (c *converter) generatorCPU(ctx context.Context, window string) ([]results.Generator, error) {
+	type process struct{ job, instance, target, workload string }
+	procs := map[process]*results.Generator{}
+	seconds := c.qr.to.Sub(c.qr.from).Seconds()
+	for _, q := range []struct {
+		expr string
+		set  func(g *results.Generator, v float64)
+	}{
+		{"max_over_time(ecbench_generator_cpus[" + window + "])", func(g *results.Generator, v float64) { g.CPUs = int(v) }},
+		{"increase(ecbench_generator_cpu_saturated_seconds_total[" + window + "])", func(g *results.Generator, v float64) {
+			g.CPUSaturated = min(1, v/max(seconds, 1))
+		}},
+		{"avg_over_time(ecbench_generator_cpu_busy_ratio[" + window + "])", func(g *results.Generator, v float64) { g.CPUBusy = min(1, max(0, v)) }},
+		{"avg_over_time(ecbench_host_cpu_steal_ratio[" + window + "])", func(g *results.Generator, v float64) { g.HostSteal, g.HostStealKnown = v, true }},
+		{"max_over_time(ecbench_host_cpu_steal_ratio[" + window + "])", func(g *results.Generator, v float64) { g.HostStealMax = v }},
+	} {
+		// Each process's figure, on every runner it ran.
+		vec, err := c.qr.overWindow(ctx, "group by (job, instance, target, workload) (max_over_time(ecbench_max_inflight_ops["+window+"]))"+
+			" * on (job, instance) group_left () ("+q.expr+")")
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range vec {
+			k := process{string(s.Metric["job"]), string(s.Metric["instance"]), string(s.Metric["target"]), string(s.Metric["workload"])}
+			if procs[k] == nil {
+				procs[k] = &results.Generator{Target: k.target, Workload: k.workload}
+			}
+			q.set(procs[k], float64(s.Value))
+		}
+	}
+	var out []results.Generator
+	for _, k := range slices.SortedFunc(maps.Keys(procs), func(a, b process) int {
+		return cmp.Or(cmp.Compare(a.job, b.job), cmp.Compare(a.instance, b.instance), cmp.Compare(a.target, b.target), cmp.Compare(a.workload, b.workload))
+	}) {
+		if procs[k].CPUs > 0 {
+			out = append(out, *procs[k])
+		}
+	}
+	return out, nil
 }
 
 // longestStall bounds the longest stall of a window, in seconds, from the

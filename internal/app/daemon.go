@@ -405,7 +405,7 @@ func (d *Daemon) logGeneratorCPU() {
 // warnGeneratorCPU warns when u, an interval's CPU use, makes the
 // generator the bottleneck (results.Generator.CPUBound's rule).
 func warnGeneratorCPU(log *zap.Logger, u cpuuse.Usage) {
-	if u.SaturatedShare < results.CPUBoundShare {
+	if !(results.Generator{CPUs: u.CPUs, CPUSaturated: u.SaturatedShare}).CPUBound() {
 		return
 	}
 	fields := []zap.Field{zap.Int("cpus", u.CPUs), zap.Float64("busy", round3(u.Busy)), zap.Float64("saturated_share", round3(u.SaturatedShare)),

@@ -25,8 +25,10 @@ import (
 
 // Saturated is the busy share at and above which an interval counts as
 // saturated: past it, the Go scheduler has runnable work waiting for a CPU
-// often enough that replies are read late (measured: the 50k req/s open
-// loop on one CPU lost its 1% accuracy from about 0.9).
+// often enough that replies are read late. Measured on one CPU
+// (docs/performance.md): a 10k req/s open loop with a schedule lag p99 of
+// 1.9 ms read 0.73; runs whose lag p99 reached 10-20 ms, or that dropped,
+// read 0.94-1.
 const Saturated = 0.9
 
 // Host is the host's CPU time, from /proc/stat's cpu line, in clock ticks:
