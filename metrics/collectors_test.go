@@ -109,31 +109,31 @@ ecbench_target_up{engine="redis",target="primary"} 0
 				})},
 			want: targetHeaders + `ecbench_target_info{engine="valkey",mode="cluster",role="master",target="new",version="8.0.2"} 1
 ecbench_target_up{engine="valkey",target="new"} 1
-# HELP ecbench_pool_hits_total Times the client found a free connection in its pool.
+# HELP ecbench_pool_hits_total Times a request found a free connection. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_hits_total counter
 ecbench_pool_hits_total{engine="valkey",target="new"} 120
-# HELP ecbench_pool_misses_total Times the client found no free connection in its pool and had to dial one.
+# HELP ecbench_pool_misses_total Times a request found no free connection and one was dialled. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_misses_total counter
 ecbench_pool_misses_total{engine="valkey",target="new"} 8
-# HELP ecbench_pool_timeouts_total Times waiting for a connection from the client pool timed out.
+# HELP ecbench_pool_timeouts_total Times waiting for a connection timed out. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_timeouts_total counter
 ecbench_pool_timeouts_total{engine="valkey",target="new"} 2
-# HELP ecbench_pool_waits_total Times a request had to wait for a connection from the client pool.
+# HELP ecbench_pool_waits_total Times a request had to wait for a connection. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_waits_total counter
 ecbench_pool_waits_total{engine="valkey",target="new"} 5
-# HELP ecbench_pool_wait_seconds_total Total time requests spent waiting for a connection from the client pool, in seconds.
+# HELP ecbench_pool_wait_seconds_total Total time requests spent waiting for a connection, in seconds. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_wait_seconds_total counter
 ecbench_pool_wait_seconds_total{engine="valkey",target="new"} 2
-# HELP ecbench_pool_connections Connections in the client pool, idle or in use.
+# HELP ecbench_pool_connections Connections, idle or in use. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_connections gauge
 ecbench_pool_connections{engine="valkey",target="new"} 12
-# HELP ecbench_pool_idle_connections Idle connections in the client pool.
+# HELP ecbench_pool_idle_connections Idle connections. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_idle_connections gauge
 ecbench_pool_idle_connections{engine="valkey",target="new"} 6
-# HELP ecbench_pool_stale_connections_total Connections removed from the client pool (stale, broken or closed), dials that failed included.
+# HELP ecbench_pool_stale_connections_total Connections removed (stale, broken or closed), dials that failed included. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_stale_connections_total counter
 ecbench_pool_stale_connections_total{engine="valkey",target="new"} 3
-# HELP ecbench_pool_pending_requests Requests waiting for a connection from the client pool now.
+# HELP ecbench_pool_pending_requests Requests waiting for a connection now. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_pending_requests gauge
 ecbench_pool_pending_requests{engine="valkey",target="new"} 1
 `,
@@ -191,31 +191,31 @@ func TestTargetCollectorAddsRunnersConnections(t *testing.T) {
 	m.AddRunner("new", "closed", connRunner{conns: ConnStats{Conns: 8, Hits: 500, Misses: 8}})
 	m.AddRunner("new", "go-redis", fakeRunner{})                                            // no connections of its own
 	m.AddRunner("old", "kv", connRunner{conns: ConnStats{Conns: 1000, Hits: 1, Misses: 1}}) // another target's
-	want := `# HELP ecbench_pool_connections Connections in the client pool, idle or in use.
+	want := `# HELP ecbench_pool_connections Connections, idle or in use. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_connections gauge
 ecbench_pool_connections{engine="valkey",target="new"} 68
-# HELP ecbench_pool_hits_total Times the client found a free connection in its pool.
+# HELP ecbench_pool_hits_total Times a request found a free connection. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_hits_total counter
 ecbench_pool_hits_total{engine="valkey",target="new"} 1600
-# HELP ecbench_pool_idle_connections Idle connections in the client pool.
+# HELP ecbench_pool_idle_connections Idle connections. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_idle_connections gauge
 ecbench_pool_idle_connections{engine="valkey",target="new"} 24
-# HELP ecbench_pool_misses_total Times the client found no free connection in its pool and had to dial one.
+# HELP ecbench_pool_misses_total Times a request found no free connection and one was dialled. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_misses_total counter
 ecbench_pool_misses_total{engine="valkey",target="new"} 75
-# HELP ecbench_pool_pending_requests Requests waiting for a connection from the client pool now.
+# HELP ecbench_pool_pending_requests Requests waiting for a connection now. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_pending_requests gauge
 ecbench_pool_pending_requests{engine="valkey",target="new"} 4
-# HELP ecbench_pool_stale_connections_total Connections removed from the client pool (stale, broken or closed), dials that failed included.
+# HELP ecbench_pool_stale_connections_total Connections removed (stale, broken or closed), dials that failed included. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_stale_connections_total counter
 ecbench_pool_stale_connections_total{engine="valkey",target="new"} 13
-# HELP ecbench_pool_timeouts_total Times waiting for a connection from the client pool timed out.
+# HELP ecbench_pool_timeouts_total Times waiting for a connection timed out. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_timeouts_total counter
 ecbench_pool_timeouts_total{engine="valkey",target="new"} 6
-# HELP ecbench_pool_wait_seconds_total Total time requests spent waiting for a connection from the client pool, in seconds.
+# HELP ecbench_pool_wait_seconds_total Total time requests spent waiting for a connection, in seconds. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_wait_seconds_total counter
 ecbench_pool_wait_seconds_total{engine="valkey",target="new"} 1.5
-# HELP ecbench_pool_waits_total Times a request had to wait for a connection from the client pool.
+# HELP ecbench_pool_waits_total Times a request had to wait for a connection. Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers).
 # TYPE ecbench_pool_waits_total counter
 ecbench_pool_waits_total{engine="valkey",target="new"} 35
 `

@@ -72,8 +72,12 @@ type targetCollector struct {
 
 func newTargetCollector(runners *runnerCollector) *targetCollector {
 	labels := []string{"target", "engine"}
+	// Every pool series counts the raw path's own connections too
+	// (ConnStats): its HELP says so, where a reader of the exposition
+	// looks, not only the README.
+	const both = " Of all of ecbench's connections to the target: the go-redis pool's and the raw path's own (closed-loop workers, open-loop connection workers)."
 	pool := func(name, help string, typ prometheus.ValueType, value func(s *redis.PoolStats) float64, raw func(s *ConnStats) float64) poolMetric {
-		return poolMetric{desc: prometheus.NewDesc(name, help, labels, nil), typ: typ, value: value, raw: raw}
+		return poolMetric{desc: prometheus.NewDesc(name, help+both, labels, nil), typ: typ, value: value, raw: raw}
 	}
 	// go-redis v9.23 PoolStats. The counters are uint32 in go-redis and wrap
 	// after 2^32; Prometheus treats a wrap like a counter reset. Unusable is
@@ -87,23 +91,23 @@ func newTargetCollector(runners *runnerCollector) *targetCollector {
 		up: prometheus.NewDesc("ecbench_target_up",
 			"Whether the target answered its last probe (1) or not (0).", labels, nil),
 		pool: []poolMetric{
-			pool("ecbench_pool_hits_total", "Times the client found a free connection in its pool.",
+			pool("ecbench_pool_hits_total", "Times a request found a free connection.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Hits) }, func(s *ConnStats) float64 { return float64(s.Hits) }),
-			pool("ecbench_pool_misses_total", "Times the client found no free connection in its pool and had to dial one.",
+			pool("ecbench_pool_misses_total", "Times a request found no free connection and one was dialled.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Misses) }, func(s *ConnStats) float64 { return float64(s.Misses) }),
-			pool("ecbench_pool_timeouts_total", "Times waiting for a connection from the client pool timed out.",
+			pool("ecbench_pool_timeouts_total", "Times waiting for a connection timed out.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.Timeouts) }, func(s *ConnStats) float64 { return float64(s.Timeouts) }),
-			pool("ecbench_pool_waits_total", "Times a request had to wait for a connection from the client pool.",
+			pool("ecbench_pool_waits_total", "Times a request had to wait for a connection.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.WaitCount) }, func(s *ConnStats) float64 { return float64(s.Waits) }),
-			pool("ecbench_pool_wait_seconds_total", "Total time requests spent waiting for a connection from the client pool, in seconds.",
+			pool("ecbench_pool_wait_seconds_total", "Total time requests spent waiting for a connection, in seconds.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return time.Duration(s.WaitDurationNs).Seconds() }, func(s *ConnStats) float64 { return time.Duration(s.WaitNs).Seconds() }),
-			pool("ecbench_pool_connections", "Connections in the client pool, idle or in use.",
+			pool("ecbench_pool_connections", "Connections, idle or in use.",
 				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.TotalConns) }, func(s *ConnStats) float64 { return float64(s.Conns) }),
-			pool("ecbench_pool_idle_connections", "Idle connections in the client pool.",
+			pool("ecbench_pool_idle_connections", "Idle connections.",
 				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.IdleConns) }, func(s *ConnStats) float64 { return float64(s.Idle) }),
-			pool("ecbench_pool_stale_connections_total", "Connections removed from the client pool (stale, broken or closed), dials that failed included.",
+			pool("ecbench_pool_stale_connections_total", "Connections removed (stale, broken or closed), dials that failed included.",
 				prometheus.CounterValue, func(s *redis.PoolStats) float64 { return float64(s.StaleConns) }, func(s *ConnStats) float64 { return float64(s.StaleConns) }),
-			pool("ecbench_pool_pending_requests", "Requests waiting for a connection from the client pool now.",
+			pool("ecbench_pool_pending_requests", "Requests waiting for a connection now.",
 				prometheus.GaugeValue, func(s *redis.PoolStats) float64 { return float64(s.PendingRequests) }, func(s *ConnStats) float64 { return float64(s.Pending) }),
 		},
 	}
