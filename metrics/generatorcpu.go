@@ -42,15 +42,15 @@ func (g *generatorCPU) collectors() []prometheus.Collector {
 // ObserveGeneratorCPU records one interval of the generator's CPU use
 // (cpuuse.Meter.Tick's); an interval it did not close (ok false) is not
 // one.
-func (m *Metrics) ObserveGeneratorCPU(iv cpuuse.Interval, ok bool, cpus int) {
+func (m *Metrics) ObserveGeneratorCPU(iv cpuuse.Interval, ok bool) {
 	if !ok {
 		return
 	}
 	g := m.cpu
 	g.busy.Set(iv.Busy)
 	g.steal.Set(iv.Steal)
-	g.cpus.Set(float64(cpus))
-	if iv.Busy >= cpuuse.Saturated {
+	g.cpus.Set(float64(iv.CPUs))
+	if iv.Saturated() {
 		g.saturated.Add(iv.Wall.Seconds())
 	}
 }

@@ -16,9 +16,9 @@ import (
 func TestGeneratorCPUMetrics(t *testing.T) {
 	t.Parallel()
 	reg, m := newTestMetrics(t)
-	m.ObserveGeneratorCPU(cpuuse.Interval{Wall: time.Second, Busy: 0.4, Steal: 0.01, StealKnown: true}, true, 2)
-	m.ObserveGeneratorCPU(cpuuse.Interval{Wall: 1500 * time.Millisecond, Busy: 0.95, Steal: 0.25, StealKnown: true}, true, 2)
-	m.ObserveGeneratorCPU(cpuuse.Interval{Wall: time.Millisecond, Busy: 1}, false, 2) // not closed: ignored
+	m.ObserveGeneratorCPU(cpuuse.Interval{Wall: time.Second, CPUs: 2, Busy: 0.4, Steal: 0.01, StealKnown: true}, true)
+	m.ObserveGeneratorCPU(cpuuse.Interval{Wall: 1500 * time.Millisecond, CPUs: 2, Busy: 0.95, Steal: 0.25, StealKnown: true}, true)
+	m.ObserveGeneratorCPU(cpuuse.Interval{Wall: time.Millisecond, CPUs: 2, Busy: 1}, false) // not closed: ignored
 	want := `
 # HELP ecbench_generator_cpu_busy_ratio Share of the CPU time ecbench's usable CPUs had for it (GOMAXPROCS, at most the CPUs it may run on, less the hypervisor's steal) that it used over the last measured second. At 0.9 and above the generator, not the server, sets the pace: it reads replies late.
 # TYPE ecbench_generator_cpu_busy_ratio gauge

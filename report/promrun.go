@@ -366,7 +366,8 @@ func (c *converter) generators(ctx context.Context, lag, inflight model.Vector) 
 // are per process (job, instance), for each (target, workload) runner of
 // each process: one Generator per pair, in a fixed order, holding only
 // Target, Workload and the CPU fields, for MergeCPU to keep the worst
-// process's figures rather than a mix of several. Processes that do not
+// process's CPU, busy and saturated share rather than a mix of several
+// (the steal: the most any of them saw). Processes that do not
 // export them are left out.
 func (c *converter) generatorCPU(ctx context.Context, window string) ([]results.Generator, error) {
 	type process struct{ job, instance, target, workload string }

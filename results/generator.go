@@ -153,10 +153,11 @@ func (g *Generator) Merge(o Generator) {
 	g.MergeCPU(o)
 }
 
-// MergeCPU keeps the CPU figures of the worse of g and o: a generator
-// saturated in one of the merged runs (or one of the processes that ran a
-// workload) was the bottleneck there. One without them (an older file)
-// adds nothing.
+// MergeCPU keeps the CPUs, busy and saturated share of the worse of g and
+// o: a generator saturated in one of the merged runs (or one of the
+// processes that ran a workload) was the bottleneck there. The steal is
+// the most either saw. One without the figures (an older file) adds
+// nothing.
 func (g *Generator) MergeCPU(o Generator) {
 	if o.CPUs > 0 && (g.CPUs == 0 || o.CPUSaturated > g.CPUSaturated || o.CPUSaturated == g.CPUSaturated && o.CPUBusy > g.CPUBusy) {
 		g.CPUs, g.CPUBusy, g.CPUSaturated = o.CPUs, o.CPUBusy, o.CPUSaturated

@@ -321,7 +321,7 @@ func (b *Bench) phase(ctx context.Context, i int, ts []*target.Target, name stri
 		case <-tick.C:
 		}
 		iv, ok := meter.Tick()
-		p.metrics.ObserveGeneratorCPU(iv, ok, meter.CPUs())
+		p.metrics.ObserveGeneratorCPU(iv, ok)
 		now := time.Now()
 		pr := Progress{Phase: name, Workload: w.Name, Started: start, Elapsed: now.Sub(start), Limit: d, Requests: n,
 			Targets: make([]TargetProgress, len(pairs)), Final: finished}

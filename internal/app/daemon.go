@@ -197,7 +197,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			done = true
 		case <-cpuTick.C:
 			iv, ok := d.cpu.Tick()
-			d.plan.metrics.ObserveGeneratorCPU(iv, ok, d.cpu.CPUs())
+			d.plan.metrics.ObserveGeneratorCPU(iv, ok)
 		case now := <-ticker.C:
 			if d.started.Load() {
 				d.logSummaries(now, "summary")

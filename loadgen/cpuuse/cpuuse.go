@@ -131,6 +131,7 @@ func CPUs() int {
 // Interval is the use between two samples.
 type Interval struct {
 	Wall time.Duration
+	CPUs int // the CPUs the process's time is counted against
 	// Busy is the process's CPU time over the CPU time its CPUs had for
 	// it: CPUs × wall × (1 − Steal), at most 1.
 	Busy float64
@@ -140,14 +141,17 @@ type Interval struct {
 	StealKnown bool
 }
 
+// Saturated reports whether the interval's busy share reached Saturated.
+func (iv Interval) Saturated() bool { return iv.Busy >= Saturated }
+
 // Between is the use from a to b of a process that can use cpus CPUs.
 func Between(a, b Sample, cpus int) Interval {
-	iv := Interval{Wall: b.At.Sub(a.At)}
+	iv := Interval{Wall: b.At.Sub(a.At), CPUs: max(cpus, 1)}
 	if a.HostOK && b.HostOK && b.Host.Total > a.Host.Total {
 		iv.StealKnown = true
 		iv.Steal = float64(b.Host.Steal-a.Host.Steal) / float64(b.Host.Total-a.Host.Total)
 	}
-	had := float64(max(cpus, 1)) * iv.Wall.Seconds() * (1 - iv.Steal)
+	had := float64(iv.CPUs) * iv.Wall.Seconds() * (1 - iv.Steal)
 	if had > 0 {
 		iv.Busy = min(1, (b.Process-a.Process).Seconds()/had)
 	}
@@ -184,9 +188,6 @@ func NewMeter() *Meter {
 	return &Meter{cpus: CPUs(), first: s, last: s}
 }
 
-// CPUs is how many CPUs the meter counts the process's time against.
-func (m *Meter) CPUs() int { return m.cpus }
-
 // MinInterval is the shortest interval a Meter closes: over less, the
 // process's CPU time (counted in scheduler ticks) says little, and a tick
 // that follows a restart of the meter at once would count noise.
@@ -202,7 +203,7 @@ func (m *Meter) Tick() (Interval, bool) {
 	iv := Between(m.last, s, m.cpus)
 	m.last = s
 	m.total += iv.Wall
-	if iv.Busy >= Saturated {
+	if iv.Saturated() {
 		m.saturated += iv.Wall
 	}
 	m.stealMax = max(m.stealMax, iv.Steal)
